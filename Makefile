@@ -1,0 +1,32 @@
+# The two promises of the README: `make run` and `make test`, from a fresh clone.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: run test lint faults bench install clean
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+	$(BIN)/pip install -q -e '.[dev]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+run: $(STAMP)
+	$(BIN)/ticketflow dev
+
+lint: $(STAMP)
+	$(BIN)/ruff check ticketflow tests bench
+	$(BIN)/ruff format --check ticketflow tests bench
+	$(BIN)/mypy ticketflow
+
+test: $(STAMP) lint
+	$(BIN)/pytest -q -p no:cacheprovider
+
+bench: $(STAMP)
+	@for b in bench/*.py; do $(BIN)/python $$b || exit 1; done
+
+clean:
+	rm -rf $(VENV) .ticketflow

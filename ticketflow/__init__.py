@@ -1,0 +1,1 @@
+"""ticketflow: durable customer-service tickets, one Temporal workflow per ticket."""

@@ -1,0 +1,140 @@
+"""The service policy: every number of the rules table, loaded from `policy.toml` and validated.
+
+A copy is snapshotted into each ticket at intake, so a policy change never alters a running ticket.
+"""
+
+import tomllib
+from datetime import timedelta
+from pathlib import Path
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from ticketflow.domain.durations import Duration
+from ticketflow.domain.enums import Category, Kind, Priority, Role
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class PerPriority(_Strict):
+    """One duration per priority."""
+
+    urgent: Duration
+    high: Duration
+    medium: Duration
+    low: Duration
+
+    def for_(self, priority: Priority) -> timedelta:
+        value: timedelta = getattr(self, priority.value)
+        return value
+
+
+class Targets(_Strict):
+    acknowledge: Duration = timedelta(hours=1)  # seed 001: 处理人需在1小时内确认接收工单
+    first_response: PerPriority = PerPriority(
+        urgent=timedelta(hours=2), high=timedelta(hours=4), medium=timedelta(hours=24), low=timedelta(hours=48)
+    )
+    resolution: PerPriority = PerPriority(
+        urgent=timedelta(hours=24), high=timedelta(hours=48), medium=timedelta(hours=72), low=timedelta(hours=120)
+    )
+    progress_update: PerPriority = PerPriority(
+        urgent=timedelta(hours=12), high=timedelta(hours=24), medium=timedelta(hours=24), low=timedelta(hours=24)
+    )
+    warn_at: float = Field(default=0.8, gt=0, lt=1, description="fraction of a target at which to remind")
+
+
+class Escalation(_Strict):
+    ladder: tuple[Role, ...] = (Role.SUPERVISOR, Role.HEAD, Role.DIRECTOR)
+    interval: Duration = timedelta(hours=4)
+
+
+class Review(_Strict):
+    """Seed 002: the supervisor approves the solution before the customer is told."""
+
+    priorities: tuple[Priority, ...] = (Priority.URGENT,)
+    kinds: tuple[Kind, ...] = (Kind.COMPLAINT,)
+
+    def required(self, priority: Priority, kind: Kind) -> bool:
+        return priority in self.priorities or kind in self.kinds
+
+
+class Feedback(_Strict):
+    callback_within: Duration = timedelta(hours=1)
+    no_response_after: Duration = timedelta(hours=72)
+    satisfied_at: int = Field(default=4, ge=1, le=5, description="lowest score that counts as satisfied")
+    reopen_resolution: Duration = timedelta(hours=24)
+    link_valid_for: Duration = timedelta(days=7)
+
+
+class Assignment(_Strict):
+    retry_every: Duration = timedelta(minutes=5)
+
+
+class RoutingRule(_Strict):
+    """First matching rule picks the lead team; an empty list matches anything."""
+
+    kinds: tuple[Kind, ...] = ()
+    categories: tuple[Category, ...] = ()
+    priorities: tuple[Priority, ...] = ()
+    tiers: tuple[str, ...] = ()
+    team: str = Field(min_length=1)
+    collaborators: tuple[str, ...] = ()
+
+
+class Routing(_Strict):
+    default_team: str = "frontline"
+    rules: tuple[RoutingRule, ...] = ()
+
+
+class PriorityRule(_Strict):
+    """Sets the priority when the integrator leaves it out; first match wins."""
+
+    kinds: tuple[Kind, ...] = ()
+    categories: tuple[Category, ...] = ()
+    tiers: tuple[str, ...] = ()
+    priority: Priority
+
+
+class Priorities(_Strict):
+    default: Priority = Priority.MEDIUM
+    rules: tuple[PriorityRule, ...] = ()
+
+
+class Policy(_Strict):
+    """The whole policy; every field has the seeds' default."""
+
+    targets: Targets = Targets()
+    escalation: Escalation = Escalation()
+    review: Review = Review()
+    feedback: Feedback = Feedback()
+    assignment: Assignment = Assignment()
+    routing: Routing = Routing()
+    priorities: Priorities = Priorities()
+
+    @model_validator(mode="after")
+    def _ladder_not_empty(self) -> "Policy":
+        if not self.escalation.ladder:
+            raise ValueError("escalation.ladder must name at least one role")
+        return self
+
+
+class PolicyError(ValueError):
+    """A policy file that cannot be used; the message names the file and the bad key."""
+
+
+def load_policy(path: Path | str) -> Policy:
+    path = Path(path)
+    try:
+        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError as e:
+        raise PolicyError(f"policy file {path} does not exist") from e
+    except tomllib.TOMLDecodeError as e:
+        raise PolicyError(f"policy file {path} is not valid TOML: {e}") from e
+    try:
+        return Policy.model_validate(raw)
+    except ValidationError as e:
+        problems = "; ".join(
+            f"{'.'.join(str(p) for p in err['loc']) or '(top)'}: {err['msg']}" for err in e.errors()
+        )
+        raise PolicyError(f"policy file {path}: {problems}") from e
