@@ -1,0 +1,107 @@
+"""Shared fixtures: one time-skipping Temporal, one dev-server Temporal and one embedded PostgreSQL for the
+session; a clean database per test module; a unique task queue per test. No mocks of Temporal or Postgres."""
+
+import shutil
+import tempfile
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+
+import asyncpg
+import pytest
+from temporalio.contrib.pydantic import pydantic_data_converter
+from temporalio.testing import WorkflowEnvironment
+
+from ticketflow import logs, search_attributes
+from ticketflow.domain.policy import Policy, load_policy
+from ticketflow.settings import Settings
+from ticketflow.store.db import create_pool, migrate
+from ticketflow.worker.embedded import EmbeddedPostgres, start_postgres, temporal_cli, temporal_test_server
+
+ROOT = Path(__file__).resolve().parent.parent
+
+logs.configure("WARNING", "json")
+
+
+@pytest.fixture(scope="session")
+def pg_server() -> Iterator[EmbeddedPostgres]:
+    # A short path: PostgreSQL's Unix socket lives in the data directory and socket paths are limited.
+    base = Path(tempfile.mkdtemp(prefix="tfpg"))
+    server = start_postgres(base / "data")
+    yield server
+    server.stop()
+    shutil.rmtree(base, ignore_errors=True)
+
+
+def _dsn(server: EmbeddedPostgres, database: str) -> str:
+    return server.uri.replace("/postgres?", f"/{database}?")
+
+
+@pytest.fixture(scope="module")
+async def database(pg_server: EmbeddedPostgres, request: pytest.FixtureRequest) -> AsyncIterator[str]:
+    """A fresh, migrated database for one test module; its DSN."""
+    name = "t_" + request.module.__name__.rsplit(".", 1)[-1][:40] + "_" + uuid.uuid4().hex[:6]
+    admin = await asyncpg.connect(pg_server.uri)
+    try:
+        await admin.execute(f'CREATE DATABASE "{name}"')
+    finally:
+        await admin.close()
+    dsn = _dsn(pg_server, name)
+    await migrate(dsn)
+    yield dsn
+    admin = await asyncpg.connect(pg_server.uri)
+    try:
+        await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    finally:
+        await admin.close()
+
+
+@pytest.fixture(scope="module")
+async def pool(database: str) -> AsyncIterator[asyncpg.Pool]:
+    p = await create_pool(database, max_size=20)
+    yield p
+    await p.close()
+
+
+@pytest.fixture(scope="session")
+async def time_env() -> AsyncIterator[WorkflowEnvironment]:
+    """Temporal's time-skipping test server, for every timer rule."""
+    env = await WorkflowEnvironment.start_time_skipping(
+        test_server_existing_path=temporal_test_server(), data_converter=pydantic_data_converter
+    )
+    yield env
+    await env.shutdown()
+
+
+@pytest.fixture(scope="session")
+async def dev_env() -> AsyncIterator[WorkflowEnvironment]:
+    """A real dev server (real time, visibility, search attributes, continue-as-new suggestions)."""
+    env = await WorkflowEnvironment.start_local(
+        dev_server_existing_path=temporal_cli(),
+        data_converter=pydantic_data_converter,
+        search_attributes=search_attributes.ALL,
+        dev_server_extra_args=["--dynamic-config-value", "limit.historyCount.suggestContinueAsNew=50"],
+    )
+    yield env
+    await env.shutdown()
+
+
+@pytest.fixture
+def task_queue() -> str:
+    return f"tq-{uuid.uuid4().hex[:12]}"
+
+
+@pytest.fixture(scope="session")
+def policy() -> Policy:
+    return load_policy(ROOT / "policy.toml")
+
+
+@pytest.fixture
+def settings(database: str, task_queue: str) -> Settings:
+    return Settings(
+        database_url=database,
+        temporal_address="unused-in-process",
+        task_queue=task_queue,
+        policy_file=ROOT / "policy.toml",
+        secret_key="test-secret",  # type: ignore[arg-type]
+    )

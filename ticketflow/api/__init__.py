@@ -1,0 +1,1 @@
+"""FastAPI app: integrators, handlers, supervisors, customers' feedback."""

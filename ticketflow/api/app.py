@@ -1,0 +1,48 @@
+"""The FastAPI application: one Temporal client and one asyncpg pool for the process (lifespan)."""
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+import asyncpg
+from fastapi import FastAPI
+from temporalio.client import Client
+
+from ticketflow.api import errors, health
+from ticketflow.domain.policy import Policy, load_policy
+from ticketflow.settings import Settings, get_settings
+from ticketflow.store.db import create_pool
+from ticketflow.temporal_client import connect
+
+
+def create_app(
+    settings: Settings | None = None,
+    *,
+    client: Client | None = None,
+    pool: asyncpg.Pool | None = None,
+    policy: Policy | None = None,
+) -> FastAPI:
+    """Build the app. Tests pass their own client and pool; servers let the lifespan connect."""
+    settings = settings or get_settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        own_pool = pool is None
+        app.state.settings = settings
+        app.state.policy = policy or load_policy(settings.policy_file)
+        app.state.temporal = client or await connect(settings)
+        app.state.pool = pool or await create_pool(settings.database_url)
+        try:
+            yield
+        finally:
+            if own_pool:
+                await app.state.pool.close()
+
+    app = FastAPI(
+        title="ticketflow",
+        version="0.1.0",
+        description="Durable customer-service tickets: every ticket is a Temporal workflow.",
+        lifespan=lifespan,
+    )
+    errors.install(app)
+    app.include_router(health.router)
+    return app

@@ -1,0 +1,43 @@
+"""Process settings (environment, prefix TICKETFLOW_): addresses, ports, data directory, policy file."""
+
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="TICKETFLOW_", env_file=".env", extra="ignore")
+
+    # Empty address / URL: `ticketflow dev` starts the embedded server and fills them in.
+    temporal_address: str = ""
+    temporal_namespace: str = "default"
+    task_queue: str = "tickets"
+    database_url: str = ""
+
+    data_dir: Path = Path(".ticketflow")
+    policy_file: Path = Path("policy.toml")
+    api_host: str = "127.0.0.1"
+    api_port: int = 8000
+    temporal_port: int = 7233
+    temporal_ui_port: int = 8233
+
+    # Signs customers' feedback links; `ticketflow dev` keeps a generated one under data_dir.
+    secret_key: SecretStr = SecretStr("")
+    public_url: str = Field(default="", description="base URL of the API, used in feedback links")
+
+    smtp_host: str = ""
+    smtp_port: int = 25
+    smtp_sender: str = "ticketflow@localhost"
+
+    log_format: str = Field(default="auto", pattern="^(auto|console|json)$")
+    log_level: str = "INFO"
+
+    def base_url(self) -> str:
+        return self.public_url or f"http://{self.api_host}:{self.api_port}"
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()

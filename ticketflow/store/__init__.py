@@ -1,0 +1,1 @@
+"""PostgreSQL: migrations and asyncpg queries. The only place SQL lives."""

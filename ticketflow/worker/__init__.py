@@ -1,0 +1,1 @@
+"""The processes: the Temporal worker, and the `ticketflow` command that starts the stack."""

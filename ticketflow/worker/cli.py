@@ -1,0 +1,86 @@
+"""The `ticketflow` command: dev stack, production processes, migrations, Temporal setup, API keys."""
+
+import asyncio
+
+import typer
+import uvicorn
+from rich.console import Console
+
+from ticketflow import logs
+from ticketflow.domain.policy import PolicyError
+from ticketflow.settings import get_settings
+
+app = typer.Typer(help="ticketflow: durable customer-service tickets on Temporal.", no_args_is_help=True)
+console = Console(stderr=True)
+
+
+def _setup_logging() -> None:
+    settings = get_settings()
+    logs.configure(settings.log_level, settings.log_format)
+
+
+@app.command()
+def dev() -> None:
+    """Start everything: embedded Temporal (UI :8233) and PostgreSQL, migrations, demo data, worker, API."""
+    from ticketflow.worker.stack import run_dev
+
+    _setup_logging()
+    try:
+        asyncio.run(run_dev(get_settings()))
+    except PolicyError as e:
+        console.print(f"[red]{e}[/red]")
+        raise typer.Exit(2) from None
+
+
+@app.command()
+def worker() -> None:
+    """Run a Temporal worker against TICKETFLOW_TEMPORAL_ADDRESS and TICKETFLOW_DATABASE_URL."""
+    from ticketflow.worker.worker import run_worker
+
+    _setup_logging()
+    settings = get_settings()
+    _require(settings.temporal_address, "TICKETFLOW_TEMPORAL_ADDRESS")
+    _require(settings.database_url, "TICKETFLOW_DATABASE_URL")
+    asyncio.run(run_worker(settings))
+
+
+@app.command()
+def api() -> None:
+    """Run the HTTP API (uvicorn) against existing Temporal and PostgreSQL."""
+    from ticketflow.api.app import create_app
+
+    _setup_logging()
+    settings = get_settings()
+    _require(settings.temporal_address, "TICKETFLOW_TEMPORAL_ADDRESS")
+    _require(settings.database_url, "TICKETFLOW_DATABASE_URL")
+    uvicorn.run(create_app(settings), host=settings.api_host, port=settings.api_port, log_config=None)
+
+
+@app.command()
+def migrate() -> None:
+    """Apply the database migrations not yet applied (safe to run from several processes at once)."""
+    from ticketflow.store.db import migrate as run
+
+    _setup_logging()
+    settings = get_settings()
+    _require(settings.database_url, "TICKETFLOW_DATABASE_URL")
+    applied = asyncio.run(run(settings.database_url))
+    console.print(f"applied: {', '.join(applied)}" if applied else "database is up to date")
+
+
+@app.command("setup-temporal")
+def setup_temporal() -> None:
+    """Register ticketflow's search attributes on an existing Temporal cluster (idempotent)."""
+    from ticketflow.worker.temporal_setup import register_search_attributes
+
+    _setup_logging()
+    settings = get_settings()
+    _require(settings.temporal_address, "TICKETFLOW_TEMPORAL_ADDRESS")
+    added = asyncio.run(register_search_attributes(settings))
+    console.print(f"registered: {', '.join(added)}" if added else "search attributes already registered")
+
+
+def _require(value: str, name: str) -> None:
+    if not value:
+        console.print(f"[red]{name} is not set[/red] (or use `ticketflow dev` for embedded servers)")
+        raise typer.Exit(2)

@@ -1,0 +1,113 @@
+"""`ticketflow dev`: the whole stack in one command, on embedded servers unless told of existing ones."""
+
+import asyncio
+import contextlib
+import secrets
+import signal
+from collections.abc import Iterator
+
+import structlog
+import uvicorn
+from pydantic import SecretStr
+
+from ticketflow.api.app import create_app
+from ticketflow.domain.policy import load_policy
+from ticketflow.settings import Settings
+from ticketflow.store.db import create_pool, migrate
+from ticketflow.temporal_client import connect
+from ticketflow.worker.embedded import EmbeddedPostgres, TemporalDevServer, start_postgres, start_temporal
+from ticketflow.worker.worker import build_worker
+
+log = structlog.get_logger(__name__)
+
+
+class _Server(uvicorn.Server):
+    # The stack owns SIGINT/SIGTERM and stops every part in order; uvicorn must not take them.
+    @contextlib.contextmanager
+    def capture_signals(self) -> Iterator[None]:
+        yield
+
+
+def _secret(settings: Settings) -> SecretStr:
+    if settings.secret_key.get_secret_value():
+        return settings.secret_key
+    path = settings.data_dir / "secret_key"
+    if not path.exists():
+        path.write_text(secrets.token_urlsafe(32))
+        path.chmod(0o600)
+    return SecretStr(path.read_text().strip())
+
+
+async def run_dev(settings: Settings) -> None:
+    load_policy(settings.policy_file)  # a bad policy stops start-up before anything is started
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    temporal: TemporalDevServer | None = None
+    postgres: EmbeddedPostgres | None = None
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    try:
+        if not settings.temporal_address:
+            temporal = await asyncio.to_thread(
+                start_temporal,
+                settings.data_dir / "temporal.db",
+                settings.temporal_port,
+                settings.temporal_ui_port,
+                settings.data_dir / "temporal.log",
+            )
+            settings = settings.model_copy(update={"temporal_address": temporal.address})
+        if not settings.database_url:
+            postgres = await asyncio.to_thread(start_postgres, settings.data_dir / "pg")
+            settings = settings.model_copy(update={"database_url": postgres.uri})
+        settings = settings.model_copy(update={"secret_key": _secret(settings)})
+        await migrate(settings.database_url)
+        await _seed_demo(settings)
+        await _serve(settings, stop)
+    finally:
+        if temporal is not None:
+            await asyncio.to_thread(temporal.stop)
+        if postgres is not None:
+            await asyncio.to_thread(postgres.stop)
+        log.info("stack stopped")
+
+
+async def _seed_demo(settings: Settings) -> None:
+    from ticketflow.store import directory
+
+    pool = await create_pool(settings.database_url, max_size=2)
+    try:
+        await directory.seed_demo(pool)
+    finally:
+        await pool.close()
+
+
+async def _serve(settings: Settings, stop: asyncio.Event) -> None:
+    client = await connect(settings)
+    pool = await create_pool(settings.database_url, max_size=20)
+    try:
+        worker = build_worker(client, pool, settings)
+        app = create_app(settings, client=client, pool=pool)
+        server = _Server(
+            uvicorn.Config(app, host=settings.api_host, port=settings.api_port, log_config=None, lifespan="on")
+        )
+        async with worker:
+            serving = asyncio.create_task(server.serve())
+            while not server.started and not serving.done():
+                await asyncio.sleep(0.05)
+            if server.started:
+                ui = f"http://127.0.0.1:{settings.temporal_ui_port}" if settings.temporal_ui_port else "-"
+                print(
+                    "\nticketflow is running\n"
+                    f"  API      {settings.base_url()}   (OpenAPI: {settings.base_url()}/docs)\n"
+                    f"  Temporal {settings.temporal_address}   (UI: {ui})\n"
+                    "  Ctrl-C stops everything.\n",
+                    flush=True,
+                )
+            stopping = asyncio.create_task(stop.wait())
+            await asyncio.wait({serving, stopping}, return_when=asyncio.FIRST_COMPLETED)
+            server.should_exit = True
+            await serving
+            stopping.cancel()
+    finally:
+        await pool.close()

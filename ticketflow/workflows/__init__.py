@@ -1,0 +1,1 @@
+"""Temporal workflows (deterministic): import domain and the activity functions they call, nothing else."""
