@@ -1,5 +1,6 @@
 """One error shape for every failure: {"error": {"code", "message", "field"}}; bad input is 422, never 500."""
 
+from collections.abc import Sequence
 from typing import Any
 
 import asyncpg
@@ -36,7 +37,7 @@ def error_response(status: int, code: str, message: str, field: str | None = Non
     return JSONResponse(status_code=status, content=body.model_dump())
 
 
-def _field(loc: tuple[Any, ...] | list[Any]) -> str:
+def _field(loc: Sequence[Any]) -> str:
     parts = [str(p) for p in loc if p not in ("body", "query", "path", "header")]
     return ".".join(parts) or "body"
 

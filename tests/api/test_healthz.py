@@ -1,0 +1,61 @@
+"""`GET /healthz`: 200 when Temporal and Postgres answer; 503 naming the one that is down."""
+
+import tempfile
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import asyncpg
+import httpx
+import pytest
+from temporalio.testing import WorkflowEnvironment
+
+from ticketflow.api.app import create_app
+from ticketflow.settings import Settings
+from ticketflow.store.db import create_pool
+from ticketflow.worker.embedded import EmbeddedPostgres, start_postgres, temporal_test_server
+
+
+@pytest.fixture
+async def own_postgres() -> AsyncIterator[EmbeddedPostgres]:
+    """A PostgreSQL of this test's own, so stopping it harms no other test."""
+    server = start_postgres(Path(tempfile.mkdtemp(prefix="tfhz")) / "data")
+    yield server
+    server.stop()
+
+
+async def test_healthz_names_postgres_when_it_stops_under_a_running_api(
+    time_env: WorkflowEnvironment, own_postgres: EmbeddedPostgres
+) -> None:
+    uri = own_postgres.uri
+    pool = await create_pool(uri, max_size=2)
+    settings = Settings(database_url=uri, temporal_address="in-process", policy_file=Path("policy.toml"))
+    app = create_app(settings, client=time_env.client, pool=pool)
+    async with app.router.lifespan_context(app):
+        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as http:
+            ok = await http.get("/healthz")
+            assert ok.status_code == 200
+            assert ok.json() == {"status": "ok", "temporal": "ok", "postgres": "ok"}
+
+            own_postgres.stop()
+            down = await http.get("/healthz")
+            assert down.status_code == 503
+            body = down.json()
+            assert body["status"] == "down: postgres"
+            assert body["temporal"] == "ok"
+            assert body["postgres"].startswith("down")
+    await pool.close()
+
+
+async def test_healthz_names_temporal_when_it_is_unreachable(pool: asyncpg.Pool) -> None:
+    env = await WorkflowEnvironment.start_time_skipping(test_server_existing_path=temporal_test_server())
+    client = env.client
+    await env.shutdown()  # the client now points at a server that is gone
+    app = create_app(
+        Settings(temporal_address="gone", policy_file=Path("policy.toml")), client=client, pool=pool
+    )
+    async with app.router.lifespan_context(app):
+        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as http:
+            down = await http.get("/healthz")
+    assert down.status_code == 503
+    assert down.json()["status"] == "down: temporal"
+    assert down.json()["postgres"] == "ok"
