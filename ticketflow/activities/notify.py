@@ -1,0 +1,239 @@
+"""The notify activity: resolve the audience, render the message, deliver it once per recipient."""
+
+from datetime import UTC, datetime, timedelta
+
+import asyncpg
+import structlog
+from pydantic import BaseModel, ConfigDict
+from temporalio import activity
+from temporalio.common import RetryPolicy
+from temporalio.exceptions import ApplicationError
+
+from ticketflow.domain import feedback_link
+from ticketflow.domain.enums import Channel
+from ticketflow.domain.masking import mask_name, mask_phone
+from ticketflow.domain.messages import RenderedMessage, render_call_task, render_customer, render_staff
+from ticketflow.domain.notification import Audience, NotifyRequest, NotifyResult
+from ticketflow.notifiers.base import DeliveryError, Notifier, OutgoingMessage, PermanentDeliveryError
+from ticketflow.notifiers.email import EmailNotifier
+from ticketflow.notifiers.log import LogNotifier
+from ticketflow.notifiers.webhook import WebhookNotifier
+from ticketflow.settings import Settings
+from ticketflow.store import notifications as store
+from ticketflow.store.directory import Member
+
+log = structlog.get_logger(__name__)
+
+# What a workflow should use when it calls notify. Transient failures (SMTP down, webhook 5xx after the
+# in-call retries) come back retryable; a bad address is "BadAddress", non-retryable.
+NOTIFY_START_TO_CLOSE = timedelta(minutes=2)
+NOTIFY_RETRY_POLICY = RetryPolicy(
+    initial_interval=timedelta(seconds=5),
+    backoff_coefficient=2.0,
+    maximum_interval=timedelta(minutes=5),
+    maximum_attempts=20,
+    non_retryable_error_types=["BadAddress", "BadNotifyRequest"],
+)
+FEEDBACK_LINK_LIFETIME = timedelta(days=7)
+
+
+class _Delivery(BaseModel):
+    """One recipient of one request: who, what, and the addresses of the channels that reach them."""
+
+    model_config = ConfigDict(frozen=True)
+
+    recipient: str
+    message: RenderedMessage
+    email: str | None = None
+    webhook_url: str | None = None
+
+
+class _Payload(BaseModel):
+    """What the notifications row keeps (`delivered` grows as channels succeed)."""
+
+    audience: Audience
+    subject: str
+    channels: list[str]
+    delivered: list[str] = []
+
+
+class NotifyActivities:
+    def __init__(
+        self,
+        pool: asyncpg.Pool,
+        settings: Settings,
+        *,
+        webhook: Notifier | None = None,
+        email: Notifier | None = None,
+    ) -> None:
+        self._pool = pool
+        self._settings = settings
+        self._log: Notifier = LogNotifier()
+        self._webhook: Notifier = webhook or WebhookNotifier(settings.secret_key.get_secret_value())
+        self._email: Notifier | None = email or (
+            EmailNotifier(settings.smtp_host, settings.smtp_port, settings.smtp_sender)
+            if settings.smtp_host
+            else None
+        )
+
+    @activity.defn(name="notify")
+    async def notify(self, req: NotifyRequest) -> NotifyResult:
+        deliveries = await self._plan(req)
+        if not deliveries:
+            log.warning(
+                "notification has no recipient",
+                ticket_no=req.ticket_no,
+                key=req.key,
+                audience=req.audience.value,
+                member_id=req.member_id,
+                team=req.team,
+                template=req.template,
+            )
+            return NotifyResult()
+        sent_now = 0
+        permanent: list[str] = []
+        transient: list[str] = []
+        for d in deliveries:
+            try:
+                sent_now += await self._deliver(req, d)
+            except PermanentDeliveryError as e:
+                permanent.append(f"{d.recipient}: {e}")
+            except DeliveryError as e:
+                transient.append(f"{d.recipient}: {e}")
+        if transient:
+            # Retryable even when some other recipient's address is bad: the retry redoes only what failed.
+            raise ApplicationError("; ".join(transient + permanent), type="DeliveryFailed")
+        if permanent:
+            raise ApplicationError("; ".join(permanent), type="BadAddress", non_retryable=True)
+        return NotifyResult(recipients=[d.recipient for d in deliveries], already_sent=sent_now == 0)
+
+    async def _deliver(self, req: NotifyRequest, d: _Delivery) -> int:
+        """Deliver through every channel not yet done: 1 if anything was sent now, 0 if all was before."""
+        key = f"{req.key}:{d.recipient}"
+        channels: list[tuple[Notifier, str]] = [(self._log, "")]
+        if d.webhook_url:
+            channels.append((self._webhook, d.webhook_url))
+        if d.email and self._email is not None:
+            channels.append((self._email, d.email))
+        payload = _Payload(
+            audience=req.audience, subject=d.message.subject, channels=[n.channel for n, _ in channels]
+        )
+        record = await store.claim(
+            self._pool, key, req.ticket_no, d.recipient, req.template, payload.model_dump(mode="json")
+        )
+        if record.delivered_at is not None:
+            log.info(
+                "notification already delivered", ticket_no=req.ticket_no, key=key, recipient=d.recipient
+            )
+            return 0
+        done = set(_Payload.model_validate(record.payload).delivered)
+        message = OutgoingMessage(
+            key=key,
+            ticket_no=req.ticket_no,
+            template=req.template,
+            recipient=d.recipient,
+            subject=d.message.subject,
+            body=d.message.body,
+            urgent=req.urgent,
+        )
+        for notifier, address in channels:
+            if notifier.channel in done:
+                continue
+            try:
+                await notifier.send(address, message)
+            except DeliveryError as e:
+                log.warning(
+                    "notification delivery failed",
+                    ticket_no=req.ticket_no,
+                    key=key,
+                    recipient=d.recipient,
+                    channel=notifier.channel,
+                    permanent=isinstance(e, PermanentDeliveryError),
+                    error=str(e),
+                )
+                raise
+            await store.mark_channel_delivered(self._pool, key, notifier.channel)
+        await store.mark_delivered(self._pool, key)
+        return 1
+
+    async def _plan(self, req: NotifyRequest) -> list[_Delivery]:
+        if req.audience is Audience.CUSTOMER:
+            return await self._plan_customer(req)
+        if req.audience is Audience.MEMBER:
+            if not req.member_id:
+                raise _bad_request(req, "audience member needs member_id")
+            member = await store.get_member(self._pool, req.member_id)
+            members = [member] if member else []
+        elif req.audience is Audience.DIRECTOR:
+            members = await store.directors(self._pool)
+        else:
+            if not req.team:
+                raise _bad_request(req, f"audience {req.audience.value} needs team")
+            if req.audience is Audience.TEAM_SUPERVISOR:
+                members = await store.team_supervisors(self._pool, req.team)
+            else:
+                members = await store.department_heads(self._pool, req.team)
+        message = render_staff(req.template, req.ticket_no, req.facts)
+        return [_staff(m, message) for m in members]
+
+    async def _plan_customer(self, req: NotifyRequest) -> list[_Delivery]:
+        contact = await store.ticket_contact(self._pool, req.ticket_no)
+        if contact is None:
+            return []
+        by_email = contact.email is not None and self._email is not None
+        by_phone = contact.phone is not None
+        if by_email and not (contact.preferred_contact == Channel.PHONE.value and by_phone):
+            assert contact.email is not None
+            link = None
+            if req.template == "callback":
+                token = feedback_link.sign(
+                    req.ticket_no, _link_expiry(req), self._settings.secret_key.get_secret_value()
+                )
+                link = f"{self._settings.base_url()}/feedback/{token}"
+            message = render_customer(req.template, req.ticket_no, req.facts, feedback_url=link)
+            return [
+                _Delivery(recipient=f"customer-{contact.customer_id}", message=message, email=contact.email)
+            ]
+        if not by_phone:
+            return []
+        assert contact.phone is not None
+        # No e-mail: someone has to call. The task goes to the handler, else the team's supervisors,
+        # and carries only the masked number (the full one is in the ticket, behind the audit log).
+        callers: list[Member] = []
+        if contact.assignee:
+            assignee = await store.get_member(self._pool, contact.assignee)
+            callers = [assignee] if assignee else []
+        team = contact.team or req.team
+        if not callers and team:
+            callers = await store.team_supervisors(self._pool, team)
+        task = render_call_task(
+            req.template, req.ticket_no, req.facts, mask_name(contact.name), mask_phone(contact.phone)
+        )
+        log.info(
+            "customer reachable by phone only: call task",
+            ticket_no=req.ticket_no,
+            key=req.key,
+            phone=mask_phone(contact.phone),
+            callers=[m.id for m in callers],
+        )
+        return [_staff(m, task) for m in callers]
+
+
+def _staff(member: Member, message: RenderedMessage) -> _Delivery:
+    return _Delivery(recipient=member.id, message=message, email=member.email, webhook_url=member.webhook_url)
+
+
+def _bad_request(req: NotifyRequest, why: str) -> ApplicationError:
+    log.error("bad notify request", ticket_no=req.ticket_no, key=req.key, error=why)
+    return ApplicationError(f"notify {req.key}: {why}", type="BadNotifyRequest", non_retryable=True)
+
+
+def _link_expiry(req: NotifyRequest) -> datetime:
+    raw = req.facts.get("link_expires_at")
+    if not raw:
+        return datetime.now(UTC) + FEEDBACK_LINK_LIFETIME
+    try:
+        at = datetime.fromisoformat(raw)
+    except ValueError as e:
+        raise _bad_request(req, f"link_expires_at {raw!r} is not an ISO datetime") from e
+    return at if at.tzinfo else at.replace(tzinfo=UTC)

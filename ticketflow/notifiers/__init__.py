@@ -1,0 +1,1 @@
+"""Delivery channels of notifications: structured log (always), signed webhook, SMTP e-mail."""

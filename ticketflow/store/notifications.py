@@ -1,0 +1,139 @@
+"""Notification records (one per message and recipient, idempotent) and the lookups that find recipients."""
+
+from datetime import datetime
+from typing import Any
+
+import asyncpg
+from pydantic import BaseModel
+
+from ticketflow.domain.enums import Role
+from ticketflow.store.directory import Member
+
+_MEMBER_COLUMNS = "id, name, role, team_id, department, on_duty, capacity, email, webhook_url"
+
+
+class TicketContact(BaseModel):
+    """A ticket's customer with raw contact, for the customer's own message only, and who handles it."""
+
+    ticket_no: str
+    customer_id: int
+    name: str
+    phone: str | None
+    email: str | None
+    preferred_contact: str | None
+    team: str | None
+    assignee: str | None
+
+
+class NotificationRecord(BaseModel):
+    key: str
+    ticket_no: str
+    recipient: str
+    template: str
+    payload: dict[str, Any]
+    created_at: datetime
+    delivered_at: datetime | None
+
+
+def _member(row: asyncpg.Record) -> Member:
+    return Member.model_validate(dict(row))
+
+
+async def get_member(pool: asyncpg.Pool, member_id: str) -> Member | None:
+    row = await pool.fetchrow(f"SELECT {_MEMBER_COLUMNS} FROM members WHERE id = $1", member_id)
+    return _member(row) if row else None
+
+
+async def team_exists(pool: asyncpg.Pool, team: str) -> bool:
+    return bool(await pool.fetchval("SELECT EXISTS (SELECT 1 FROM teams WHERE id = $1)", team))
+
+
+async def team_supervisors(pool: asyncpg.Pool, team: str) -> list[Member]:
+    rows = await pool.fetch(
+        f"SELECT {_MEMBER_COLUMNS} FROM members WHERE role = $1 AND team_id = $2 ORDER BY id",
+        Role.SUPERVISOR.value,
+        team,
+    )
+    return [_member(r) for r in rows]
+
+
+async def department_heads(pool: asyncpg.Pool, team: str) -> list[Member]:
+    """The heads of the department the team belongs to."""
+    rows = await pool.fetch(
+        f"SELECT {', '.join('m.' + c for c in _MEMBER_COLUMNS.split(', '))}"
+        " FROM members m JOIN teams t ON t.department = m.department"
+        " WHERE m.role = $1 AND t.id = $2 ORDER BY m.id",
+        Role.HEAD.value,
+        team,
+    )
+    return [_member(r) for r in rows]
+
+
+async def directors(pool: asyncpg.Pool) -> list[Member]:
+    rows = await pool.fetch(
+        f"SELECT {_MEMBER_COLUMNS} FROM members WHERE role = $1 ORDER BY id", Role.DIRECTOR.value
+    )
+    return [_member(r) for r in rows]
+
+
+async def ticket_contact(pool: asyncpg.Pool, ticket_no: str) -> TicketContact | None:
+    row = await pool.fetchrow(
+        "SELECT t.ticket_no, c.id AS customer_id, c.name, c.phone, c.email, c.preferred_contact,"
+        " t.team, t.assignee"
+        " FROM tickets t JOIN customers c ON c.id = t.customer_id WHERE t.ticket_no = $1",
+        ticket_no,
+    )
+    return TicketContact.model_validate(dict(row)) if row else None
+
+
+async def claim(
+    pool: asyncpg.Pool, key: str, ticket_no: str, recipient: str, template: str, payload: dict[str, Any]
+) -> NotificationRecord:
+    """Record the notification unless already recorded; the stored row (a retry sees the first one)."""
+    await pool.execute(
+        "INSERT INTO notifications (key, ticket_no, recipient, template, payload)"
+        " VALUES ($1, $2, $3, $4, $5) ON CONFLICT (key) DO NOTHING",
+        key,
+        ticket_no,
+        recipient,
+        template,
+        payload,
+    )
+    record = await get(pool, key)
+    assert record is not None
+    return record
+
+
+async def mark_channel_delivered(pool: asyncpg.Pool, key: str, channel: str) -> None:
+    """Remember one channel's delivery, so a retry after a later channel fails does not repeat it."""
+    await pool.execute(
+        "UPDATE notifications SET payload = jsonb_set(payload, '{delivered}',"
+        " COALESCE(payload->'delivered', '[]'::jsonb) || to_jsonb($2::text))"
+        " WHERE key = $1 AND NOT COALESCE(payload->'delivered', '[]'::jsonb) ? $2",
+        key,
+        channel,
+    )
+
+
+async def mark_delivered(pool: asyncpg.Pool, key: str) -> None:
+    await pool.execute(
+        "UPDATE notifications SET delivered_at = now() WHERE key = $1 AND delivered_at IS NULL", key
+    )
+
+
+async def get(pool: asyncpg.Pool, key: str) -> NotificationRecord | None:
+    row = await pool.fetchrow(
+        "SELECT key, ticket_no, recipient, template, payload, created_at, delivered_at"
+        " FROM notifications WHERE key = $1",
+        key,
+    )
+    return NotificationRecord.model_validate(dict(row)) if row else None
+
+
+async def for_ticket(pool: asyncpg.Pool, ticket_no: str) -> list[NotificationRecord]:
+    rows = await pool.fetch(
+        "SELECT key, ticket_no, recipient, template, payload, created_at, delivered_at"
+        " FROM notifications WHERE ticket_no = $1 ORDER BY created_at, key",
+        ticket_no,
+    )
+    return [NotificationRecord.model_validate(dict(r)) for r in rows]
