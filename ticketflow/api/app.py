@@ -7,7 +7,7 @@ import asyncpg
 from fastapi import FastAPI
 from temporalio.client import Client
 
-from ticketflow.api import errors, health
+from ticketflow.api import actions, admin, errors, feedback, health, intake, tickets
 from ticketflow.domain.policy import Policy, load_policy
 from ticketflow.settings import Settings, get_settings
 from ticketflow.store.db import create_pool
@@ -45,4 +45,9 @@ def create_app(
     )
     errors.install(app)
     app.include_router(health.router)
+    app.include_router(intake.router)
+    app.include_router(tickets.router)
+    app.include_router(actions.router)
+    app.include_router(feedback.router)
+    app.include_router(admin.router)
     return app

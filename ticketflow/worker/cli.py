@@ -80,6 +80,48 @@ def setup_temporal() -> None:
     console.print(f"registered: {', '.join(added)}" if added else "search attributes already registered")
 
 
+@app.command("create-api-key")
+def create_api_key(
+    role: str = typer.Option(..., help="integrator, agent, supervisor or admin"),
+    member: str | None = typer.Option(None, help="member id the key acts for (agents and supervisors)"),
+    channel: str | None = typer.Option(None, help="the one channel an integrator key serves"),
+    label: str = typer.Option("", help="a note saying whose key this is"),
+) -> None:
+    """Issue an API key and print it once: only its SHA-256 hash is stored."""
+    import asyncpg
+    from pydantic import ValidationError
+
+    from ticketflow.store.api_keys import NewApiKey
+    from ticketflow.store.api_keys import create_api_key as issue
+    from ticketflow.store.db import create_pool
+
+    _setup_logging()
+    settings = get_settings()
+    _require(settings.database_url, "TICKETFLOW_DATABASE_URL")
+    try:
+        fields = {"role": role, "member_id": member, "channel": channel, "label": label}
+        new = NewApiKey.model_validate(fields)
+    except ValidationError as e:
+        first = e.errors()[0]
+        console.print(f"[red]{'.'.join(str(p) for p in first['loc'])}: {first['msg']}[/red]")
+        raise typer.Exit(2) from None
+
+    async def run() -> str:
+        pool = await create_pool(settings.database_url, max_size=1)
+        try:
+            return (await issue(pool, new)).key
+        finally:
+            await pool.close()
+
+    try:
+        key = asyncio.run(run())
+    except asyncpg.ForeignKeyViolationError:
+        console.print(f"[red]no member {member}[/red]")
+        raise typer.Exit(2) from None
+    console.print(f"{role} key (shown once; store it now):")
+    print(key)
+
+
 def _require(value: str, name: str) -> None:
     if not value:
         console.print(f"[red]{name} is not set[/red] (or use `ticketflow dev` for embedded servers)")

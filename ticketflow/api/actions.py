@@ -1,0 +1,184 @@
+"""Handlers' and supervisors' actions on a ticket: each one a Temporal Update answering the new state."""
+
+from typing import TypeVar
+
+from fastapi import APIRouter, Depends, Path, Request
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationError
+
+from ticketflow.api.access import TicketScope, check_access
+from ticketflow.api.auth import Principal, require
+from ticketflow.api.errors import ApiError, ErrorResponse
+from ticketflow.api.state import temporal_of
+from ticketflow.api.workflow_calls import WorkflowGone, query_view, run_update
+from ticketflow.domain import actions as act
+from ticketflow.domain.enums import ApiRole
+from ticketflow.domain.ticket import TicketView
+
+router = APIRouter(tags=["actions"])
+
+TICKET_NO = Path(pattern=r"^\d{6}-\d{6,}$", description="ticket number, YYYYMM-NNNNNN")
+
+_HANDLERS = require(ApiRole.AGENT, ApiRole.SUPERVISOR, ApiRole.ADMIN)
+_SUPERVISORS = require(ApiRole.SUPERVISOR, ApiRole.ADMIN)
+
+A = TypeVar("A", bound=act._Action)
+
+RESPONSES: dict[int | str, dict[str, object]] = {
+    401: {"model": ErrorResponse},
+    403: {"model": ErrorResponse, "description": "the ticket is not yours"},
+    404: {"model": ErrorResponse, "description": "no such ticket"},
+    409: {"model": ErrorResponse, "description": "the workflow rejected the action; the message says why"},
+    422: {"model": ErrorResponse},
+    503: {"model": ErrorResponse},
+}
+
+
+class _Body(BaseModel):
+    """An action's payload without `by`: the API fills that in from the caller's key."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    def to_action(self, action: type[A], by: str) -> A:
+        try:
+            return action.model_validate({**self.model_dump(), "by": by})
+        except ValidationError as e:
+            first = e.errors()[0]
+            field = ".".join(str(p) for p in first["loc"]) or "body"
+            raise ApiError(422, "invalid", f"{field}: {first['msg']}", field) from e
+
+
+class AcknowledgeBody(_Body):
+    pass
+
+
+class ProgressBody(_Body):
+    note: str = Field(min_length=1, max_length=5_000)
+    customer_visible: bool = True
+
+
+class ExtendBody(_Body):
+    new_due: AwareDatetime
+    reason: str = Field(min_length=1, max_length=1_000)
+
+
+class WaitBody(_Body):
+    reason: str = Field(min_length=1, max_length=1_000)
+
+
+class ResumeBody(_Body):
+    pass
+
+
+class ResolveBody(_Body):
+    solution: str = Field(min_length=1, max_length=5_000)
+    root_cause: act.RootCause
+
+
+class ReviewBody(_Body):
+    approve: bool
+    comment: str = Field(default="", max_length=2_000)
+
+
+class ReassignBody(_Body):
+    to_member: str | None = Field(default=None, max_length=64)
+    to_team: str | None = Field(default=None, max_length=64)
+    reason: str = Field(min_length=1, max_length=1_000)
+
+
+class EscalateBody(_Body):
+    reason: str = Field(min_length=1, max_length=1_000)
+
+
+async def perform(
+    request: Request, caller: Principal, ticket_no: str, update: str, action: BaseModel
+) -> TicketView:
+    """Authorise against the live view, then run the update."""
+    client = temporal_of(request)
+    try:
+        view = await query_view(client, ticket_no)
+    except WorkflowGone as e:
+        raise ApiError(404, "not_found", f"no ticket {ticket_no}") from e
+    check_access(caller, TicketScope.of_view(view))
+    return await run_update(client, ticket_no, update, action)
+
+
+@router.post("/tickets/{ticket_no}/acknowledge", response_model=TicketView, responses=RESPONSES)
+async def acknowledge(
+    request: Request,
+    body: AcknowledgeBody,
+    ticket_no: str = TICKET_NO,
+    caller: Principal = Depends(_HANDLERS),
+) -> TicketView:
+    """The assignee confirms receipt."""
+    return await perform(
+        request, caller, ticket_no, "acknowledge", body.to_action(act.Acknowledge, caller.actor)
+    )
+
+
+@router.post("/tickets/{ticket_no}/progress", response_model=TicketView, responses=RESPONSES)
+async def progress(
+    request: Request, body: ProgressBody, ticket_no: str = TICKET_NO, caller: Principal = Depends(_HANDLERS)
+) -> TicketView:
+    """A progress note (and, by default, an update to the customer)."""
+    return await perform(
+        request, caller, ticket_no, "progress", body.to_action(act.ProgressNote, caller.actor)
+    )
+
+
+@router.post("/tickets/{ticket_no}/extend", response_model=TicketView, responses=RESPONSES)
+async def extend(
+    request: Request, body: ExtendBody, ticket_no: str = TICKET_NO, caller: Principal = Depends(_HANDLERS)
+) -> TicketView:
+    """Move the resolution ETA, before it passes, with a reason the customer is told."""
+    return await perform(request, caller, ticket_no, "extend", body.to_action(act.Extend, caller.actor))
+
+
+@router.post("/tickets/{ticket_no}/wait", response_model=TicketView, responses=RESPONSES)
+async def wait_for_customer(
+    request: Request, body: WaitBody, ticket_no: str = TICKET_NO, caller: Principal = Depends(_HANDLERS)
+) -> TicketView:
+    """Wait for the customer: the resolution clock pauses."""
+    action = body.to_action(act.WaitForCustomer, caller.actor)
+    return await perform(request, caller, ticket_no, "wait_for_customer", action)
+
+
+@router.post("/tickets/{ticket_no}/resume", response_model=TicketView, responses=RESPONSES)
+async def resume(
+    request: Request, body: ResumeBody, ticket_no: str = TICKET_NO, caller: Principal = Depends(_HANDLERS)
+) -> TicketView:
+    """The customer answered: the resolution clock runs again."""
+    return await perform(request, caller, ticket_no, "resume", body.to_action(act.Resume, caller.actor))
+
+
+@router.post("/tickets/{ticket_no}/resolve", response_model=TicketView, responses=RESPONSES)
+async def resolve(
+    request: Request, body: ResolveBody, ticket_no: str = TICKET_NO, caller: Principal = Depends(_HANDLERS)
+) -> TicketView:
+    """Propose the solution with its root cause (reviewed first when the policy says so)."""
+    return await perform(request, caller, ticket_no, "resolve", body.to_action(act.Resolve, caller.actor))
+
+
+@router.post("/tickets/{ticket_no}/review", response_model=TicketView, responses=RESPONSES)
+async def review(
+    request: Request, body: ReviewBody, ticket_no: str = TICKET_NO, caller: Principal = Depends(_SUPERVISORS)
+) -> TicketView:
+    """A supervisor approves the solution or sends it back."""
+    return await perform(
+        request, caller, ticket_no, "review", body.to_action(act.ReviewDecision, caller.actor)
+    )
+
+
+@router.post("/tickets/{ticket_no}/reassign", response_model=TicketView, responses=RESPONSES)
+async def reassign(
+    request: Request, body: ReassignBody, ticket_no: str = TICKET_NO, caller: Principal = Depends(_HANDLERS)
+) -> TicketView:
+    """Hand the ticket to another member or team."""
+    return await perform(request, caller, ticket_no, "reassign", body.to_action(act.Reassign, caller.actor))
+
+
+@router.post("/tickets/{ticket_no}/escalate", response_model=TicketView, responses=RESPONSES)
+async def escalate(
+    request: Request, body: EscalateBody, ticket_no: str = TICKET_NO, caller: Principal = Depends(_HANDLERS)
+) -> TicketView:
+    """Climb one level of the escalation ladder now."""
+    return await perform(request, caller, ticket_no, "escalate", body.to_action(act.Escalate, caller.actor))

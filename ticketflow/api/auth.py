@@ -1,0 +1,58 @@
+"""Who is calling: the API key (header `X-API-Key`, stored hashed) resolved to a principal with a role."""
+
+from collections.abc import Awaitable, Callable
+
+from fastapi import Depends, Request, Security
+from fastapi.security import APIKeyHeader
+from pydantic import BaseModel
+
+from ticketflow.api.errors import ApiError
+from ticketflow.api.state import pool_of
+from ticketflow.domain.enums import ApiRole, Channel
+from ticketflow.store.api_keys import lookup_api_key
+
+api_key_header = APIKeyHeader(
+    name="X-API-Key", auto_error=False, description="an API key issued by `ticketflow create-api-key`"
+)
+
+
+class Principal(BaseModel):
+    """The caller: its key's role, and the member (agents, supervisors) or channel (integrators) behind it."""
+
+    key_id: int
+    role: ApiRole
+    member_id: str | None = None
+    team_id: str | None = None
+    channel: Channel | None = None
+
+    @property
+    def actor(self) -> str:
+        """How this caller appears in the audit log and as the `by` of an action."""
+        return self.member_id or f"key:{self.key_id}"
+
+
+async def principal(request: Request, key: str | None = Security(api_key_header)) -> Principal:
+    if not key:
+        raise ApiError(401, "unauthorized", "this endpoint needs an X-API-Key header")
+    found = await lookup_api_key(pool_of(request), key)
+    if found is None:
+        raise ApiError(401, "unauthorized", "unknown or revoked API key")
+    return Principal(
+        key_id=found.id,
+        role=found.role,
+        member_id=found.member_id,
+        team_id=found.team_id,
+        channel=found.channel,
+    )
+
+
+def require(*roles: ApiRole) -> Callable[..., Awaitable[Principal]]:
+    """A dependency answering 403 unless the caller's role is one of `roles`."""
+
+    async def dependency(p: Principal = Depends(principal)) -> Principal:
+        if p.role not in roles:
+            allowed = ", ".join(r.value for r in roles)
+            raise ApiError(403, "forbidden", f"a {p.role.value} key may not do this (needs: {allowed})")
+        return p
+
+    return dependency

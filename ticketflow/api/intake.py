@@ -1,0 +1,116 @@
+"""`POST /tickets`: integrators open tickets, idempotently per (channel, external_id)."""
+
+from datetime import UTC, datetime
+
+from fastapi import APIRouter, Depends, Request, Response
+from pydantic import BaseModel
+
+from ticketflow.api.auth import Principal, require
+from ticketflow.api.errors import ApiError, ErrorResponse
+from ticketflow.api.state import policy_of, pool_of, settings_of, temporal_of
+from ticketflow.api.workflow_calls import start_ticket
+from ticketflow.domain.enums import ApiRole, Kind, Priority, Status
+from ticketflow.domain.intake import IntakeRequest, mask_customer
+from ticketflow.domain.policy import Policy
+from ticketflow.domain.routing import default_priority
+from ticketflow.domain.ticket import Deadlines, TicketInput
+from ticketflow.store import intake as store
+
+router = APIRouter(tags=["intake"])
+
+
+class IntakeResponse(BaseModel):
+    """The ticket opened (201) or already open for this (channel, external_id) (200)."""
+
+    ticket_no: str
+    status: Status
+    priority: Priority
+    kind: Kind
+    created: bool
+    opened_at: datetime
+    team: str | None = None
+    assignee: str | None = None
+    deadlines: Deadlines
+
+
+def ticket_input(record: store.IntakeRecord, policy: Policy) -> TicketInput:
+    """The workflow's input: masked customer only, and none of the customer's free text."""
+    return TicketInput(
+        ticket_no=record.ticket_no,
+        channel=record.channel,
+        kind=record.kind,
+        category=record.category,
+        priority=record.priority,
+        customer=mask_customer(record.customer_id, record.customer, record.channel),
+        opened_at=record.opened_at,
+        product=record.product,
+        order_batch=record.order_batch,
+        policy=policy,
+    )
+
+
+def _response(record: store.IntakeRecord) -> IntakeResponse:
+    return IntakeResponse(
+        ticket_no=record.ticket_no,
+        status=record.status,
+        priority=record.priority,
+        kind=record.kind,
+        created=record.created,
+        opened_at=record.opened_at,
+        team=record.team,
+        assignee=record.assignee,
+        deadlines=Deadlines(
+            ack_due=record.ack_due,
+            response_due=record.response_due,
+            resolve_due=record.resolve_due,
+            update_due=record.update_due,
+        ),
+    )
+
+
+@router.post(
+    "/tickets",
+    status_code=201,
+    response_model=IntakeResponse,
+    summary="Open a ticket (idempotent per channel and external id)",
+    responses={
+        200: {"model": IntakeResponse, "description": "already opened: the same ticket"},
+        401: {"model": ErrorResponse},
+        403: {"model": ErrorResponse},
+        422: {"model": ErrorResponse},
+        503: {"model": ErrorResponse},
+    },
+)
+async def open_ticket(
+    body: IntakeRequest,
+    request: Request,
+    response: Response,
+    caller: Principal = Depends(require(ApiRole.INTEGRATOR, ApiRole.ADMIN)),
+) -> IntakeResponse:
+    if caller.channel is not None and body.channel != caller.channel:
+        raise ApiError(
+            403, "forbidden", f"this key opens tickets for channel {caller.channel.value}", "channel"
+        )
+    pool, policy = pool_of(request), policy_of(request)
+    record = await store.find_by_external_id(pool, body.channel, body.external_id)
+    if record is None:
+        priority = body.priority or default_priority(policy, body.kind, body.category, body.customer.tier)
+        now = datetime.now(UTC)
+        record = await store.open_ticket(
+            pool,
+            store.NewTicket(
+                request=body,
+                priority=priority,
+                opened_at=now,
+                response_due=now + policy.targets.first_response.for_(priority),
+                resolve_due=now + policy.targets.resolution.for_(priority),
+            ),
+        )
+    if not record.workflow_started:
+        # Also the path of a retry after a crash between numbering and starting: finish the job.
+        await start_ticket(
+            temporal_of(request), settings_of(request).task_queue, ticket_input(record, policy)
+        )
+        await store.mark_workflow_started(pool, record.ticket_no)
+    response.status_code = 201 if record.created else 200
+    return _response(record)

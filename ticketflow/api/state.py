@@ -1,0 +1,28 @@
+"""Typed access to what the lifespan put on `app.state`: Temporal client, pool, policy, settings."""
+
+import asyncpg
+from fastapi import Request
+from temporalio.client import Client
+
+from ticketflow.domain.policy import Policy
+from ticketflow.settings import Settings
+
+
+def pool_of(request: Request) -> asyncpg.Pool:
+    pool: asyncpg.Pool = request.app.state.pool
+    return pool
+
+
+def temporal_of(request: Request) -> Client:
+    client: Client = request.app.state.temporal
+    return client
+
+
+def policy_of(request: Request) -> Policy:
+    policy: Policy = request.app.state.policy
+    return policy
+
+
+def settings_of(request: Request) -> Settings:
+    settings: Settings = request.app.state.settings
+    return settings

@@ -1,0 +1,173 @@
+"""Intake persistence: ticket numbers (`YYYYMM-NNNNNN`, a sequence per month), customer and ticket rows.
+
+Idempotent per (channel, external_id).
+"""
+
+from datetime import datetime
+
+import asyncpg
+from pydantic import BaseModel
+
+from ticketflow.domain.enums import Category, Channel, CustomerType, Kind, Priority, Status
+from ticketflow.domain.intake import Customer, IntakeRequest
+
+
+class NewTicket(BaseModel):
+    """What the API decided at intake, beyond the integrator's request."""
+
+    request: IntakeRequest
+    priority: Priority
+    opened_at: datetime
+    response_due: datetime | None = None
+    resolve_due: datetime | None = None
+
+
+class IntakeRecord(BaseModel):
+    """One ticket as intake knows it: enough to (re)start its workflow and to answer the integrator."""
+
+    ticket_no: str
+    created: bool
+    workflow_started: bool
+    channel: Channel
+    kind: Kind
+    category: Category
+    priority: Priority
+    status: Status
+    customer_id: int
+    customer: Customer
+    opened_at: datetime
+    product: str | None = None
+    order_batch: str | None = None
+    team: str | None = None
+    assignee: str | None = None
+    ack_due: datetime | None = None
+    response_due: datetime | None = None
+    resolve_due: datetime | None = None
+    update_due: datetime | None = None
+
+
+_SELECT = """
+SELECT t.ticket_no, t.workflow_started, t.channel, t.kind, t.category, t.priority, t.status, t.customer_id,
+       t.created_at, t.product, t.order_batch, t.team, t.assignee,
+       t.ack_due, t.response_due, t.resolve_due, t.update_due,
+       c.name, c.phone, c.email, c.type, c.tier, c.preferred_contact
+FROM tickets t JOIN customers c ON c.id = t.customer_id
+"""
+
+
+_BY_EXTERNAL_ID = " WHERE t.channel = $1 AND t.external_id = $2"
+
+
+def _record(row: asyncpg.Record, created: bool) -> IntakeRecord:
+    return IntakeRecord(
+        ticket_no=row["ticket_no"],
+        created=created,
+        workflow_started=row["workflow_started"],
+        channel=Channel(row["channel"]),
+        kind=Kind(row["kind"]),
+        category=Category(row["category"]),
+        priority=Priority(row["priority"]),
+        status=Status(row["status"]),
+        customer_id=row["customer_id"],
+        customer=Customer.model_construct(
+            name=row["name"],
+            phone=row["phone"],
+            email=row["email"],
+            type=CustomerType(row["type"]),
+            tier=row["tier"],
+            preferred_contact=Channel(row["preferred_contact"]) if row["preferred_contact"] else None,
+        ),
+        opened_at=row["created_at"],
+        product=row["product"],
+        order_batch=row["order_batch"],
+        team=row["team"],
+        assignee=row["assignee"],
+        ack_due=row["ack_due"],
+        response_due=row["response_due"],
+        resolve_due=row["resolve_due"],
+        update_due=row["update_due"],
+    )
+
+
+def format_ticket_no(month: str, sequence: int) -> str:
+    return f"{month}-{sequence:06d}"
+
+
+async def allocate_ticket_no(
+    conn: asyncpg.Connection | asyncpg.pool.PoolConnectionProxy, at: datetime
+) -> str:
+    """The next number of `at`'s month; unique under any concurrency (the counter row is the lock)."""
+    month = at.strftime("%Y%m")
+    last: int = await conn.fetchval(
+        "INSERT INTO ticket_counters (month, last) VALUES ($1, 1)"
+        " ON CONFLICT (month) DO UPDATE SET last = ticket_counters.last + 1 RETURNING last",
+        month,
+    )
+    return format_ticket_no(month, last)
+
+
+async def find_by_external_id(pool: asyncpg.Pool, channel: Channel, external_id: str) -> IntakeRecord | None:
+    row = await pool.fetchrow(
+        _SELECT + " WHERE t.channel = $1 AND t.external_id = $2", channel.value, external_id
+    )
+    return _record(row, created=False) if row else None
+
+
+async def open_ticket(pool: asyncpg.Pool, new: NewTicket) -> IntakeRecord:
+    """Insert the customer and the ticket, or answer the ticket already opened for (channel, external_id).
+
+    Identical concurrent requests queue on a transaction-scoped advisory lock keyed by (channel,
+    external_id), so only the first allocates a number: no gaps from lost races, no orphan customers.
+    """
+    req = new.request
+    async with pool.acquire() as conn, conn.transaction():
+        await conn.execute(
+            "SELECT pg_advisory_xact_lock(hashtextextended($1, 0))",
+            f"{req.channel.value}\x1f{req.external_id}",
+        )
+        row = await conn.fetchrow(
+            _SELECT + " WHERE t.channel = $1 AND t.external_id = $2", req.channel.value, req.external_id
+        )
+        if row is not None:
+            return _record(row, created=False)
+        c = req.customer
+        customer_id: int = await conn.fetchval(
+            "INSERT INTO customers (name, phone, email, type, tier, preferred_contact)"
+            " VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
+            c.name,
+            c.phone,
+            c.email,
+            c.type.value,
+            c.tier,
+            c.preferred_contact.value if c.preferred_contact else None,
+        )
+        ticket_no = await allocate_ticket_no(conn, new.opened_at)
+        await conn.execute(
+            "INSERT INTO tickets (ticket_no, channel, external_id, customer_id, kind, category, priority,"
+            " status, description, request, occurred_at, product, order_batch, response_due, resolve_due,"
+            " created_at, updated_at)"
+            " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $16)",
+            ticket_no,
+            req.channel.value,
+            req.external_id,
+            customer_id,
+            req.kind.value,
+            req.category.value,
+            new.priority.value,
+            Status.NEW.value,
+            req.description,
+            req.request,
+            req.occurred_at,
+            req.product,
+            req.order_batch,
+            new.response_due,
+            new.resolve_due,
+            new.opened_at,
+        )
+        row = await conn.fetchrow(_SELECT + " WHERE t.ticket_no = $1", ticket_no)
+        assert row is not None
+        return _record(row, created=True)
+
+
+async def mark_workflow_started(pool: asyncpg.Pool, ticket_no: str) -> None:
+    await pool.execute("UPDATE tickets SET workflow_started = true WHERE ticket_no = $1", ticket_no)
