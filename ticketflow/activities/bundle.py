@@ -1,0 +1,145 @@
+"""The ticket workflow's activities, bound to the worker's pool: record, assign, release, archive."""
+
+from collections.abc import Callable
+from datetime import datetime, timedelta
+from typing import Any
+
+import asyncpg
+import structlog
+from pydantic import BaseModel
+from temporalio import activity
+from temporalio.common import RetryPolicy
+from temporalio.exceptions import ApplicationError
+
+from ticketflow.domain.sla import Outcome
+from ticketflow.domain.ticket import TicketView
+from ticketflow.settings import Settings
+from ticketflow.store import archive as archive_store
+from ticketflow.store import assignment as assignment_store
+from ticketflow.store import readmodel, timeline
+
+log = structlog.get_logger(__name__)
+
+# Database writes: retried until Postgres is back; only a caller's mistake is non-retryable.
+DB_RETRY = RetryPolicy(
+    initial_interval=timedelta(seconds=1),
+    backoff_coefficient=2.0,
+    maximum_interval=timedelta(minutes=1),
+    non_retryable_error_types=["UnknownTeam", "MemberUnavailable"],
+)
+DB_TIMEOUT = timedelta(seconds=30)
+
+
+class RecordRequest(BaseModel):
+    """One event of the timeline and the state it leaves the ticket in."""
+
+    ticket_no: str
+    seq: int
+    at: datetime
+    type: str
+    actor: str | None = None
+    data: dict[str, Any] = {}
+    view: TicketView
+
+
+class RecordResult(BaseModel):
+    event_written: bool
+    state_written: bool
+
+
+class AssignRequest(BaseModel):
+    ticket_no: str
+    round: int
+    team: str
+    exclude: list[str] = []
+    member_id: str | None = None
+
+
+class AssignResult(BaseModel):
+    member_id: str | None = None
+
+
+class ReleaseRequest(BaseModel):
+    ticket_no: str
+    round: int
+
+
+class ReleaseResult(BaseModel):
+    released: bool
+
+
+class ArchiveRequest(BaseModel):
+    view: TicketView
+    outcomes: list[Outcome]
+
+
+class ArchiveResult(BaseModel):
+    written: bool
+
+
+class TicketActivities:
+    """Built once per worker; every method is an activity taking one model."""
+
+    def __init__(self, pool: asyncpg.Pool, settings: Settings) -> None:
+        self._pool = pool
+        self._settings = settings
+
+    def all(self) -> list[Callable[..., Any]]:
+        from ticketflow.activities.notify import NotifyActivities
+
+        return [
+            self.record,
+            self.assign,
+            self.release,
+            self.archive,
+            NotifyActivities(self._pool, self._settings).notify,
+        ]
+
+    @activity.defn(name="record")
+    async def record(self, req: RecordRequest) -> RecordResult:
+        """Append the event and move the read model forward, in one transaction; a retry changes nothing."""
+        async with self._pool.acquire() as conn, conn.transaction():
+            written = await timeline.insert_event(
+                conn, req.ticket_no, req.seq, req.at, req.type, req.actor, req.data
+            )
+            state = await readmodel.write_state(conn, req.view, req.seq)
+        return RecordResult(event_written=written, state_written=state)
+
+    @activity.defn(name="assign")
+    async def assign(self, req: AssignRequest) -> AssignResult:
+        """The member who gets this assignment round, or none when the team has no one free."""
+        if not await assignment_store.team_exists(self._pool, req.team):
+            raise ApplicationError(f"unknown team {req.team!r}", type="UnknownTeam", non_retryable=True)
+        try:
+            member = await assignment_store.assign(
+                self._pool, req.ticket_no, req.round, req.team, req.exclude, req.member_id
+            )
+        except assignment_store.MemberUnavailable as e:
+            raise ApplicationError(str(e), type="MemberUnavailable", non_retryable=True) from e
+        log.info("assignment", ticket_no=req.ticket_no, round=req.round, team=req.team, member=member)
+        return AssignResult(member_id=member)
+
+    @activity.defn(name="release")
+    async def release(self, req: ReleaseRequest) -> ReleaseResult:
+        """Give the member back the capacity this round took (once)."""
+        return ReleaseResult(released=await assignment_store.release(self._pool, req.ticket_no, req.round))
+
+    @activity.defn(name="archive")
+    async def archive(self, req: ArchiveRequest) -> ArchiveResult:
+        """The full record: ticket, timeline, solution, root cause, satisfaction, deadlines met/missed."""
+        view = req.view
+        if view.closed_at is None:
+            raise ApplicationError(
+                f"ticket {view.ticket_no} is not closed", type="NotClosed", non_retryable=True
+            )
+        record = {
+            "ticket": view.model_dump(mode="json"),
+            "timeline": await timeline.timeline(self._pool, view.ticket_no),
+            "solution": view.solution,
+            "root_cause": view.root_cause.model_dump(mode="json") if view.root_cause else None,
+            "satisfaction": view.feedback.model_dump(mode="json") if view.feedback else None,
+            "close_reason": view.close_reason,
+            "deadlines": [o.model_dump(mode="json") for o in req.outcomes],
+        }
+        written = await archive_store.archive(self._pool, view.ticket_no, record, view.closed_at)
+        return ArchiveResult(written=written)

@@ -1,0 +1,78 @@
+"""Assignment rounds: the least-loaded on-duty agent, chosen atomically so no one is ever overloaded."""
+
+import asyncpg
+
+
+class MemberUnavailable(LookupError):
+    """A named member cannot take the ticket; the message says why."""
+
+
+async def assign(
+    pool: asyncpg.Pool,
+    ticket_no: str,
+    round_: int,
+    team: str,
+    exclude: list[str],
+    member_id: str | None = None,
+) -> str | None:
+    """The member given round `round_` of the ticket (the same one on every retry), or None when the team
+    has nobody on duty with free capacity. Takes one unit of that member's capacity, once."""
+    async with pool.acquire() as conn, conn.transaction():
+        # One round at a time per ticket: a retried attempt sees the first attempt's row.
+        await conn.execute("SELECT pg_advisory_xact_lock(hashtext($1))", ticket_no)
+        done = await conn.fetchrow(
+            "SELECT member_id FROM assignments WHERE ticket_no = $1 AND round = $2", ticket_no, round_
+        )
+        if done is not None:
+            return str(done["member_id"]) if done["member_id"] else None
+        if member_id is not None:
+            chosen = await conn.fetchval(
+                "UPDATE members SET open_count = open_count + 1"
+                " WHERE id = $1 AND on_duty AND open_count < capacity RETURNING id",
+                member_id,
+            )
+            if chosen is None:
+                row = await conn.fetchrow("SELECT on_duty FROM members WHERE id = $1", member_id)
+                why = "is not in the directory" if row is None else "is off duty or at full capacity"
+                raise MemberUnavailable(f"member {member_id!r} {why}")
+        else:
+            # SKIP LOCKED: two tickets assigned at the same moment each lock a different member.
+            chosen = await conn.fetchval(
+                "UPDATE members SET open_count = open_count + 1 WHERE id = ("
+                " SELECT id FROM members WHERE team_id = $1 AND role = 'agent' AND on_duty"
+                " AND open_count < capacity AND NOT (id = ANY($2::text[]))"
+                " ORDER BY open_count, id LIMIT 1 FOR UPDATE SKIP LOCKED) RETURNING id",
+                team,
+                exclude,
+            )
+            if chosen is None:
+                return None
+        await conn.execute(
+            "INSERT INTO assignments (ticket_no, round, member_id, team_id) VALUES ($1, $2, $3, $4)",
+            ticket_no,
+            round_,
+            chosen,
+            team,
+        )
+        return str(chosen)
+
+
+async def team_exists(pool: asyncpg.Pool, team: str) -> bool:
+    return bool(await pool.fetchval("SELECT EXISTS (SELECT 1 FROM teams WHERE id = $1)", team))
+
+
+async def release(pool: asyncpg.Pool, ticket_no: str, round_: int) -> bool:
+    """Give back the capacity the round took; True only the first time."""
+    async with pool.acquire() as conn, conn.transaction():
+        member = await conn.fetchval(
+            "UPDATE assignments SET released = true WHERE ticket_no = $1 AND round = $2 AND NOT released"
+            " AND member_id IS NOT NULL RETURNING member_id",
+            ticket_no,
+            round_,
+        )
+        if member is None:
+            return False
+        await conn.execute(
+            "UPDATE members SET open_count = GREATEST(open_count - 1, 0) WHERE id = $1", member
+        )
+        return True
