@@ -1,5 +1,6 @@
 """The notify activity in Temporal's ActivityEnvironment, against real Postgres, SMTP and HTTP servers."""
 
+import asyncio
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from datetime import UTC, datetime, timedelta
@@ -377,3 +378,26 @@ async def test_webhook_500s_then_success_deliver_exactly_once(
     await run(acts, req)
     assert [r.status for r in hook.requests] == [500, 500, 200]
     assert len(await notifications.for_ticket(pool, req.ticket_no)) == 1
+
+
+async def test_overlapping_attempts_send_once(
+    acts: NotifyActivities, pool: asyncpg.Pool, world: World, hook: WebhookReceiver
+) -> None:
+    """A timed-out attempt still running while Temporal starts the next must not deliver twice."""
+    hook.delay = 0.3
+    req = NotifyRequest(
+        key=f"O-{world.u}:1",
+        ticket_no=f"O-{world.u}",
+        audience=Audience.TEAM_SUPERVISOR,
+        team=world.team.id,
+        template="escalated",
+    )
+    outcomes = await asyncio.gather(run(acts, req), run(acts, req), return_exceptions=True)
+
+    assert sum(isinstance(o, NotifyResult) for o in outcomes) == 1
+    [failed] = [o for o in outcomes if isinstance(o, BaseException)]
+    assert isinstance(failed, ApplicationError) and not failed.non_retryable
+    assert "another attempt" in failed.message
+    assert len(hook.delivered) == 1
+    again = await run(acts, req)  # the retry of the loser
+    assert again.already_sent and len(hook.delivered) == 1

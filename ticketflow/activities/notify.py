@@ -118,6 +118,19 @@ class NotifyActivities:
         payload = _Payload(
             audience=req.audience, subject=d.message.subject, channels=[n.channel for n, _ in channels]
         )
+        async with store.delivery_lock(self._pool, key) as held:
+            if not held:
+                raise DeliveryError(f"another attempt is delivering {key}")
+            return await self._deliver_locked(req, d, key, channels, payload)
+
+    async def _deliver_locked(
+        self,
+        req: NotifyRequest,
+        d: _Delivery,
+        key: str,
+        channels: list[tuple[Notifier, str]],
+        payload: _Payload,
+    ) -> int:
         record = await store.claim(
             self._pool, key, req.ticket_no, d.recipient, req.template, payload.model_dump(mode="json")
         )

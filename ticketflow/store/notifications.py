@@ -1,5 +1,7 @@
 """Notification records (one per message and recipient, idempotent) and the lookups that find recipients."""
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from datetime import datetime
 from typing import Any
 
@@ -102,6 +104,18 @@ async def claim(
     record = await get(pool, key)
     assert record is not None
     return record
+
+
+@asynccontextmanager
+async def delivery_lock(pool: asyncpg.Pool, key: str) -> AsyncIterator[bool]:
+    """Whether this attempt holds the key: an overlapping attempt (a timed-out one still running) does not."""
+    async with pool.acquire() as conn:
+        held = bool(await conn.fetchval("SELECT pg_try_advisory_lock(hashtextextended($1, 0))", key))
+        try:
+            yield held
+        finally:
+            if held:
+                await conn.execute("SELECT pg_advisory_unlock(hashtextextended($1, 0))", key)
 
 
 async def mark_channel_delivered(pool: asyncpg.Pool, key: str, channel: str) -> None:
