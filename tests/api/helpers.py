@@ -1,0 +1,64 @@
+"""Request bodies for API tests."""
+
+import asyncio
+import base64
+import json
+import uuid
+from typing import Any
+
+from temporalio.client import Client
+
+from ticketflow.domain.ticket import TicketView
+
+NAME, PHONE, EMAIL = "李四光", "13812345678", "lisiguang@example.com"
+
+
+def intake_body(external_id: str | None = None, **overrides: Any) -> dict[str, Any]:
+    body: dict[str, Any] = {
+        "channel": "phone",
+        "external_id": external_id or f"call-{uuid.uuid4().hex[:10]}",
+        "customer": {"name": NAME, "phone": PHONE, "email": EMAIL, "tier": "standard"},
+        "kind": "fault_report",
+        "category": "system_fault",
+        "description": "付款页面一直转圈 the payment page spins forever",
+        "request": "please fix it",
+    }
+    body.update(overrides)
+    return body
+
+
+async def assigned(client: Client, ticket_no: str, wait_s: float = 20.0) -> TicketView:
+    """The ticket once it has an assignee: the stub is told one (frontline-1); the real workflow picks one."""
+    from tests.api.conftest import REAL_WORKFLOW
+    from tests.api.stub_workflow import Assign
+
+    handle = client.get_workflow_handle(ticket_no)
+    if not REAL_WORKFLOW:
+        view: TicketView = await handle.execute_update(
+            "assign", Assign(team="frontline", assignee="frontline-1"), result_type=TicketView
+        )
+        return view
+    deadline = asyncio.get_running_loop().time() + wait_s
+    while True:
+        view = await handle.query("view", result_type=TicketView)
+        if view.assignee is not None or asyncio.get_running_loop().time() > deadline:
+            return view
+        await asyncio.sleep(0.2)
+
+
+def history_text(history_json: str) -> str:
+    """A workflow history as searchable text: its JSON plus every payload decoded (payloads are base64)."""
+    decoded: list[str] = [history_json]
+
+    def walk(node: object) -> None:
+        if isinstance(node, dict):
+            if isinstance(node.get("data"), str) and "metadata" in node:
+                decoded.append(base64.b64decode(node["data"]).decode("utf-8", errors="replace"))
+            for value in node.values():
+                walk(value)
+        elif isinstance(node, list):
+            for value in node:
+                walk(value)
+
+    walk(json.loads(history_json))
+    return "\n".join(decoded)

@@ -1,0 +1,146 @@
+"""`POST /tickets`: numbering, idempotency per (channel, external_id), concurrency, crash recovery."""
+
+import asyncio
+import json
+import re
+from datetime import UTC, datetime
+
+import asyncpg
+import httpx
+from temporalio.testing import WorkflowEnvironment
+
+from tests.api.conftest import Keys, headers
+from tests.api.helpers import EMAIL, NAME, PHONE, history_text, intake_body
+from ticketflow.domain.enums import Priority
+from ticketflow.domain.intake import IntakeRequest
+from ticketflow.store import intake as store
+
+
+async def test_open_ticket_answers_201_with_number_status_and_deadlines(
+    api: httpx.AsyncClient, keys: Keys, env: WorkflowEnvironment
+) -> None:
+    r = await api.post("/tickets", json=intake_body(), headers=headers(keys.integrator))
+    assert r.status_code == 201, r.text
+    body = r.json()
+    assert re.fullmatch(rf"{datetime.now(UTC):%Y%m}-\d{{6}}", body["ticket_no"])
+    assert body["status"] == "new" and body["created"] is True
+    assert body["priority"] == "medium"  # the policy's default
+    assert body["deadlines"]["response_due"] and body["deadlines"]["resolve_due"]
+    desc = await env.client.get_workflow_handle(body["ticket_no"]).describe()
+    assert desc.workflow_type == "TicketWorkflow"
+
+
+async def test_same_channel_and_external_id_again_answers_200_with_the_same_ticket(
+    api: httpx.AsyncClient, keys: Keys
+) -> None:
+    body = intake_body()
+    first = await api.post("/tickets", json=body, headers=headers(keys.integrator))
+    again = await api.post("/tickets", json=body, headers=headers(keys.integrator))
+    assert (first.status_code, again.status_code) == (201, 200)
+    assert again.json()["ticket_no"] == first.json()["ticket_no"]
+    assert again.json()["created"] is False
+
+
+async def test_priority_defaults_by_policy_rule(api: httpx.AsyncClient, keys: Keys) -> None:
+    vip = intake_body(kind="complaint", category="service_attitude")
+    vip["customer"] = {**vip["customer"], "tier": "vip"}
+    r = await api.post("/tickets", json=vip, headers=headers(keys.integrator))
+    assert r.json()["priority"] == "high"
+    given = await api.post("/tickets", json=intake_body(priority="urgent"), headers=headers(keys.integrator))
+    assert given.json()["priority"] == "urgent"
+
+
+async def test_fifty_identical_concurrent_intakes_open_one_ticket_and_one_workflow(
+    api: httpx.AsyncClient, keys: Keys, pool: asyncpg.Pool, env: WorkflowEnvironment
+) -> None:
+    body = intake_body()
+    replies = await asyncio.gather(
+        *(api.post("/tickets", json=body, headers=headers(keys.integrator)) for _ in range(50))
+    )
+    assert sorted(r.status_code for r in replies) == [200] * 49 + [201]
+    numbers = {r.json()["ticket_no"] for r in replies}
+    assert len(numbers) == 1
+    rows = await pool.fetchval("SELECT count(*) FROM tickets WHERE external_id = $1", body["external_id"])
+    assert rows == 1
+    (ticket_no,) = numbers
+    runs = [w async for w in env.client.list_workflows(f"WorkflowId = '{ticket_no}'")]
+    assert len(runs) == 1
+    assert await pool.fetchval("SELECT workflow_started FROM tickets WHERE ticket_no = $1", ticket_no)
+
+
+async def test_different_tickets_opened_at_once_get_distinct_consecutive_numbers(
+    api: httpx.AsyncClient, keys: Keys
+) -> None:
+    replies = await asyncio.gather(
+        *(api.post("/tickets", json=intake_body(), headers=headers(keys.integrator)) for _ in range(20))
+    )
+    assert {r.status_code for r in replies} == {201}
+    numbers = sorted(int(r.json()["ticket_no"].split("-")[1]) for r in replies)
+    assert numbers == list(range(numbers[0], numbers[0] + 20))
+
+
+async def test_numbers_restart_each_month(pool: asyncpg.Pool) -> None:
+    async with pool.acquire() as conn:
+        first = await store.allocate_ticket_no(conn, datetime(2031, 2, 28, 23, 59, tzinfo=UTC))
+        second = await store.allocate_ticket_no(conn, datetime(2031, 2, 28, 23, 59, tzinfo=UTC))
+        march = await store.allocate_ticket_no(conn, datetime(2031, 3, 1, tzinfo=UTC))
+    assert (first, second, march) == ("203102-000001", "203102-000002", "203103-000001")
+
+
+async def test_a_retry_after_a_crash_between_numbering_and_start_finishes_the_job(
+    api: httpx.AsyncClient, keys: Keys, pool: asyncpg.Pool, env: WorkflowEnvironment
+) -> None:
+    body = intake_body()
+    # The crash: the rows are written and the number allocated, but no workflow was started.
+    crashed = await store.open_ticket(
+        pool,
+        store.NewTicket(
+            request=IntakeRequest.model_validate(body), priority=Priority.LOW, opened_at=datetime.now(UTC)
+        ),
+    )
+    assert not crashed.workflow_started
+    r = await api.post("/tickets", json=body, headers=headers(keys.integrator))
+    assert r.status_code == 200 and r.json()["ticket_no"] == crashed.ticket_no
+    await env.client.get_workflow_handle(crashed.ticket_no).describe()
+    assert await pool.fetchval("SELECT workflow_started FROM tickets WHERE ticket_no = $1", crashed.ticket_no)
+    # And a start that finds the workflow already running (crash after start, before the flag) is success.
+    await pool.execute("UPDATE tickets SET workflow_started = false WHERE ticket_no = $1", crashed.ticket_no)
+    again = await api.post("/tickets", json=body, headers=headers(keys.integrator))
+    assert again.status_code == 200
+    runs = [w async for w in env.client.list_workflows(f"WorkflowId = '{crashed.ticket_no}'")]
+    assert len(runs) == 1
+
+
+async def test_raw_contact_never_reaches_temporal(
+    api: httpx.AsyncClient, keys: Keys, env: WorkflowEnvironment
+) -> None:
+    r = await api.post("/tickets", json=intake_body(), headers=headers(keys.integrator))
+    ticket_no = r.json()["ticket_no"]
+    handle = env.client.get_workflow_handle(ticket_no)
+    await api.get(f"/tickets/{ticket_no}", headers=headers(keys.admin))  # let a task or two run
+    history = history_text((await handle.fetch_history()).to_json())
+    for secret in (NAME, PHONE, EMAIL, "lisiguang", "12345678", "付款页面"):
+        assert secret not in history and json.dumps(secret)[1:-1] not in history, secret
+    assert "138****5678" in history and "李*" in history
+
+
+async def test_bad_input_answers_422_naming_the_field(api: httpx.AsyncClient, keys: Keys) -> None:
+    r = await api.post("/tickets", json=intake_body(kind="nonsense"), headers=headers(keys.integrator))
+    assert r.status_code == 422
+    assert r.json()["error"]["field"] == "kind"
+    body = intake_body()
+    body["customer"] = {"name": "x", "phone": "not-a-phone!"}
+    r = await api.post("/tickets", json=body, headers=headers(keys.integrator))
+    assert r.status_code == 422 and r.json()["error"]["field"] == "customer.phone"
+
+
+async def test_intake_needs_an_integrator_key_for_its_channel(api: httpx.AsyncClient, keys: Keys) -> None:
+    assert (await api.post("/tickets", json=intake_body())).status_code == 401
+    r = await api.post("/tickets", json=intake_body(), headers=headers("tfk_forged"))
+    assert r.status_code == 401 and r.json()["error"]["code"] == "unauthorized"
+    assert (await api.post("/tickets", json=intake_body(), headers=headers(keys.agent))).status_code == 403
+    email = intake_body(channel="email")
+    r = await api.post("/tickets", json=email, headers=headers(keys.phone_integrator))
+    assert r.status_code == 403 and r.json()["error"]["field"] == "channel"
+    ok = await api.post("/tickets", json=intake_body(), headers=headers(keys.phone_integrator))
+    assert ok.status_code == 201
