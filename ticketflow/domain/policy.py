@@ -120,12 +120,43 @@ class Policy(_Strict):
     assignment: Assignment = Assignment()
     routing: Routing = Routing()
     priorities: Priorities = Priorities()
+    hotspot: "Hotspot" = Field(default_factory=lambda: Hotspot())
+    retention: "Retention" = Field(default_factory=lambda: Retention())
+    report: "ReportPolicy" = Field(default_factory=lambda: ReportPolicy())
 
     @model_validator(mode="after")
     def _ladder_not_empty(self) -> "Policy":
         if not self.escalation.ladder:
             raise ValueError("escalation.ladder must name at least one role")
         return self
+
+
+class Hotspot(_Strict):
+    """Seed 003: this many tickets of one category (and product / order batch when named) within `window`."""
+
+    threshold: int = Field(default=5, ge=2)
+    window: Duration = timedelta(hours=2)
+
+
+class Retention(_Strict):
+    """Seed 001: archived tickets are kept at least this long, then purged by a daily schedule."""
+
+    keep: Duration = timedelta(days=730)
+    purge_hour: int = Field(default=3, ge=0, le=23, description="local hour (report.timezone) of the purge")
+
+
+class ReportPolicy(_Strict):
+    """When the weekly report runs (ISO weekday 1 = Monday, local hour) and how long its lists are."""
+
+    # Checked where it is used (schedules, report weeks), not here: policy snapshots are validated inside
+    # workflow sandboxes, where reading the zone database is no business of a validator.
+    timezone: str = Field(default="Asia/Shanghai", min_length=1)
+    weekday: int = Field(default=1, ge=1, le=7)
+    hour: int = Field(default=9, ge=0, le=23)
+    top_issues: int = Field(default=10, ge=1, le=100)
+
+
+Policy.model_rebuild()
 
 
 class PolicyError(ValueError):

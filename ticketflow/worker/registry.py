@@ -11,10 +11,24 @@ from ticketflow.settings import Settings
 def workflows() -> Sequence[type]:
     from ticketflow.workflows.ticket import TicketWorkflow
 
-    return [TicketWorkflow]
+    return [TicketWorkflow, *insight_workflows()]
 
 
 def activities(pool: asyncpg.Pool, settings: Settings) -> Sequence[Callable[..., Any]]:
     from ticketflow.activities.bundle import TicketActivities
 
-    return TicketActivities(pool, settings).all()
+    return [*TicketActivities(pool, settings).all(), *insight_activities(pool, settings)]
+
+
+def insight_workflows() -> Sequence[type]:
+    """Hotspots, retention and reports (issue 7)."""
+    from ticketflow.workflows.hotspot import HotspotWorkflow
+
+    return [HotspotWorkflow]
+
+
+def insight_activities(pool: asyncpg.Pool, settings: Settings) -> Sequence[Callable[..., Any]]:
+    """The activities of the insight workflows, except `notify`, which the ticket bundle registers."""
+    from ticketflow.activities.incidents import IncidentActivities
+
+    return [*IncidentActivities(pool, settings).all()]

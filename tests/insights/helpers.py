@@ -1,0 +1,42 @@
+"""Shared by the insight tests: a worker for the hotspot, purge and report workflows, and polling."""
+
+import asyncio
+from collections.abc import Awaitable, Callable
+from typing import TypeVar
+
+import asyncpg
+from temporalio.client import Client
+from temporalio.worker import Worker
+
+from ticketflow.activities.notify import NotifyActivities
+from ticketflow.settings import Settings
+from ticketflow.worker.worker import sandbox_runner
+
+T = TypeVar("T")
+
+
+def insight_worker(client: Client, pool: asyncpg.Pool, settings: Settings) -> Worker:
+    """Only this issue's workflows and activities, so these tests do not depend on the ticket workflow."""
+    from ticketflow.worker import registry
+
+    return Worker(
+        client,
+        task_queue=settings.task_queue,
+        workflows=list(registry.insight_workflows()),
+        activities=[
+            *registry.insight_activities(pool, settings),
+            NotifyActivities(pool, settings).notify,
+        ],
+        workflow_runner=sandbox_runner(),
+    )
+
+
+async def eventually(probe: Callable[[], Awaitable[T]], done: Callable[[T], bool], within: float = 20.0) -> T:
+    """Poll `probe` until `done` holds of its answer; else the last answer (the test's assert says why)."""
+    loop = asyncio.get_running_loop()
+    end = loop.time() + within
+    while True:
+        value = await probe()
+        if done(value) or loop.time() > end:
+            return value
+        await asyncio.sleep(0.1)

@@ -1,0 +1,79 @@
+"""The pure hotspot rule: threshold within the window, product / batch groups, one incident a burst."""
+
+from datetime import UTC, datetime, timedelta
+
+from ticketflow.domain import hotspot
+from ticketflow.domain.enums import Category
+from ticketflow.domain.hotspot import HotspotState, TicketOpened
+from ticketflow.domain.policy import Hotspot
+
+T0 = datetime(2026, 11, 16, 8, 0, tzinfo=UTC)
+RULE = Hotspot()
+
+
+def _t(n: int, minutes: float, product: str | None = None, batch: str | None = None) -> TicketOpened:
+    return TicketOpened(
+        ticket_no=f"202611-{n:06d}",
+        category=Category.LOGISTICS,
+        product=product,
+        order_batch=batch,
+        opened_at=T0 + timedelta(minutes=minutes),
+        team="logistics",
+    )
+
+
+def _feed(state: HotspotState, tickets: list[TicketOpened]) -> list[hotspot.Crossing]:
+    out: list[hotspot.Crossing] = []
+    for t in tickets:
+        out.extend(hotspot.observe(state, t, RULE)[1])
+    return out
+
+
+def test_four_tickets_do_not_cross_and_the_fifth_within_two_hours_does() -> None:
+    state = HotspotState()
+    assert _feed(state, [_t(i, i * 20) for i in range(4)]) == []
+    crossings = _feed(state, [_t(4, 119)])
+    assert len(crossings) == 1
+    assert [t.ticket_no for t in crossings[0].tickets] == [f"202611-{i:06d}" for i in range(5)]
+    assert crossings[0].team == "logistics"
+    assert state.windows == {}
+
+
+def test_five_tickets_spread_over_three_hours_never_cross() -> None:
+    state = HotspotState()
+    assert _feed(state, [_t(i, i * 45) for i in range(5)]) == []
+
+
+def test_products_count_apart_and_a_repeated_signal_counts_once() -> None:
+    state = HotspotState()
+    tickets = [_t(i, i, product="A" if i % 2 else "B") for i in range(8)]
+    assert _feed(state, tickets) == []
+    assert _feed(state, [_t(7, 7, product="A")]) == []  # the same ticket again
+    crossings = _feed(state, [_t(9, 9, product="A")])
+    assert [c.key.id for c in crossings] == ["logistics|product=A"]
+
+
+def test_a_ticket_counts_with_its_product_and_its_batch() -> None:
+    keys = hotspot.group_keys(_t(1, 0, product="P", batch="B"))
+    assert [k.id for k in keys] == ["logistics|product=P", "logistics|batch=B"]
+    assert [k.id for k in hotspot.group_keys(_t(1, 0))] == ["logistics"]
+
+
+def test_open_incident_takes_later_tickets_until_closed() -> None:
+    state = HotspotState()
+    crossing = _feed(state, [_t(i, i) for i in range(5)])[0]
+    hotspot.opened(state, crossing, 42)
+    joins, crossings = hotspot.observe(state, _t(5, 6), RULE)
+    assert [j.incident_id for j in joins] == [42] and crossings == []
+    hotspot.closed(state, 42)
+    joins, _ = hotspot.observe(state, _t(6, 7), RULE)
+    assert joins == [] and state.windows["logistics"][0].ticket_no == "202611-000006"
+
+
+def test_prune_drops_tickets_outside_every_window() -> None:
+    state = HotspotState()
+    _feed(state, [_t(0, 0), _t(1, 100)])
+    hotspot.prune(state, T0 + timedelta(minutes=150), RULE.window)
+    assert [t.ticket_no for t in state.windows["logistics"]] == ["202611-000001"]
+    hotspot.prune(state, T0 + timedelta(hours=5), RULE.window)
+    assert state.windows == {}

@@ -1,0 +1,152 @@
+"""HotspotWorkflow against Temporal's time-skipping server and a real Postgres: the seed-003 threshold."""
+
+import uuid
+from datetime import UTC, datetime, timedelta
+
+import asyncpg
+from temporalio.testing import WorkflowEnvironment
+
+from ticketflow.domain.enums import Category
+from ticketflow.domain.hotspot import HotspotState, TicketOpened
+from ticketflow.domain.incident import IncidentStatus
+from ticketflow.hotspots import count_ticket, incident_closed, workflow_id
+from ticketflow.settings import Settings
+from ticketflow.store import incidents
+
+from .helpers import eventually, insight_worker
+
+T0 = datetime(2026, 11, 16, 8, 0, tzinfo=UTC)
+
+
+def _ticket(product: str, n: int, minutes: float, team: str | None = "hs-team") -> TicketOpened:
+    return TicketOpened(
+        ticket_no=f"HS-{product}-{n}",
+        category=Category.PRODUCT_QUALITY,
+        product=product,
+        opened_at=T0 + timedelta(minutes=minutes),
+        team=team,
+    )
+
+
+async def _incidents_for(pool: asyncpg.Pool, product: str) -> list[int]:
+    rows = await pool.fetch("SELECT id FROM incidents WHERE product = $1 ORDER BY id", product)
+    return [r["id"] for r in rows]
+
+
+async def _counted(env: WorkflowEnvironment, prefix: str) -> int:
+    """Tickets the workflow holds in windows or has linked (query after its queue drained)."""
+    state = await env.client.get_workflow_handle(workflow_id(Category.PRODUCT_QUALITY, prefix)).query(
+        "state", result_type=HotspotState
+    )
+    return len(state.seen)
+
+
+async def _seed_team(pool: asyncpg.Pool) -> None:
+    await pool.execute(
+        "INSERT INTO teams (id, name, department) VALUES ('hs-team', 'Quality', 'service')"
+        " ON CONFLICT DO NOTHING"
+    )
+    await pool.execute(
+        "INSERT INTO members (id, name, role, team_id) VALUES ('hs-sup', 'Sup', 'supervisor', 'hs-team'),"
+        " ('hs-agent', 'Agent', 'agent', 'hs-team') ON CONFLICT DO NOTHING"
+    )
+
+
+async def test_four_tickets_open_nothing_and_the_fifth_within_two_hours_opens_one_incident(
+    time_env: WorkflowEnvironment, pool: asyncpg.Pool, settings: Settings
+) -> None:
+    await _seed_team(pool)
+    prefix = f"hs-{uuid.uuid4().hex[:8]}"
+    product = uuid.uuid4().hex[:8]
+    async with insight_worker(time_env.client, pool, settings):
+        for i in range(4):
+            await count_ticket(
+                time_env.client, settings.task_queue, _ticket(product, i, i * 25), id_prefix=prefix
+            )
+        assert await eventually(lambda: _counted(time_env, prefix), lambda n: n == 4) == 4
+        assert await _incidents_for(pool, product) == []
+
+        await count_ticket(time_env.client, settings.task_queue, _ticket(product, 4, 110), id_prefix=prefix)
+        ids = await eventually(lambda: _incidents_for(pool, product), bool)
+        assert len(ids) == 1
+        found = await eventually(
+            lambda: incidents.get(pool, ids[0]), lambda i: i is not None and len(i.ticket_nos) == 5
+        )
+        assert found is not None
+        assert found.ticket_nos == sorted(f"HS-{product}-{i}" for i in range(5))
+        assert (found.category, found.product, found.team, found.status) == (
+            Category.PRODUCT_QUALITY,
+            product,
+            "hs-team",
+            IncidentStatus.OPEN,
+        )
+        # The owning team and its supervisor are told.
+        told = await eventually(
+            lambda: pool.fetch(
+                "SELECT recipient FROM notifications WHERE key LIKE $1 ORDER BY recipient",
+                f"incident-{ids[0]}:%",
+            ),
+            lambda rows: len(rows) == 2,
+        )
+        assert [r["recipient"] for r in told] == ["hs-agent", "hs-sup"]
+
+        # A later ticket of the same product joins the open incident; none is opened twice.
+        await count_ticket(time_env.client, settings.task_queue, _ticket(product, 5, 130), id_prefix=prefix)
+        grown = await eventually(
+            lambda: incidents.get(pool, ids[0]), lambda i: i is not None and len(i.ticket_nos) == 6
+        )
+        assert grown is not None and len(grown.ticket_nos) == 6
+        assert await _incidents_for(pool, product) == ids
+        assert [i.id for i in await incidents.of_ticket(pool, f"HS-{product}-5")] == ids
+
+        # Closed by a supervisor: the next ticket counts afresh, and is not linked.
+        await incidents.close(pool, ids[0], "hs-sup", "fixed the batch", T0 + timedelta(hours=3))
+        await incident_closed(time_env.client, Category.PRODUCT_QUALITY, ids[0], id_prefix=prefix)
+        await count_ticket(time_env.client, settings.task_queue, _ticket(product, 6, 140), id_prefix=prefix)
+        assert await eventually(lambda: _counted(time_env, prefix), lambda n: n == 7) == 7
+        after = await incidents.get(pool, ids[0])
+        assert after is not None and len(after.ticket_nos) == 6 and after.status is IncidentStatus.CLOSED
+
+
+async def test_five_tickets_spread_over_three_hours_open_no_incident(
+    time_env: WorkflowEnvironment, pool: asyncpg.Pool, settings: Settings
+) -> None:
+    prefix = f"hs-{uuid.uuid4().hex[:8]}"
+    product = uuid.uuid4().hex[:8]
+    async with insight_worker(time_env.client, pool, settings):
+        for i in range(5):
+            await count_ticket(
+                time_env.client, settings.task_queue, _ticket(product, i, i * 45, team=None), id_prefix=prefix
+            )
+        assert await eventually(lambda: _counted(time_env, prefix), lambda n: n == 5) == 5
+        assert await _incidents_for(pool, product) == []
+
+
+async def test_a_closed_incident_found_by_the_link_activity_is_forgotten(
+    time_env: WorkflowEnvironment, pool: asyncpg.Pool, settings: Settings
+) -> None:
+    """No close signal reached the workflow: linking finds the incident closed and counts the ticket anew."""
+    prefix = f"hs-{uuid.uuid4().hex[:8]}"
+    product = uuid.uuid4().hex[:8]
+    async with insight_worker(time_env.client, pool, settings):
+        for i in range(5):
+            await count_ticket(
+                time_env.client, settings.task_queue, _ticket(product, i, i, team=None), id_prefix=prefix
+            )
+        ids = await eventually(lambda: _incidents_for(pool, product), bool)
+        await eventually(
+            lambda: incidents.get(pool, ids[0]), lambda i: i is not None and len(i.ticket_nos) == 5
+        )
+        await incidents.close(pool, ids[0], "sup", None, T0)
+        await count_ticket(
+            time_env.client, settings.task_queue, _ticket(product, 5, 10, team=None), id_prefix=prefix
+        )
+        assert await eventually(lambda: _counted(time_env, prefix), lambda n: n == 6) == 6
+        handle = time_env.client.get_workflow_handle(workflow_id(Category.PRODUCT_QUALITY, prefix))
+        state = await eventually(
+            lambda: handle.query("state", result_type=HotspotState), lambda s: not s.open_incidents
+        )
+        assert state.open_incidents == {}
+        assert [t.ticket_no for t in state.windows[f"product_quality|product={product}"]] == [
+            f"HS-{product}-5"
+        ]

@@ -1,0 +1,167 @@
+"""HotspotWorkflow: one long-lived counter per category; opens an incident when a group crosses the threshold.
+
+Fed by signal-with-start (`ticketflow.hotspots.count_ticket`); continues as new every few hundred tickets
+carrying only the recent windows and the open incidents.
+"""
+
+import asyncio
+
+from temporalio import workflow
+from temporalio.exceptions import ActivityError
+
+with workflow.unsafe.imports_passed_through():
+    from ticketflow.activities.incidents import (
+        INCIDENT_RETRY,
+        INCIDENT_TIMEOUT,
+        IncidentActivities,
+        LinkRequest,
+        LinkResult,
+        OpenIncidentRequest,
+        OpenIncidentResult,
+    )
+    from ticketflow.activities.notify import NOTIFY_RETRY_POLICY, NOTIFY_START_TO_CLOSE, NotifyActivities
+    from ticketflow.domain import hotspot
+    from ticketflow.domain.hotspot import Crossing, HotspotInput, HotspotState, TicketOpened
+    from ticketflow.domain.notification import Audience, NotifyRequest
+
+# Tickets counted by one run before it continues as new (or sooner when the server suggests it).
+TICKETS_PER_RUN = 500
+NOTIFY_TEMPLATE = "hotspot_incident"
+
+
+@workflow.defn(name=hotspot.WORKFLOW_NAME)
+class HotspotWorkflow:
+    @workflow.init
+    def __init__(self, inp: HotspotInput) -> None:
+        self._input = inp
+        self._state = inp.state.model_copy(deep=True)
+        self._pending: list[TicketOpened] = list(inp.pending)
+        self._counted = 0
+        # Notifications run beside the counting, so a slow mail server never delays the next ticket.
+        self._notifying: list[asyncio.Task[None]] = []
+
+    @workflow.signal(name=hotspot.SIGNAL_TICKET_OPENED)
+    def ticket_opened(self, ticket: TicketOpened) -> None:
+        self._pending.append(ticket)
+
+    @workflow.signal(name="incident_closed")
+    def incident_closed(self, incident_id: int) -> None:
+        hotspot.closed(self._state, incident_id)
+
+    @workflow.query(name="state")
+    def state(self) -> HotspotState:
+        return self._state
+
+    @workflow.run
+    async def run(self, inp: HotspotInput) -> None:
+        while True:
+            await workflow.wait_condition(lambda: bool(self._pending) or self._time_to_continue())
+            while self._pending:
+                await self._count(self._pending.pop(0))
+                self._counted += 1
+            if self._time_to_continue():
+                for task in self._notifying:
+                    await task
+                self._notifying = []
+                await workflow.wait_condition(workflow.all_handlers_finished)
+                if self._pending:
+                    continue
+                hotspot.prune(self._state, workflow.now(), inp.rule.window)
+                workflow.continue_as_new(
+                    HotspotInput(
+                        category=inp.category, rule=inp.rule, state=self._state, pending=self._pending
+                    )
+                )
+
+    def _time_to_continue(self) -> bool:
+        return self._counted >= TICKETS_PER_RUN or workflow.info().is_continue_as_new_suggested()
+
+    async def _count(self, ticket: TicketOpened) -> None:
+        joins, crossings = hotspot.observe(self._state, ticket, self._input.rule)
+        recount = False
+        for incident in joins:
+            result = await self._link(incident.incident_id, [ticket.ticket_no])
+            if not result.still_open:
+                # Closed by a supervisor since: forget it, and count this ticket afresh.
+                hotspot.closed(self._state, incident.incident_id)
+                recount = True
+        if recount:
+            self._state.seen = [n for n in self._state.seen if n != ticket.ticket_no]
+            _, crossings = hotspot.observe(self._state, ticket, self._input.rule)
+        for crossing in crossings:
+            await self._open(crossing)
+
+    async def _open(self, crossing: Crossing) -> None:
+        self._state.incidents_opened += 1
+        latest = crossing.tickets[-1]
+        opened: OpenIncidentResult = await workflow.execute_activity_method(
+            IncidentActivities.open_incident,
+            OpenIncidentRequest(
+                dedupe_key=f"{workflow.info().workflow_id}#{self._state.incidents_opened}",
+                category=crossing.key.category,
+                product=crossing.key.product,
+                order_batch=crossing.key.order_batch,
+                team=crossing.team,
+                opened_at=workflow.now(),
+            ),
+            start_to_close_timeout=INCIDENT_TIMEOUT,
+            retry_policy=INCIDENT_RETRY,
+        )
+        hotspot.opened(self._state, crossing, opened.incident_id)
+        await self._link(opened.incident_id, [t.ticket_no for t in crossing.tickets])
+        facts = {
+            "incident": str(opened.incident_id),
+            "category": crossing.key.category.value,
+            "tickets": str(len(crossing.tickets)),
+            "window": str(self._input.rule.window),
+        }
+        if crossing.key.product:
+            facts["product"] = crossing.key.product
+        if crossing.key.order_batch:
+            facts["order_batch"] = crossing.key.order_batch
+        base = f"incident-{opened.incident_id}"
+        requests = [
+            NotifyRequest(
+                key=f"{base}:member:{m}",
+                ticket_no=latest.ticket_no,
+                audience=Audience.MEMBER,
+                member_id=m,
+                template=NOTIFY_TEMPLATE,
+                facts=facts,
+            )
+            for m in opened.team_members
+        ]
+        if crossing.team:
+            requests.append(
+                NotifyRequest(
+                    key=f"{base}:team_supervisor",
+                    ticket_no=latest.ticket_no,
+                    audience=Audience.TEAM_SUPERVISOR,
+                    team=crossing.team,
+                    template=NOTIFY_TEMPLATE,
+                    facts=facts,
+                    urgent=True,
+                )
+            )
+        self._notifying.extend(asyncio.create_task(self._notify(r)) for r in requests)
+
+    async def _link(self, incident_id: int, ticket_nos: list[str]) -> LinkResult:
+        result: LinkResult = await workflow.execute_activity_method(
+            IncidentActivities.link_incident_tickets,
+            LinkRequest(incident_id=incident_id, ticket_nos=ticket_nos),
+            start_to_close_timeout=INCIDENT_TIMEOUT,
+            retry_policy=INCIDENT_RETRY,
+        )
+        return result
+
+    async def _notify(self, req: NotifyRequest) -> None:
+        try:
+            await workflow.execute_activity_method(
+                NotifyActivities.notify,
+                req,
+                start_to_close_timeout=NOTIFY_START_TO_CLOSE,
+                retry_policy=NOTIFY_RETRY_POLICY,
+            )
+        except ActivityError as e:
+            # A bad address must not stop the category's counting: the incident stands, the API shows it.
+            workflow.logger.warning("hotspot notification failed: %s (%s)", req.key, e.cause)
