@@ -1,0 +1,232 @@
+"""Handlers' actions (Updates: new state, 409 with reason, 404, 403), reads with audited contact, feedback."""
+
+import asyncio
+from datetime import UTC, datetime, timedelta
+
+import asyncpg
+import httpx
+from temporalio.testing import WorkflowEnvironment
+
+from tests.api.conftest import REAL_WORKFLOW, Keys, headers
+from tests.api.helpers import EMAIL, NAME, PHONE, assigned, intake_body
+from ticketflow.domain.enums import Priority, Status
+from ticketflow.domain.feedback_link import sign
+from ticketflow.domain.intake import IntakeRequest, mask_customer
+from ticketflow.domain.ticket import TicketView
+from ticketflow.settings import Settings
+from ticketflow.store import audit
+from ticketflow.store import intake as store
+
+MEMBER_KEYS = {"frontline-1": "agent", "frontline-2": "other_agent"}
+
+RESOLVE = {
+    "solution": "cleared the stuck payment session",
+    "root_cause": {"what": "session cache", "why": "stale entry", "factor": "machine"},
+}
+
+
+async def _open(
+    api: httpx.AsyncClient, keys: Keys, env: WorkflowEnvironment, **overrides: object
+) -> TicketView:
+    body = intake_body(category="how_to", kind="consultation", **overrides)
+    r = await api.post("/tickets", json=body, headers=headers(keys.integrator))
+    assert r.status_code == 201, r.text
+    view = await assigned(env.client, r.json()["ticket_no"])
+    assert view.assignee in MEMBER_KEYS, view
+    return view
+
+
+def _assignee_key(keys: Keys, view: TicketView) -> str:
+    key: str = getattr(keys, MEMBER_KEYS[view.assignee or ""])
+    return key
+
+
+def _other_agent_key(keys: Keys, view: TicketView) -> str:
+    return keys.other_agent if view.assignee == "frontline-1" else keys.agent
+
+
+async def test_acknowledge_answers_the_new_state_then_409_with_the_reason(
+    api: httpx.AsyncClient, keys: Keys, env: WorkflowEnvironment
+) -> None:
+    view = await _open(api, keys, env)
+    url = f"/tickets/{view.ticket_no}/acknowledge"
+    r = await api.post(url, json={}, headers=headers(_assignee_key(keys, view)))
+    assert r.status_code == 200, r.text
+    assert r.json()["status"] == "in_progress"
+    again = await api.post(url, json={}, headers=headers(_assignee_key(keys, view)))
+    assert again.status_code == 409
+    assert again.json()["error"]["code"] == "rejected" and again.json()["error"]["message"]
+
+
+async def test_a_ticket_not_yours_is_403_and_an_unknown_one_404(
+    api: httpx.AsyncClient, keys: Keys, env: WorkflowEnvironment
+) -> None:
+    view = await _open(api, keys, env)
+    url = f"/tickets/{view.ticket_no}/acknowledge"
+    for key in (_other_agent_key(keys, view), keys.other_supervisor):
+        r = await api.post(url, json={}, headers=headers(key))
+        assert r.status_code == 403 and r.json()["error"]["code"] == "forbidden"
+    assert (await api.post(url, json={}, headers=headers(keys.integrator))).status_code == 403
+    review = await api.post(
+        f"/tickets/{view.ticket_no}/review",
+        json={"approve": True},
+        headers=headers(_assignee_key(keys, view)),
+    )
+    assert review.status_code == 403  # only supervisors review
+    missing = await api.post("/tickets/209901-999999/acknowledge", json={}, headers=headers(keys.admin))
+    assert missing.status_code == 404 and missing.json()["error"]["code"] == "not_found"
+    bad = await api.post(
+        f"/tickets/{view.ticket_no}/extend", json={"reason": "x"}, headers=headers(keys.admin)
+    )
+    assert bad.status_code == 422 and bad.json()["error"]["field"] == "new_due"
+
+
+async def test_contact_is_unmasked_only_for_the_assignee_and_supervisors_and_audited(
+    api: httpx.AsyncClient, keys: Keys, env: WorkflowEnvironment, pool: asyncpg.Pool
+) -> None:
+    view = await _open(api, keys, env)
+    url = f"/tickets/{view.ticket_no}"
+    mine = await api.get(url, headers=headers(_assignee_key(keys, view)))
+    assert mine.status_code == 200, mine.text
+    assert mine.json()["contact"] == {
+        "customer_id": view.customer.customer_id,
+        "name": NAME,
+        "phone": PHONE,
+        "email": EMAIL,
+    }
+    assert mine.json()["source"] == "live" and mine.json()["description"].startswith("付款页面")
+    sup = await api.get(url, headers=headers(keys.supervisor))
+    assert sup.status_code == 200 and sup.json()["contact"]["phone"] == PHONE
+    admin = await api.get(url, headers=headers(keys.admin))
+    assert admin.status_code == 200 and admin.json()["contact"] is None
+    assert admin.json()["ticket"]["customer"]["display_name"] == "李*"
+    assert PHONE not in admin.text and EMAIL not in admin.text and NAME not in admin.text
+    assert (await api.get(url, headers=headers(_other_agent_key(keys, view)))).status_code == 403
+    assert (await api.get(url, headers=headers(keys.other_supervisor))).status_code == 403
+    entries = await audit.entries_for(pool, view.ticket_no)
+    assert [(e.actor, e.what) for e in entries] == [
+        (view.assignee, "contact"),
+        ("frontline-sup", "contact"),
+    ]
+
+
+async def test_a_ticket_whose_workflow_is_gone_is_read_from_the_archive(
+    api: httpx.AsyncClient, keys: Keys, pool: asyncpg.Pool
+) -> None:
+    now = datetime.now(UTC)
+    record = await store.open_ticket(
+        pool,
+        store.NewTicket(
+            request=IntakeRequest.model_validate(intake_body()), priority=Priority.LOW, opened_at=now
+        ),
+    )
+    archived = TicketView(
+        ticket_no=record.ticket_no,
+        status=Status.CLOSED,
+        priority=record.priority,
+        kind=record.kind,
+        category=record.category,
+        channel=record.channel,
+        customer=mask_customer(record.customer_id, record.customer, record.channel),
+        opened_at=now,
+        closed_at=now,
+        close_reason="satisfied",
+    )
+    await pool.execute(
+        "INSERT INTO archive (ticket_no, record, closed_at) VALUES ($1, $2, $3)",
+        record.ticket_no,
+        archived.model_dump(mode="json"),
+        now,
+    )
+    r = await api.get(f"/tickets/{record.ticket_no}", headers=headers(keys.admin))
+    assert r.status_code == 200, r.text
+    assert r.json()["source"] == "archive" and r.json()["ticket"]["status"] == "closed"
+
+
+async def test_events_are_newest_first_and_scoped(
+    api: httpx.AsyncClient, keys: Keys, pool: asyncpg.Pool
+) -> None:
+    # A ticket without a workflow: the timeline is the read model's alone, whatever a workflow would record.
+    view = await store.open_ticket(
+        pool,
+        store.NewTicket(
+            request=IntakeRequest.model_validate(intake_body()),
+            priority=Priority.LOW,
+            opened_at=datetime.now(UTC),
+        ),
+    )
+    await pool.execute("UPDATE tickets SET team = 'frontline' WHERE ticket_no = $1", view.ticket_no)
+    for seq in (1, 2, 3):
+        await pool.execute(
+            "INSERT INTO ticket_events (ticket_no, seq, at, type, actor, data)"
+            " VALUES ($1, $2, now(), $3, $4, $5)",
+            view.ticket_no,
+            seq,
+            f"event-{seq}",
+            "system",
+            {"n": seq},
+        )
+    r = await api.get(f"/tickets/{view.ticket_no}/events?limit=2", headers=headers(keys.supervisor))
+    assert r.status_code == 200, r.text
+    assert [e["seq"] for e in r.json()["items"]] == [3, 2] and r.json()["next_before_seq"] == 2
+    older = await api.get(f"/tickets/{view.ticket_no}/events?before_seq=2", headers=headers(keys.supervisor))
+    assert [e["type"] for e in older.json()["items"]] == ["event-1"]
+    denied = await api.get(f"/tickets/{view.ticket_no}/events", headers=headers(keys.other_supervisor))
+    assert denied.status_code == 403
+    assert (await api.get("/tickets/209901-999998/events", headers=headers(keys.admin))).status_code == 404
+
+
+async def _awaiting_feedback(api: httpx.AsyncClient, keys: Keys, env: WorkflowEnvironment) -> TicketView:
+    view = await _open(api, keys, env)
+    key = headers(_assignee_key(keys, view))
+    assert (await api.post(f"/tickets/{view.ticket_no}/acknowledge", json={}, headers=key)).status_code == 200
+    r = await api.post(f"/tickets/{view.ticket_no}/resolve", json=RESOLVE, headers=key)
+    assert r.status_code == 200, r.text
+    handle = env.client.get_workflow_handle(view.ticket_no)
+    for _ in range(100):
+        view = await handle.query("view", result_type=TicketView)
+        if view.status == Status.AWAITING_FEEDBACK or not REAL_WORKFLOW:
+            break
+        await asyncio.sleep(0.2)
+    return view
+
+
+async def test_feedback_link_records_once_then_409_and_rejects_forged_and_expired(
+    api: httpx.AsyncClient, keys: Keys, env: WorkflowEnvironment, settings: Settings
+) -> None:
+    secret = settings.secret_key.get_secret_value()
+    view = await _open(api, keys, env)
+    early = sign(view.ticket_no, datetime.now(UTC) + timedelta(days=1), secret)
+    answer = {"solved": True, "score": 5, "comment": "thanks"}
+    not_yet = await api.post(f"/feedback/{early}", json=answer)
+    assert not_yet.status_code == 409
+
+    view = await _awaiting_feedback(api, keys, env)
+    token = sign(view.ticket_no, datetime.now(UTC) + timedelta(days=1), secret)
+    first = await api.post(f"/feedback/{token}", json=answer)
+    assert first.status_code == 200, first.text
+    assert first.json()["ticket_no"] == view.ticket_no
+    second = await api.post(f"/feedback/{token}", json=answer)
+    assert second.status_code == 409 and second.json()["error"]["code"] == "rejected"
+
+    forged = sign(view.ticket_no, datetime.now(UTC) + timedelta(days=1), "not-the-secret")
+    assert (await api.post(f"/feedback/{forged}", json=answer)).status_code == 401
+    assert (await api.post("/feedback/garbage", json=answer)).status_code == 401
+    expired = sign(view.ticket_no, datetime.now(UTC) - timedelta(seconds=1), secret)
+    r = await api.post(f"/feedback/{expired}", json=answer)
+    assert r.status_code == 410 and r.json()["error"]["code"] == "expired"
+    bad = await api.post(f"/feedback/{token}", json={"solved": True, "score": 9})
+    assert bad.status_code == 422 and bad.json()["error"]["field"] == "score"
+
+
+async def test_an_integrator_posts_feedback_for_its_own_channel_only(
+    api: httpx.AsyncClient, keys: Keys, env: WorkflowEnvironment
+) -> None:
+    answer = {"solved": True, "score": 4}
+    chat = await _open(api, keys, env, channel="chat")
+    url = f"/tickets/{chat.ticket_no}/feedback"
+    assert (await api.post(url, json=answer, headers=headers(keys.phone_integrator))).status_code == 403
+    view = await _awaiting_feedback(api, keys, env)
+    url = f"/tickets/{view.ticket_no}/feedback"
+    ok = await api.post(url, json=answer, headers=headers(keys.phone_integrator))
+    assert ok.status_code == 200, ok.text
