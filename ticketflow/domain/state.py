@@ -5,7 +5,7 @@ from datetime import datetime
 from pydantic import BaseModel
 
 from ticketflow.domain.sla import Clock, ClockRun, Outcome
-from ticketflow.domain.ticket import TicketView
+from ticketflow.domain.ticket import TicketInput, TicketView
 
 
 class TicketState(BaseModel):
@@ -21,3 +21,12 @@ class TicketState(BaseModel):
     resolve_before_review: ClockRun | None = None
     outcomes: list[Outcome] = []
     archived: bool = False
+
+
+class TicketRun(TicketInput):
+    """The workflow's one argument: the intake, plus the state carried over by continue-as-new.
+
+    A starter sends a plain TicketInput (`carried` absent); a continued run gets both.
+    """
+
+    carried: TicketState | None = None

@@ -36,8 +36,8 @@ with workflow.unsafe.imports_passed_through():
     from ticketflow.domain.notification import Audience, NotifyRequest, NotifyResult
     from ticketflow.domain.routing import route
     from ticketflow.domain.sla import Clock, ClockRun, Firing, Outcome
-    from ticketflow.domain.state import TicketState
-    from ticketflow.domain.ticket import WORKFLOW_NAME, TicketInput, TicketView
+    from ticketflow.domain.state import TicketRun, TicketState
+    from ticketflow.domain.ticket import WORKFLOW_NAME, TicketView
 
 NOTIFY_RETRY = RetryPolicy(
     initial_interval=timedelta(seconds=5),
@@ -61,13 +61,13 @@ def _refuse(reason: str | None) -> None:
 @workflow.defn(name=WORKFLOW_NAME)
 class TicketWorkflow:
     @workflow.init
-    def __init__(self, input: TicketInput, carried: TicketState | None = None) -> None:
-        self._input = input
+    def __init__(self, input: TicketRun) -> None:
+        self._input = input.model_copy(update={"carried": None})
         self._policy = input.policy
         self._lock = asyncio.Lock()
         self._woken = False
-        if carried is not None:
-            self._s = carried
+        if input.carried is not None:
+            self._s: TicketState = input.carried
             return
         r = route(input.policy, input.kind, input.category, input.priority, input.customer.tier)
         view = TicketView(
@@ -90,15 +90,15 @@ class TicketWorkflow:
     # ---- the process -------------------------------------------------------------------------------
 
     @workflow.run
-    async def run(self, input: TicketInput, carried: TicketState | None = None) -> TicketView:
-        if carried is None:
+    async def run(self, input: TicketRun) -> TicketView:
+        if input.carried is None:
             async with self._lock:
                 await self._intake()
         while self._s.view.status is not Status.CLOSED:
             if workflow.info().is_continue_as_new_suggested():
                 await workflow.wait_condition(workflow.all_handlers_finished)
                 if self._s.view.status is not Status.CLOSED:
-                    workflow.continue_as_new(args=[self._input, self._s])
+                    workflow.continue_as_new(self._input.model_copy(update={"carried": self._s}))
             nxt = sla.next_firing(self._s.clocks, self._policy.targets.warn_at)
             wait = (nxt[0] - workflow.now()) if nxt else IDLE
             if wait > timedelta(0):
@@ -173,21 +173,24 @@ class TicketWorkflow:
                 self._start(Clock.UPDATE, now)  # the next update is still owed
             await self._event("breached", None, target=clock.value, due=run.due.isoformat())
             if Clock.ESCALATION not in s.clocks and v.escalation_level < sla.top_level(self._policy):
-                await self._escalate(f"{clock.value} deadline {run.due.isoformat()} missed", None)
+                await self._escalate(f"{clock.value} deadline {run.due.isoformat()} missed", None, run.due)
         elif clock is Clock.ESCALATION:
             if v.escalation_level < sla.top_level(self._policy):
-                await self._escalate("still unresolved", None)
+                await self._escalate("still unresolved", None, run.due)
         elif clock is Clock.FEEDBACK:
             await self._close("no_response")
 
-    async def _escalate(self, reason: str, actor: str | None) -> None:
-        """One rung up the ladder (supervisor → head → director); the next rung after the interval."""
+    async def _escalate(self, reason: str, actor: str | None, due: datetime) -> None:
+        """One rung up the ladder (supervisor → head → director); the next rung `interval` after this one's
+        due time, so the ladder keeps its schedule however late a timer is delivered."""
         s, v = self._s, self._s.view
         v.escalation_level += 1
         s.clocks.pop(Clock.ESCALATION, None)
         if v.escalation_level < sla.top_level(self._policy):
-            self._start(Clock.ESCALATION, workflow.now())
-        seq = await self._event("escalated", actor, level=v.escalation_level, reason=reason)
+            self._start(Clock.ESCALATION, due)
+        seq = await self._event(
+            "escalated", actor, level=v.escalation_level, due=due.isoformat(), reason=reason
+        )
         audience = sla.ladder_audience(self._policy, v.escalation_level)
         await self._notify(
             seq, audience, "escalated", urgent=True, level=str(v.escalation_level), reason=reason
@@ -636,7 +639,7 @@ class TicketWorkflow:
     async def escalate(self, e: Escalate) -> TicketView:
         async with self._lock:
             _refuse(self._can_escalate(e))
-            await self._escalate(e.reason, e.by)
+            await self._escalate(e.reason, e.by, workflow.now())
             return self._view()
 
     @escalate.validator

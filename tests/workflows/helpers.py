@@ -1,0 +1,153 @@
+"""Test helpers: a directory for one test, a ticket row and its workflow started as the API would."""
+
+import asyncio
+import json
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import asyncpg
+from temporalio.client import Client, WorkflowHandle
+from temporalio.testing import WorkflowEnvironment
+
+from ticketflow.domain.enums import Category, Channel, CustomerType, Kind, Priority, Role
+from ticketflow.domain.intake import MaskedCustomer
+from ticketflow.domain.policy import Policy
+from ticketflow.domain.ticket import WORKFLOW_NAME, TicketInput, TicketView
+from ticketflow.store.directory import Member, Team, upsert_member, upsert_team
+
+HISTORIES = Path(__file__).parent / "histories"
+
+
+@dataclass
+class Crew:
+    """One team of its own per test, so tests never share capacity."""
+
+    team: str
+    agents: list[str]
+    supervisor: str
+    head: str
+    director: str
+
+
+async def make_crew(pool: asyncpg.Pool, agents: int = 2, capacity: int = 10) -> Crew:
+    tag = uuid.uuid4().hex[:8]
+    team, dept = f"team-{tag}", f"dept-{tag}"
+    await upsert_team(pool, Team(id=team, name=f"Team {tag}", department=dept))
+    crew = Crew(
+        team=team,
+        agents=[f"{tag}-a{n}" for n in range(1, agents + 1)],
+        supervisor=f"{tag}-sup",
+        head=f"{tag}-head",
+        director=f"{tag}-dir",
+    )
+    members = [Member(id=a, name=a, role=Role.AGENT, team_id=team, capacity=capacity) for a in crew.agents]
+    members += [
+        Member(id=crew.supervisor, name="sup", role=Role.SUPERVISOR, team_id=team),
+        Member(id=crew.head, name="head", role=Role.HEAD, department=dept),
+        Member(id=crew.director, name="dir", role=Role.DIRECTOR),
+    ]
+    for m in members:
+        await upsert_member(pool, m)
+    return crew
+
+
+def policy_for(base: Policy, crew: Crew, **sections: dict[str, Any]) -> Policy:
+    """`base` routed to the crew's team, with whole policy sections overridden (durations as text)."""
+    raw = base.model_dump(mode="json")
+    raw["routing"] = {"default_team": crew.team, "rules": []}
+    for name, values in sections.items():
+        raw[name] = {**raw.get(name, {}), **values}
+    return Policy.model_validate(raw)
+
+
+async def open_ticket(
+    env: WorkflowEnvironment,
+    pool: asyncpg.Pool,
+    task_queue: str,
+    policy: Policy,
+    *,
+    priority: Priority = Priority.MEDIUM,
+    kind: Kind = Kind.CONSULTATION,
+    category: Category = Category.OTHER,
+    opened_at: datetime | None = None,
+) -> WorkflowHandle[Any, TicketView]:
+    """Insert the customer and ticket rows (as the API does at intake) and start the workflow."""
+    ticket_no = f"T{uuid.uuid4().hex[:10]}"
+    customer_id = await pool.fetchval(
+        "INSERT INTO customers (name, phone, email, type, tier, preferred_contact)"
+        " VALUES ('李四', '13812345678', 'li@example.com', 'individual', 'standard', 'email') RETURNING id"
+    )
+    await pool.execute(
+        "INSERT INTO tickets (ticket_no, channel, external_id, customer_id, kind, category, priority, status,"
+        " description) VALUES ($1, 'email', $1, $2, $3, $4, $5, 'new', 'test ticket')",
+        ticket_no,
+        customer_id,
+        kind.value,
+        category.value,
+        priority.value,
+    )
+    opened = opened_at or await env.get_current_time()
+    ticket = TicketInput(
+        ticket_no=ticket_no,
+        channel=Channel.EMAIL,
+        kind=kind,
+        category=category,
+        priority=priority,
+        customer=MaskedCustomer(
+            customer_id=customer_id,
+            display_name="李*",
+            phone="138****5678",
+            email="l***@example.com",
+            type=CustomerType.INDIVIDUAL,
+            tier="standard",
+            preferred_contact=Channel.EMAIL,
+        ),
+        opened_at=opened,
+        policy=policy,
+    )
+    client: Client = env.client
+    return await client.start_workflow(
+        WORKFLOW_NAME, ticket, id=ticket_no, task_queue=task_queue, result_type=TicketView
+    )
+
+
+async def events(pool: asyncpg.Pool, ticket_no: str) -> list[asyncpg.Record]:
+    return await pool.fetch(
+        "SELECT seq, at, type, actor, data FROM ticket_events WHERE ticket_no = $1 ORDER BY seq", ticket_no
+    )
+
+
+async def notified(pool: asyncpg.Pool, ticket_no: str, template: str) -> list[str]:
+    rows = await pool.fetch(
+        "SELECT recipient FROM notifications WHERE ticket_no = $1 AND template = $2 ORDER BY created_at, key",
+        ticket_no,
+        template,
+    )
+    return [r["recipient"] for r in rows]
+
+
+async def save_history(handle: WorkflowHandle[Any, Any], name: str) -> None:
+    """Keep the history for the replay test (tests/workflows/test_replay.py)."""
+    history = await handle.fetch_history()
+    HISTORIES.mkdir(exist_ok=True)
+    (HISTORIES / f"{name}.json").write_text(json.dumps(json.loads(history.to_json()), indent=1))
+
+
+async def until(
+    handle: WorkflowHandle[Any, TicketView], check: Callable[[TicketView], bool], within: float = 15.0
+) -> TicketView:
+    """Query the view until `check` holds (activities run in real time even when timers skip)."""
+    from ticketflow.workflows.ticket import TicketWorkflow
+
+    deadline = asyncio.get_running_loop().time() + within
+    while True:
+        view = await handle.query(TicketWorkflow.view)
+        if check(view):
+            return view
+        if asyncio.get_running_loop().time() > deadline:
+            raise AssertionError(f"condition never held; last view: {view.model_dump_json(indent=1)}")
+        await asyncio.sleep(0.05)
