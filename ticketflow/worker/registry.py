@@ -23,12 +23,20 @@ def activities(pool: asyncpg.Pool, settings: Settings) -> Sequence[Callable[...,
 def insight_workflows() -> Sequence[type]:
     """Hotspots, retention and reports (issue 7)."""
     from ticketflow.workflows.hotspot import HotspotWorkflow
+    from ticketflow.workflows.report import WeeklyReportWorkflow
+    from ticketflow.workflows.retention import PurgeWorkflow
 
-    return [HotspotWorkflow]
+    return [HotspotWorkflow, PurgeWorkflow, WeeklyReportWorkflow]
 
 
 def insight_activities(pool: asyncpg.Pool, settings: Settings) -> Sequence[Callable[..., Any]]:
     """The activities of the insight workflows, except `notify`, which the ticket bundle registers."""
     from ticketflow.activities.incidents import IncidentActivities
+    from ticketflow.activities.reports import ReportActivities
+    from ticketflow.activities.retention import RetentionActivities
 
-    return [*IncidentActivities(pool, settings).all()]
+    return [
+        *IncidentActivities(pool, settings).all(),
+        *RetentionActivities(pool, settings).all(),
+        *ReportActivities(pool, settings).all(),
+    ]

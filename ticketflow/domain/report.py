@@ -1,0 +1,188 @@
+"""The weekly report (seeds 000, 001, 004: 每周《客服问题分析报告》): its ISO week, its figures, its model."""
+
+import re
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from pydantic import BaseModel, Field
+
+REPORT_WORKFLOW_NAME = "WeeklyReportWorkflow"
+REPORT_KIND = "weekly"
+
+_WEEK = re.compile(r"^(\d{4})-W(\d{2})$")
+
+
+class WeekError(ValueError):
+    """A week that is not `YYYY-Www` or does not exist."""
+
+
+def parse_week(week: str) -> tuple[int, int]:
+    """`2026-W47` → (2026, 47); raises WeekError naming the text otherwise."""
+    m = _WEEK.match(week)
+    if not m:
+        raise WeekError(f"{week!r} is not an ISO week (use the form 2026-W47)")
+    year, number = int(m.group(1)), int(m.group(2))
+    try:
+        date.fromisocalendar(year, number, 1)
+    except ValueError as e:
+        raise WeekError(f"{week!r}: {year} has no week {number}") from e
+    return year, number
+
+
+def week_bounds(week: str, timezone: str) -> tuple[datetime, datetime]:
+    """Monday 00:00 of the week and of the next one, in `timezone` (aware datetimes)."""
+    year, number = parse_week(week)
+    zone = ZoneInfo(timezone)
+    monday = date.fromisocalendar(year, number, 1)
+    start = datetime.combine(monday, time(), tzinfo=zone)
+    end = datetime.combine(monday + timedelta(days=7), time(), tzinfo=zone)
+    return start, end
+
+
+def week_of(day: date) -> str:
+    iso = day.isocalendar()
+    return f"{iso.year}-W{iso.week:02d}"
+
+
+def previous_week(at: datetime, timezone: str) -> str:
+    """The last complete ISO week before `at`, in `timezone`: what Monday's scheduled run reports."""
+    local = at.astimezone(ZoneInfo(timezone)).date()
+    return week_of(local - timedelta(days=7))
+
+
+class ReportInput(BaseModel):
+    """Workflow input: a week (`None`: the week before the run) and whether to tell supervisors."""
+
+    week: str | None = None
+    notify: bool = True
+
+
+class ReportRequest(BaseModel):
+    """The build activity's input: the week, or the instant whose previous week to report."""
+
+    week: str | None = None
+    at: datetime
+
+
+class ReportBuilt(BaseModel):
+    """What the build activity answers: the week reported, and the teams whose supervisors get the link."""
+
+    week: str
+    url: str
+    teams: list[str] = []
+    opened: int = 0
+    closed: int = 0
+
+
+class Count(BaseModel):
+    key: str
+    count: int
+
+
+class Volume(BaseModel):
+    """Tickets opened in the week, by each dimension."""
+
+    total: int = 0
+    by_kind: list[Count] = []
+    by_category: list[Count] = []
+    by_priority: list[Count] = []
+    by_channel: list[Count] = []
+    by_team: list[Count] = []
+
+
+class SlaTarget(BaseModel):
+    """One target (acknowledge, first response, updates, resolution) over the tickets closed in the week."""
+
+    target: str
+    total: int
+    met: int
+    rate: float | None = Field(description="met / total")
+
+
+class DurationStat(BaseModel):
+    """Median and 90th percentile of one duration, in seconds, over the tickets closed in the week."""
+
+    name: str
+    count: int
+    median_seconds: float | None = None
+    p90_seconds: float | None = None
+
+
+class EscalationLevel(BaseModel):
+    level: int
+    escalations: int
+
+
+class Satisfaction(BaseModel):
+    """Answers of the tickets closed in the week: distribution of scores 1–5, average, share satisfied."""
+
+    answered: int = 0
+    distribution: dict[int, int] = {}
+    average: float | None = None
+    satisfied: int = 0
+    satisfied_share: float | None = None
+
+
+class RecurringIssue(BaseModel):
+    """A root cause ("what") seen more than once in the week's closed tickets of a category."""
+
+    category: str
+    what: str
+    count: int
+
+
+class RootCauseCount(BaseModel):
+    factor: str
+    category: str
+    count: int
+    common: int = Field(description="marked common (共性问题) rather than individual")
+
+
+class IncidentSummary(BaseModel):
+    id: int
+    category: str
+    product: str | None = None
+    order_batch: str | None = None
+    team: str | None = None
+    status: str
+    opened_at: datetime
+    tickets: int
+
+
+class TeamLoad(BaseModel):
+    """A team's week: tickets opened to it, closed by it, still open at the week's end, closed late."""
+
+    team: str
+    opened: int
+    closed: int
+    open_at_end: int
+    breached: int
+
+
+class WeeklyReport(BaseModel):
+    """The whole report, as stored in `reports` and answered by `GET /reports/weekly`."""
+
+    week: str
+    timezone: str
+    start: datetime
+    end: datetime
+    generated_at: datetime
+    volume: Volume
+    closed: int = 0
+    sla: list[SlaTarget] = []
+    durations: list[DurationStat] = []
+    escalations: list[EscalationLevel] = []
+    satisfaction: Satisfaction = Satisfaction()
+    reopened: int = 0
+    reopen_rate: float | None = None
+    no_response: int = 0
+    no_response_rate: float | None = None
+    top_issues: list[RecurringIssue] = []
+    root_causes: list[RootCauseCount] = []
+    incidents: list[IncidentSummary] = []
+    teams: list[TeamLoad] = []
+
+
+def share(part: int, whole: int) -> float | None:
+    """part / whole to 4 decimals; None when there is nothing to divide."""
+    return round(part / whole, 4) if whole else None
