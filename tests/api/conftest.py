@@ -4,6 +4,7 @@ Temporal, the embedded PostgreSQL, a demo directory, and one API key for each ro
 
 import importlib.util
 import inspect
+import random
 from collections.abc import AsyncIterator
 
 import asyncpg
@@ -58,6 +59,13 @@ def headers(key: str) -> dict[str, str]:
 @pytest.fixture(scope="module")
 async def keys(pool: asyncpg.Pool) -> Keys:
     await seed_demo(pool)
+    # Each test module has its own database but shares one Temporal: start this module's ticket numbers
+    # (= workflow ids) at a random offset so they never meet another module's workflows.
+    await pool.execute(
+        "INSERT INTO ticket_counters (month, last) VALUES (to_char(now() AT TIME ZONE 'UTC', 'YYYYMM'), $1)"
+        " ON CONFLICT (month) DO NOTHING",
+        random.randrange(10_000, 900_000, 1_000),
+    )
 
     async def issue(role: ApiRole, member: str | None = None, channel: Channel | None = None) -> str:
         return (await create_api_key(pool, NewApiKey(role=role, member_id=member, channel=channel))).key
