@@ -1,7 +1,7 @@
 """The report activity: aggregate one ISO week in SQL and store it in `reports`."""
 
 from collections.abc import Callable
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 import asyncpg
@@ -10,8 +10,8 @@ from temporalio import activity
 from temporalio.common import RetryPolicy
 from temporalio.exceptions import ApplicationError
 
-from ticketflow.domain.policy import Policy, load_policy
-from ticketflow.domain.report import ReportBuilt, ReportRequest, WeekError, previous_week, week_bounds
+from ticketflow.domain.policy import load_policy
+from ticketflow.domain.report import ReportBuilt, ReportRequest, WeekError, previous_week
 from ticketflow.settings import Settings
 from ticketflow.store import reports as store
 
@@ -31,23 +31,6 @@ def report_url(settings: Settings, week: str) -> str:
     return f"{settings.base_url()}/reports/weekly/{week}.html"
 
 
-async def build_and_save(pool: asyncpg.Pool, policy: Policy, week: str) -> store.WeeklyReport:
-    """Aggregate `week` with the policy's time zone and thresholds, store it, and return it."""
-    start, end = week_bounds(week, policy.report.timezone)
-    report = await store.weekly(
-        pool,
-        week=week,
-        timezone=policy.report.timezone,
-        start=start,
-        end=end,
-        generated_at=datetime.now(UTC),
-        satisfied_at=policy.feedback.satisfied_at,
-        top_issues=policy.report.top_issues,
-    )
-    await store.save(pool, report)
-    return report
-
-
 class ReportActivities:
     """Built once per worker; every method is an activity taking one model."""
 
@@ -65,7 +48,7 @@ class ReportActivities:
         policy = load_policy(self._settings.policy_file)
         try:
             week = req.week or previous_week(req.at, policy.report.timezone)
-            report = await build_and_save(self._pool, policy, week)
+            report = await store.build_and_save(self._pool, policy, week)
         except WeekError as e:
             raise ApplicationError(str(e), type="BadWeek", non_retryable=True) from e
         log.info("weekly report", week=week, opened=report.volume.total, closed=report.closed)

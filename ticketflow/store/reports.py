@@ -4,11 +4,12 @@ Opened tickets come from the read model (`tickets.created_at`); closed ones from
 (`archive.closed_at`, both indexed, so a week reads only its own rows); escalations from the timeline.
 """
 
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 import asyncpg
 
+from ticketflow.domain.policy import Policy
 from ticketflow.domain.report import (
     REPORT_KIND,
     Count,
@@ -23,6 +24,7 @@ from ticketflow.domain.report import (
     Volume,
     WeeklyReport,
     share,
+    week_bounds,
 )
 
 NO_TEAM = "(none)"
@@ -273,3 +275,20 @@ async def weeks(conn: asyncpg.Connection | asyncpg.Pool, limit: int = 52) -> lis
         "SELECT period FROM reports WHERE kind = $1 ORDER BY period DESC LIMIT $2", REPORT_KIND, limit
     )
     return [r["period"] for r in rows]
+
+
+async def build_and_save(pool: asyncpg.Pool, policy: Policy, week: str) -> WeeklyReport:
+    """Aggregate `week` with the policy's time zone and thresholds, store it, and return it."""
+    start, end = week_bounds(week, policy.report.timezone)
+    report = await weekly(
+        pool,
+        week=week,
+        timezone=policy.report.timezone,
+        start=start,
+        end=end,
+        generated_at=datetime.now(UTC),
+        satisfied_at=policy.feedback.satisfied_at,
+        top_issues=policy.report.top_issues,
+    )
+    await save(pool, report)
+    return report
