@@ -14,7 +14,8 @@ h1{font-size:1.6rem;margin-bottom:.2rem}h2{font-size:1.2rem;margin-top:2rem;bord
 .cards{display:flex;flex-wrap:wrap;gap:1rem}
 .card{border:1px solid #d9e2ec;border-radius:6px;padding:.6rem 1rem;min-width:8rem}
 .card .v{font-size:1.5rem;font-weight:600}.card .k{color:#52606d;font-size:.85rem}
-.grid{display:grid;grid-template-columns:repeat(auto-fit,minmax(320px,1fr));gap:1rem}
+.grid{display:grid;grid-template-columns:repeat(auto-fit,minmax(340px,1fr));gap:1rem}
+figure{margin:.5rem 0}
 table{border-collapse:collapse;margin:.5rem 0}
 th,td{border:1px solid #d9e2ec;padding:.25rem .6rem;text-align:left}
 td.n{text-align:right;font-variant-numeric:tabular-nums}.empty{color:#7b8794}
@@ -49,13 +50,13 @@ def bar_chart(
     """A horizontal bar chart: one row a label, bar length proportional to the value, the value printed."""
     if not items:
         return f'<figure><figcaption>{_e(title)}</figcaption><p class="empty">无数据 No data</p></figure>'
-    row, left, width = 24, 150, 300
+    row, left, width = 24, 130, 230
     top = max([maximum or 0.0, *(v for _, v in items)]) or 1.0
     height = row * len(items) + 8
     parts = [
         f'<svg xmlns="http://www.w3.org/2000/svg" class="chart" data-chart="{_e(chart_id)}" role="img"'
-        f' aria-label="{_e(title)}" width="{left + width + 80}" height="{height}"'
-        f' viewBox="0 0 {left + width + 80} {height}">'
+        f' aria-label="{_e(title)}" width="100%" style="max-width:{left + width + 70}px"'
+        f' viewBox="0 0 {left + width + 70} {height}">'
     ]
     for i, (name, value) in enumerate(items):
         y = 4 + i * row
