@@ -18,12 +18,14 @@ from .helpers import eventually, insight_worker
 T0 = datetime(2026, 11, 16, 8, 0, tzinfo=UTC)
 
 
-def _ticket(product: str, n: int, minutes: float, team: str | None = "hs-team") -> TicketOpened:
+def _ticket(
+    product: str, n: int, minutes: float, team: str | None = "hs-team", base: datetime = T0
+) -> TicketOpened:
     return TicketOpened(
         ticket_no=f"HS-{product}-{n}",
         category=Category.PRODUCT_QUALITY,
         product=product,
-        opened_at=T0 + timedelta(minutes=minutes),
+        opened_at=base + timedelta(minutes=minutes),
         team=team,
     )
 
@@ -150,3 +152,35 @@ async def test_a_closed_incident_found_by_the_link_activity_is_forgotten(
         assert [t.ticket_no for t in state.windows[f"product_quality|product={product}"]] == [
             f"HS-{product}-5"
         ]
+
+
+async def test_the_counter_continues_as_new_and_keeps_its_windows(
+    dev_env: WorkflowEnvironment, pool: asyncpg.Pool, settings: Settings
+) -> None:
+    """The dev server suggests continue-as-new after 50 events: the new run holds every counted ticket."""
+    prefix = f"hs-{uuid.uuid4().hex[:8]}"
+    products = [uuid.uuid4().hex[:8] for _ in range(30)]  # one ticket a product: nothing crosses
+    now = datetime.now(UTC)  # a real-time server: older tickets would be pruned at continue-as-new
+    async with insight_worker(dev_env.client, pool, settings):
+        for i, product in enumerate(products):
+            await count_ticket(
+                dev_env.client,
+                settings.task_queue,
+                _ticket(product, i, i / 60, team=None, base=now),
+                id_prefix=prefix,
+            )
+        handle = dev_env.client.get_workflow_handle(workflow_id(Category.PRODUCT_QUALITY, prefix))
+
+        async def state() -> HotspotState:
+            return await handle.query("state", result_type=HotspotState)
+
+        final = await eventually(state, lambda s: len(s.seen) == 30)
+        assert len(final.seen) == 30 and len(final.windows) == 30
+
+        async def runs() -> list[str]:
+            return [e.run_id async for e in dev_env.client.list_workflows(f"WorkflowId = '{handle.id}'")]
+
+        assert len(await eventually(runs, lambda r: len(r) >= 2)) >= 2, (
+            "expected at least one continue-as-new"
+        )
+    assert await _incidents_for(pool, products[0]) == []
