@@ -2,6 +2,7 @@
 
 import asyncio
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import asyncpg
 import httpx
@@ -25,9 +26,7 @@ RESOLVE = {
 }
 
 
-async def _open(
-    api: httpx.AsyncClient, keys: Keys, env: WorkflowEnvironment, **overrides: object
-) -> TicketView:
+async def _open(api: httpx.AsyncClient, keys: Keys, env: WorkflowEnvironment, **overrides: Any) -> TicketView:
     body = intake_body(category="how_to", kind="consultation", **overrides)
     r = await api.post("/tickets", json=body, headers=headers(keys.integrator))
     assert r.status_code == 201, r.text

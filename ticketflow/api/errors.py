@@ -58,6 +58,11 @@ def install(app: FastAPI) -> None:
         code = {404: "not_found", 405: "method_not_allowed", 401: "unauthorized", 403: "forbidden"}
         return error_response(exc.status_code, code.get(exc.status_code, "error"), str(exc.detail))
 
+    @app.exception_handler(asyncpg.DataError)
+    async def _bad_data(_: Request, exc: asyncpg.DataError) -> JSONResponse:
+        # Text PostgreSQL cannot store (a NUL character), or a value out of a column's range: bad input.
+        return error_response(422, "invalid", f"a value cannot be stored: {exc}"[:300], "body")
+
     @app.exception_handler(asyncpg.PostgresConnectionError)
     @app.exception_handler(OSError)
     async def _db_down(_: Request, exc: Exception) -> JSONResponse:
