@@ -260,9 +260,9 @@ class TicketWorkflow:
             if run is not None:
                 s.outcomes.append(Outcome(clock=Clock.RESPONSE, due=run.due, at=now, met=now <= run.due))
 
-    async def _callback(self) -> None:
+    async def _callback(self, now: datetime) -> None:
         """Seeds 001, 004: the customer is asked whether it is solved and how satisfied (1–5)."""
-        s, v, now = self._s, self._s.view, workflow.now()
+        s, v = self._s, self._s.view
         fb = self._policy.feedback
         s.callback_due = now + fb.callback_within
         v.status = Status.AWAITING_FEEDBACK
@@ -577,29 +577,29 @@ class TicketWorkflow:
                 seq = await self._event("review_requested", None)
                 await self._notify(seq, Audience.TEAM_SUPERVISOR, "review_requested")
             else:
-                await self._resolution_delivered()
+                await self._resolution_delivered(now)
             return self._view()
 
     @resolve.validator
     def _validate_resolve(self, r: Resolve) -> None:
         _refuse(self._can_resolve(r))
 
-    async def _resolution_delivered(self) -> None:
+    async def _resolution_delivered(self, now: datetime) -> None:
         s = self._s
         run, s.resolve_before_review = s.resolve_before_review, None
         at = s.view.resolved_at or workflow.now()
         if run is not None:
             s.outcomes.append(Outcome(clock=Clock.RESOLVE, due=run.due, at=at, met=at <= run.due))
-        await self._callback()
+        await self._callback(now)
 
     @workflow.update
     async def review(self, d: ReviewDecision) -> TicketView:
         async with self._lock:
             _refuse(self._can_review(d))
-            s, v = self._s, self._s.view
+            s, v, now = self._s, self._s.view, workflow.now()
             if d.approve:
                 await self._event("review_approved", d.by, comment=d.comment)
-                await self._resolution_delivered()
+                await self._resolution_delivered(now)
             else:
                 # Back to the handler; the resolution clock runs on from where it was (it may be past due).
                 v.status = Status.IN_PROGRESS

@@ -1,0 +1,107 @@
+"""Retries of each ticket activity leave exactly one record (events, assignments, capacity, archive)."""
+
+from datetime import UTC, datetime
+
+import asyncpg
+import pytest
+from temporalio.exceptions import ApplicationError
+from temporalio.testing import ActivityEnvironment
+
+from tests.workflows.helpers import make_crew
+from ticketflow.activities.bundle import (
+    ArchiveRequest,
+    AssignRequest,
+    RecordRequest,
+    ReleaseRequest,
+    TicketActivities,
+)
+from ticketflow.domain.enums import Category, Channel, CustomerType, Kind, Priority, Status
+from ticketflow.domain.intake import MaskedCustomer
+from ticketflow.domain.ticket import TicketView
+from ticketflow.settings import Settings
+
+NOW = datetime(2025, 1, 6, 9, 0, tzinfo=UTC)
+
+
+async def _view(pool: asyncpg.Pool, ticket_no: str) -> TicketView:
+    cid = await pool.fetchval(
+        "INSERT INTO customers (name, phone, type, tier)"
+        " VALUES ('王五', '13900001111', 'individual', 'standard')"
+        " RETURNING id"
+    )
+    customer = MaskedCustomer(
+        customer_id=cid,
+        display_name="王*",
+        type=CustomerType.INDIVIDUAL,
+        tier="standard",
+        preferred_contact=Channel.PHONE,
+    )
+    return TicketView(
+        ticket_no=ticket_no,
+        status=Status.NEW,
+        priority=Priority.MEDIUM,
+        kind=Kind.CONSULTATION,
+        category=Category.OTHER,
+        channel=Channel.PHONE,
+        customer=customer,
+        opened_at=NOW,
+    )
+
+
+async def test_record_retried_writes_one_event_and_never_rolls_the_read_model_back(
+    pool: asyncpg.Pool, settings: Settings
+) -> None:
+    acts, env = TicketActivities(pool, settings), ActivityEnvironment()
+    view = await _view(pool, "R1")
+    first = RecordRequest(ticket_no="R1", seq=1, at=NOW, type="opened", view=view)
+    second = RecordRequest(
+        ticket_no="R1",
+        seq=2,
+        at=NOW,
+        type="assigned",
+        view=view.model_copy(update={"status": Status.ASSIGNED}),
+    )
+    assert (await env.run(acts.record, first)).event_written
+    await env.run(acts.record, second)
+    again = await env.run(acts.record, first)
+    assert not again.event_written and not again.state_written
+    assert await pool.fetchval("SELECT count(*) FROM ticket_events WHERE ticket_no = 'R1'") == 2
+    assert await pool.fetchval("SELECT status FROM tickets WHERE ticket_no = 'R1'") == "assigned"
+
+
+async def test_assign_retried_takes_capacity_once_and_release_gives_it_back_once(
+    pool: asyncpg.Pool, settings: Settings
+) -> None:
+    acts, env = TicketActivities(pool, settings), ActivityEnvironment()
+    crew = await make_crew(pool, agents=2)
+    req = AssignRequest(ticket_no="A1", round=1, team=crew.team)
+    a = await env.run(acts.assign, req)
+    b = await env.run(acts.assign, req)
+    assert a.member_id == b.member_id == crew.agents[0]
+    counts = await pool.fetch("SELECT id, open_count FROM members WHERE team_id = $1 ORDER BY id", crew.team)
+    assert {r["id"]: r["open_count"] for r in counts}[crew.agents[0]] == 1
+    nxt = await env.run(acts.assign, AssignRequest(ticket_no="A2", round=1, team=crew.team))
+    assert nxt.member_id == crew.agents[1]  # fewest open tickets
+    assert (await env.run(acts.release, ReleaseRequest(ticket_no="A1", round=1))).released
+    assert not (await env.run(acts.release, ReleaseRequest(ticket_no="A1", round=1))).released
+    assert await pool.fetchval("SELECT open_count FROM members WHERE id = $1", crew.agents[0]) == 0
+
+
+async def test_assign_to_unknown_team_is_non_retryable_and_names_it(
+    pool: asyncpg.Pool, settings: Settings
+) -> None:
+    acts, env = TicketActivities(pool, settings), ActivityEnvironment()
+    with pytest.raises(ApplicationError, match="unknown team 'nope'") as err:
+        await env.run(acts.assign, AssignRequest(ticket_no="A3", round=1, team="nope"))
+    assert err.value.non_retryable
+
+
+async def test_archive_retried_leaves_one_row(pool: asyncpg.Pool, settings: Settings) -> None:
+    acts, env = TicketActivities(pool, settings), ActivityEnvironment()
+    view = (await _view(pool, "Z1")).model_copy(
+        update={"status": Status.CLOSED, "closed_at": NOW, "close_reason": "satisfied"}
+    )
+    req = ArchiveRequest(view=view, outcomes=[])
+    assert (await env.run(acts.archive, req)).written
+    assert not (await env.run(acts.archive, req)).written
+    assert await pool.fetchval("SELECT count(*) FROM archive WHERE ticket_no = 'Z1'") == 1

@@ -1,0 +1,46 @@
+"""Routing rules, default priorities, policy loading errors naming the bad key, durations."""
+
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+
+from ticketflow.domain.durations import parse_duration
+from ticketflow.domain.enums import Category, Kind, Priority
+from ticketflow.domain.policy import PolicyError, load_policy
+from ticketflow.domain.routing import default_priority, route
+
+ROOT = Path(__file__).resolve().parents[2]
+POLICY = load_policy(ROOT / "policy.toml")
+
+
+def test_product_quality_goes_to_tech_with_frontline_collaborating() -> None:
+    r = route(POLICY, Kind.FAULT_REPORT, Category.PRODUCT_QUALITY, Priority.HIGH, "standard")
+    assert (r.team, r.collaborators) == ("tech", ["frontline"])
+
+
+def test_unmatched_ticket_goes_to_default_team() -> None:
+    assert route(POLICY, Kind.CONSULTATION, Category.HOW_TO, Priority.LOW, "standard").team == "frontline"
+
+
+def test_vip_complaint_defaults_to_high_others_to_medium() -> None:
+    assert default_priority(POLICY, Kind.COMPLAINT, Category.OTHER, "vip") is Priority.HIGH
+    assert default_priority(POLICY, Kind.COMPLAINT, Category.OTHER, "standard") is Priority.MEDIUM
+
+
+def test_bad_policy_names_the_bad_key(tmp_path: Path) -> None:
+    bad = tmp_path / "policy.toml"
+    bad.write_text('[targets.first_response]\nurgent = "soon"\nhigh = "4h"\nmedium = "1d"\nlow = "2d"\n')
+    with pytest.raises(PolicyError, match=r"targets\.first_response\.urgent"):
+        load_policy(bad)
+    bad.write_text('[escalation]\nintervall = "4h"\n')
+    with pytest.raises(PolicyError, match=r"escalation\.intervall"):
+        load_policy(bad)
+
+
+def test_durations() -> None:
+    assert parse_duration("90s") == timedelta(seconds=90)
+    assert parse_duration("1h30m") == timedelta(minutes=90)
+    assert parse_duration("3d") == timedelta(days=3)
+    with pytest.raises(ValueError, match="not a duration"):
+        parse_duration("2 hours")
