@@ -123,13 +123,22 @@ ORDER BY i.opened_at, i.id
 """
 
 _TEAMS = """
+WITH touched AS (  -- each branch reads an index: opened in the week, closed since it began, still open
+    SELECT ticket_no, team, created_at, closed_at, sla_breached FROM tickets
+    WHERE created_at >= $1 AND created_at < $2
+    UNION
+    SELECT ticket_no, team, created_at, closed_at, sla_breached FROM tickets
+    WHERE closed_at >= $1 AND created_at < $2
+    UNION
+    SELECT ticket_no, team, created_at, closed_at, sla_breached FROM tickets
+    WHERE closed_at IS NULL AND created_at < $2
+)
 SELECT team,
        count(*) FILTER (WHERE created_at >= $1) AS opened,
        count(*) FILTER (WHERE closed_at >= $1 AND closed_at < $2) AS closed,
        count(*) FILTER (WHERE closed_at IS NULL OR closed_at >= $2) AS open_at_end,
        count(*) FILTER (WHERE closed_at >= $1 AND closed_at < $2 AND sla_breached) AS breached
-FROM tickets
-WHERE created_at < $2 AND (closed_at IS NULL OR closed_at >= $1)
+FROM touched
 GROUP BY team
 ORDER BY team NULLS LAST
 """

@@ -1,0 +1,152 @@
+"""Weekly report cost at scale: N archived tickets (default 1,000,000, by COPY) over two years; prints the
+report's time beside a plain full scan of the archive, measured in the same run (target: ≤ 2 scans).
+
+    python bench/report.py [N]
+"""
+
+import asyncio
+import csv
+import io
+import json
+import random
+import shutil
+import sys
+import tempfile
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from ticketflow.domain.report import week_bounds, week_of
+from ticketflow.store import reports
+from ticketflow.store.db import create_pool, migrate
+from ticketflow.worker.embedded import start_postgres
+
+KINDS = ["consultation", "complaint", "fault_report", "service_request", "suggestion"]
+CATEGORIES = ["system_fault", "logistics", "how_to", "after_sales_refund", "product_quality", "other"]
+PRIORITIES = ["urgent", "high", "medium", "low"]
+CHANNELS = ["phone", "chat", "email", "app", "web"]
+TEAMS = ["frontline", "tech", "logistics", "after_sales"]
+FACTORS = ["people", "machine", "material", "method", "environment"]
+END = datetime(2026, 11, 23, tzinfo=UTC)
+SPAN = timedelta(days=730)
+
+
+def _rows(n: int, rng: random.Random) -> tuple[bytes, bytes]:
+    tickets, archive = io.StringIO(), io.StringIO()
+    tw, aw = csv.writer(tickets), csv.writer(archive)
+    for i in range(n):
+        no = f"B-{i:07d}"
+        opened = END - SPAN * rng.random()
+        closed = opened + timedelta(hours=rng.uniform(1, 120))
+        kind, cat, pri, ch, team = (
+            rng.choice(KINDS),
+            rng.choice(CATEGORIES),
+            rng.choice(PRIORITIES),
+            rng.choice(CHANNELS),
+            rng.choice(TEAMS),
+        )
+        tw.writerow(
+            [no, ch, no, 1, kind, cat, pri, "closed", team, "d", opened.isoformat(), closed.isoformat()]
+        )
+        view = {
+            "ticket_no": no,
+            "kind": kind,
+            "category": cat,
+            "priority": pri,
+            "channel": ch,
+            "team": team,
+            "opened_at": opened.isoformat(),
+            "acknowledged_at": (opened + timedelta(minutes=rng.uniform(1, 90))).isoformat(),
+            "first_response_at": (opened + timedelta(hours=rng.uniform(0.2, 30))).isoformat(),
+            "resolved_at": (closed - timedelta(minutes=30)).isoformat(),
+            "closed_at": closed.isoformat(),
+            "reopen_count": int(rng.random() < 0.05),
+        }
+        record = {
+            "ticket": view,
+            "timeline": [],
+            "solution": "done",
+            "root_cause": {"what": f"issue {rng.randrange(200)}", "why": "x", "factor": rng.choice(FACTORS)},
+            "satisfaction": {"solved": rng.random() < 0.9, "score": rng.randint(1, 5)}
+            if rng.random() < 0.7
+            else None,
+            "close_reason": "no_response" if rng.random() < 0.1 else "satisfied",
+            "deadlines": [
+                {"clock": c, "met": rng.random() < 0.85, "due": view["opened_at"], "at": view["opened_at"]}
+                for c in ("ack", "response", "resolve")
+            ],
+        }
+        aw.writerow([no, json.dumps(record), closed.isoformat()])
+    return tickets.getvalue().encode(), archive.getvalue().encode()
+
+
+async def _timed(label: str, coro_factory, repeat: int = 3) -> float:  # type: ignore[no-untyped-def]
+    best = float("inf")
+    for _ in range(repeat):
+        t0 = time.perf_counter()
+        await coro_factory()
+        best = min(best, time.perf_counter() - t0)
+    print(f"{label:<34} {best * 1000:10.1f} ms")
+    return best
+
+
+async def main(n: int) -> None:
+    base = Path(tempfile.mkdtemp(prefix="tfbench"))
+    server = start_postgres(base / "data")
+    try:
+        await migrate(server.uri)
+        pool = await create_pool(server.uri, max_size=4)
+        await pool.execute(
+            "INSERT INTO customers (id, name, type, tier) VALUES (1, 'bench', 'individual', 'standard')"
+        )
+        t0 = time.perf_counter()
+        tickets, archive = _rows(n, random.Random(7))
+        async with pool.acquire() as conn:
+            await conn.copy_to_table(
+                "tickets",
+                source=io.BytesIO(tickets),
+                format="csv",
+                columns=[
+                    "ticket_no", "channel", "external_id", "customer_id", "kind", "category", "priority",
+                    "status", "team", "description", "created_at", "closed_at",
+                ],
+            )  # fmt: skip
+            await conn.copy_to_table(
+                "archive",
+                source=io.BytesIO(archive),
+                format="csv",
+                columns=["ticket_no", "record", "closed_at"],
+            )
+            await conn.execute("VACUUM ANALYZE tickets")
+            await conn.execute("VACUUM ANALYZE archive")
+        print(f"loaded {n:,} archived tickets in {time.perf_counter() - t0:.1f} s")
+        week = week_of((END - timedelta(days=60)).date())
+        start, end = week_bounds(week, "Asia/Shanghai")
+        scan = await _timed(
+            "full scan of archive (records)",
+            lambda: pool.fetchval(
+                "SELECT count(*) FROM archive WHERE record ->> 'close_reason' = 'no_response'"
+            ),
+        )
+        report = await _timed(
+            f"weekly report {week}",
+            lambda: reports.weekly(
+                pool,
+                week=week,
+                timezone="Asia/Shanghai",
+                start=start,
+                end=end,
+                generated_at=END,
+                satisfied_at=4,
+                top_issues=10,
+            ),
+        )
+        print(f"report / full scan = {report / scan:.3f} (target ≤ 2)")
+        await pool.close()
+    finally:
+        server.stop()
+        shutil.rmtree(base, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    asyncio.run(main(int(sys.argv[1]) if len(sys.argv) > 1 else 1_000_000))
