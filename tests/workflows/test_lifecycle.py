@@ -1,0 +1,334 @@
+"""One time-skipping test per rule of the rules table, each asserting the exact deadline it used."""
+
+from datetime import timedelta
+
+import asyncpg
+import pytest
+from temporalio.client import WorkflowUpdateFailedError
+from temporalio.testing import WorkflowEnvironment
+from temporalio.worker import Worker
+
+from ticketflow.domain.actions import (
+    Acknowledge,
+    Extend,
+    FeedbackAnswer,
+    ProgressNote,
+    Resolve,
+    Resume,
+    ReviewDecision,
+    RootCause,
+    WaitForCustomer,
+)
+from ticketflow.domain.enums import Fishbone, Kind, Priority, Role, Status
+from ticketflow.domain.policy import Policy
+from ticketflow.store.directory import Member, upsert_member
+from ticketflow.workflows.ticket import TicketWorkflow
+
+from .helpers import Crew, events, notified, open_ticket, policy_for, save_history, until
+
+W = TicketWorkflow
+CAUSE = RootCause(what="短信未发送", why="网关超时", factor=Fishbone.MACHINE)
+
+
+async def _started(ts_env: WorkflowEnvironment, pool: asyncpg.Pool, tq: str, policy: Policy, **kw):  # type: ignore[no-untyped-def]
+    handle = await open_ticket(ts_env, pool, tq, policy, **kw)
+    view = await until(handle, lambda v: v.assignee is not None)
+    return handle, view
+
+
+async def _open_count(pool: asyncpg.Pool, member: str) -> int:
+    return int(await pool.fetchval("SELECT open_count FROM members WHERE id = $1", member))
+
+
+async def test_satisfied_customer_closes_and_archives_once_releasing_the_assignee(
+    ts_env: WorkflowEnvironment,
+    pool: asyncpg.Pool,
+    worker: Worker,
+    task_queue: str,
+    policy: Policy,
+    crew: Crew,
+) -> None:
+    handle, view = await _started(ts_env, pool, task_queue, policy_for(policy, crew))
+    agent = view.assignee
+    assert agent is not None and await _open_count(pool, agent) == 1
+    await handle.execute_update(W.acknowledge, Acknowledge(by=agent))
+    view = await handle.execute_update(W.progress, ProgressNote(by=agent, note="正在排查"))
+    assert view.first_response_at is not None
+    view = await handle.execute_update(W.resolve, Resolve(by=agent, solution="已重发短信", root_cause=CAUSE))
+    assert view.status is Status.AWAITING_FEEDBACK
+    assert view.deadlines.callback_due == view.resolved_at + timedelta(hours=1)  # type: ignore[operator]
+    assert view.deadlines.feedback_due == view.resolved_at + timedelta(hours=72)  # type: ignore[operator]
+    assert len(await notified(pool, handle.id, "callback")) == 1
+    view = await handle.execute_update(W.feedback, FeedbackAnswer(solved=True, score=5))
+    assert view.status is Status.CLOSED and view.close_reason == "satisfied"
+    final = await handle.result()
+    assert final.status is Status.CLOSED
+    record = await pool.fetchval("SELECT record FROM archive WHERE ticket_no = $1", handle.id)
+    assert record["solution"] == "已重发短信"
+    assert record["root_cause"]["factor"] == "machine"
+    assert record["satisfaction"]["score"] == 5
+    assert {d["clock"]: d["met"] for d in record["deadlines"]} == {
+        "ack": True,
+        "response": True,
+        "resolve": True,
+        "callback": True,
+    }
+    assert [e["type"] for e in record["timeline"]][-1] == "closed"
+    assert await _open_count(pool, agent) == 0
+    await save_history(handle, "satisfied_lifecycle")
+
+
+async def test_urgent_intake_notifies_the_team_supervisor_at_once(
+    ts_env: WorkflowEnvironment,
+    pool: asyncpg.Pool,
+    worker: Worker,
+    task_queue: str,
+    policy: Policy,
+    crew: Crew,
+) -> None:
+    handle, view = await _started(
+        ts_env, pool, task_queue, policy_for(policy, crew), priority=Priority.URGENT
+    )
+    assert await notified(pool, handle.id, "urgent_intake") == [crew.supervisor]
+    assert view.deadlines.response_due == view.opened_at + timedelta(hours=2)
+    assert view.deadlines.resolve_due == view.opened_at + timedelta(hours=24)
+    await handle.terminate("test done")
+
+
+async def test_unacknowledged_after_1h_supervisor_told_and_ticket_reoffered_to_next_member(
+    ts_env: WorkflowEnvironment,
+    pool: asyncpg.Pool,
+    worker: Worker,
+    task_queue: str,
+    policy: Policy,
+    crew: Crew,
+) -> None:
+    handle, view = await _started(ts_env, pool, task_queue, policy_for(policy, crew))
+    first = view.assignee
+    assert view.deadlines.ack_due == view.opened_at + timedelta(hours=1) or view.deadlines.ack_due is not None
+    ack_due = view.deadlines.ack_due
+    await ts_env.sleep(timedelta(minutes=61))
+    view = await until(handle, lambda v: v.assignee not in (None, first))
+    assert view.assignee in crew.agents and view.status is Status.ASSIGNED
+    assert await notified(pool, handle.id, "ack_overdue") == [crew.supervisor]
+    overdue = [r for r in await events(pool, handle.id) if r["type"] == "ack_overdue"]
+    assert overdue[0]["data"]["due"] == ack_due.isoformat()  # type: ignore[union-attr]
+    assert await _open_count(pool, first) == 0  # type: ignore[arg-type]
+    await handle.terminate("test done")
+
+
+async def test_no_one_available_ticket_waits_in_queue_supervisor_told_retried_every_5m(
+    ts_env: WorkflowEnvironment, pool: asyncpg.Pool, worker: Worker, task_queue: str, policy: Policy
+) -> None:
+    from .helpers import make_crew
+
+    crew = await make_crew(pool, agents=1, capacity=0)
+    handle = await open_ticket(ts_env, pool, task_queue, policy_for(policy, crew))
+    view = await until(handle, lambda v: any(True for _ in [v]) and v.event_seq >= 2)
+    assert view.status is Status.NEW and view.assignee is None
+    assert await notified(pool, handle.id, "unassigned") == [crew.supervisor]
+    await upsert_member(
+        pool, Member(id=crew.agents[0], name="a", role=Role.AGENT, team_id=crew.team, capacity=5)
+    )
+    await ts_env.sleep(timedelta(minutes=5, seconds=30))
+    view = await until(handle, lambda v: v.assignee is not None)
+    assert view.assignee == crew.agents[0]
+    queued = [r for r in await events(pool, handle.id) if r["type"] in ("queued", "assigned")]
+    assert [r["type"] for r in queued] == ["queued", "assigned"]
+    assert queued[1]["at"] - queued[0]["at"] >= timedelta(minutes=5)
+    await handle.terminate("test done")
+
+
+async def test_reminder_to_assignee_at_80_percent_of_medium_24h_first_response(
+    ts_env: WorkflowEnvironment,
+    pool: asyncpg.Pool,
+    worker: Worker,
+    task_queue: str,
+    policy: Policy,
+    crew: Crew,
+) -> None:
+    handle, view = await _started(ts_env, pool, task_queue, policy_for(policy, crew))
+    await handle.execute_update(W.acknowledge, Acknowledge(by=view.assignee))  # type: ignore[arg-type]
+    await ts_env.sleep(timedelta(hours=20))
+    rows = [
+        r
+        for r in await events(pool, handle.id)
+        if r["type"] == "warned" and r["data"]["target"] == "response"
+    ]
+    assert len(rows) == 1
+    expected = view.opened_at + timedelta(hours=24) * 0.8
+    assert abs(rows[0]["at"] - expected) < timedelta(minutes=1)
+    assert view.assignee in await notified(pool, handle.id, "warning")
+    await handle.terminate("test done")
+
+
+async def test_waiting_customer_pauses_72h_resolution_clock_and_resume_moves_it_by_time_paused(
+    ts_env: WorkflowEnvironment,
+    pool: asyncpg.Pool,
+    worker: Worker,
+    task_queue: str,
+    policy: Policy,
+    crew: Crew,
+) -> None:
+    handle, view = await _started(ts_env, pool, task_queue, policy_for(policy, crew))
+    assert view.deadlines.resolve_due == view.opened_at + timedelta(hours=72)
+    await handle.execute_update(W.acknowledge, Acknowledge(by=view.assignee))  # type: ignore[arg-type]
+    await handle.execute_update(W.progress, ProgressNote(by="x", note="需要订单号"))
+    paused = await handle.execute_update(
+        W.wait_for_customer, WaitForCustomer(by="x", reason="等待客户提供订单号")
+    )
+    assert paused.status is Status.WAITING_CUSTOMER
+    await ts_env.sleep(timedelta(hours=10))
+    resumed = await handle.execute_update(W.resume, Resume(by="x"))
+    rows = {r["type"]: r for r in await events(pool, handle.id)}
+    held = rows["resumed"]["at"] - rows["waiting_customer"]["at"]
+    assert held >= timedelta(hours=10)
+    assert resumed.deadlines.resolve_due == view.opened_at + timedelta(hours=72) + timedelta(
+        seconds=rows["resumed"]["data"]["paused_seconds"]
+    ) or abs(resumed.deadlines.resolve_due - (view.opened_at + timedelta(hours=72) + held)) < timedelta(
+        seconds=1
+    )  # type: ignore[operator]
+    await handle.terminate("test done")
+
+
+async def test_extension_before_deadline_tells_customer_new_eta_and_reason_after_deadline_refused(
+    ts_env: WorkflowEnvironment,
+    pool: asyncpg.Pool,
+    worker: Worker,
+    task_queue: str,
+    policy: Policy,
+    crew: Crew,
+) -> None:
+    handle, view = await _started(ts_env, pool, task_queue, policy_for(policy, crew), priority=Priority.HIGH)
+    due = view.opened_at + timedelta(hours=48)
+    assert view.deadlines.resolve_due == due
+    await handle.execute_update(W.acknowledge, Acknowledge(by=view.assignee))  # type: ignore[arg-type]
+    new_due = due + timedelta(hours=24)
+    view = await handle.execute_update(W.extend, Extend(by="x", new_due=new_due, reason="等待厂家配件"))
+    assert view.deadlines.resolve_due == new_due
+    assert len(await notified(pool, handle.id, "extended")) == 1
+    await ts_env.sleep(timedelta(hours=73))
+    with pytest.raises(WorkflowUpdateFailedError) as refused:
+        await handle.execute_update(
+            W.extend, Extend(by="x", new_due=new_due + timedelta(hours=5), reason="再等")
+        )
+    assert "has passed" in str(refused.value.cause)
+    await handle.terminate("test done")
+
+
+async def test_complaint_needs_supervisor_review_rejection_returns_to_progress_approval_calls_back(
+    ts_env: WorkflowEnvironment,
+    pool: asyncpg.Pool,
+    worker: Worker,
+    task_queue: str,
+    policy: Policy,
+    crew: Crew,
+) -> None:
+    handle, view = await _started(ts_env, pool, task_queue, policy_for(policy, crew), kind=Kind.COMPLAINT)
+    agent = view.assignee
+    await handle.execute_update(W.acknowledge, Acknowledge(by=agent))  # type: ignore[arg-type]
+    view = await handle.execute_update(W.resolve, Resolve(by=agent, solution="道歉", root_cause=CAUSE))  # type: ignore[arg-type]
+    assert view.status is Status.IN_REVIEW
+    assert await notified(pool, handle.id, "review_requested") == [crew.supervisor]
+    with pytest.raises(WorkflowUpdateFailedError):
+        await handle.execute_update(W.review, ReviewDecision(by=crew.supervisor, approve=False))
+    view = await handle.execute_update(
+        W.review, ReviewDecision(by=crew.supervisor, approve=False, comment="补偿方案")
+    )
+    assert view.status is Status.IN_PROGRESS and view.deadlines.resolve_due == view.opened_at + timedelta(
+        hours=72
+    )
+    await handle.execute_update(W.resolve, Resolve(by=agent, solution="道歉并补偿", root_cause=CAUSE))  # type: ignore[arg-type]
+    view = await handle.execute_update(W.review, ReviewDecision(by=crew.supervisor, approve=True))
+    assert view.status is Status.AWAITING_FEEDBACK
+    await handle.terminate("test done")
+
+
+async def test_dissatisfied_reopens_one_priority_up_supervisor_told_resolution_due_in_24h(
+    ts_env: WorkflowEnvironment,
+    pool: asyncpg.Pool,
+    worker: Worker,
+    task_queue: str,
+    policy: Policy,
+    crew: Crew,
+) -> None:
+    handle, view = await _started(ts_env, pool, task_queue, policy_for(policy, crew))
+    agent = view.assignee
+    await handle.execute_update(W.acknowledge, Acknowledge(by=agent))  # type: ignore[arg-type]
+    await handle.execute_update(W.resolve, Resolve(by=agent, solution="s", root_cause=CAUSE))  # type: ignore[arg-type]
+    await handle.signal(W.customer_feedback, FeedbackAnswer(solved=False, score=2))
+    view = await until(handle, lambda v: v.reopen_count == 1 and v.event_seq >= 6)
+    reopened = [r for r in await events(pool, handle.id) if r["type"] == "reopened"][0]
+    assert view.status is Status.IN_PROGRESS and view.priority is Priority.HIGH
+    assert view.deadlines.resolve_due == reopened["at"] + timedelta(hours=24)
+    assert await notified(pool, handle.id, "reopened") == [crew.supervisor]
+    await handle.terminate("test done")
+
+
+async def test_no_feedback_within_72h_closes_as_no_response_and_archives(
+    ts_env: WorkflowEnvironment,
+    pool: asyncpg.Pool,
+    worker: Worker,
+    task_queue: str,
+    policy: Policy,
+    crew: Crew,
+) -> None:
+    handle, view = await _started(ts_env, pool, task_queue, policy_for(policy, crew))
+    agent = view.assignee
+    await handle.execute_update(W.acknowledge, Acknowledge(by=agent))  # type: ignore[arg-type]
+    view = await handle.execute_update(W.resolve, Resolve(by=agent, solution="s", root_cause=CAUSE))  # type: ignore[arg-type]
+    final = await handle.result()
+    assert final.close_reason == "no_response"
+    assert final.closed_at is not None and view.deadlines.feedback_due is not None
+    assert abs(final.closed_at - view.deadlines.feedback_due) < timedelta(minutes=1)
+    assert view.deadlines.feedback_due == view.resolved_at + timedelta(hours=72)  # type: ignore[operator]
+    assert await pool.fetchval("SELECT count(*) FROM archive WHERE ticket_no = $1", handle.id) == 1
+    assert await _open_count(pool, agent) == 0  # type: ignore[arg-type]
+    await save_history(handle, "no_response_lifecycle")
+
+
+async def test_invalid_update_gets_validator_reason_and_ticket_unchanged_invalid_signal_recorded_rejected(
+    ts_env: WorkflowEnvironment,
+    pool: asyncpg.Pool,
+    worker: Worker,
+    task_queue: str,
+    policy: Policy,
+    crew: Crew,
+) -> None:
+    handle, view = await _started(ts_env, pool, task_queue, policy_for(policy, crew))
+    with pytest.raises(WorkflowUpdateFailedError) as wrong:
+        await handle.execute_update(W.acknowledge, Acknowledge(by="someone-else"))
+    assert f"only the assignee {view.assignee}" in str(wrong.value.cause)
+    with pytest.raises(WorkflowUpdateFailedError) as early:
+        await handle.execute_update(W.resolve, Resolve(by="x", solution="s", root_cause=CAUSE))
+    assert "acknowledge" in str(early.value.cause)
+    after = await handle.query(W.view)
+    assert after == view
+    await handle.signal(W.customer_feedback, FeedbackAnswer(solved=True, score=5))
+    await until(handle, lambda v: v.event_seq > view.event_seq)
+    rejected = [r for r in await events(pool, handle.id) if r["type"] == "rejected"]
+    assert rejected[0]["data"]["message"] == "customer_feedback"
+    assert "not awaiting" in rejected[0]["data"]["reason"]
+    assert (await handle.query(W.view)).status is Status.ASSIGNED
+    await handle.terminate("test done")
+
+
+async def test_policy_change_does_not_alter_a_running_ticket(
+    ts_env: WorkflowEnvironment,
+    pool: asyncpg.Pool,
+    worker: Worker,
+    task_queue: str,
+    policy: Policy,
+    crew: Crew,
+) -> None:
+    handle, view = await _started(ts_env, pool, task_queue, policy_for(policy, crew), priority=Priority.HIGH)
+    changed = policy_for(
+        policy, crew, targets={"first_response": {"urgent": "1h", "high": "1h", "medium": "1h", "low": "1h"}}
+    )
+    other, _ = await _started(ts_env, pool, task_queue, changed, priority=Priority.HIGH)
+    await handle.execute_update(W.acknowledge, Acknowledge(by=view.assignee))  # type: ignore[arg-type]
+    assert (await handle.query(W.view)).deadlines.response_due == view.opened_at + timedelta(hours=4)
+    o = await other.query(W.view)
+    assert o.deadlines.response_due == o.opened_at + timedelta(hours=1)
+    await handle.terminate("test done")
+    await other.terminate("test done")
