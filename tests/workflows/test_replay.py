@@ -11,6 +11,7 @@ from ticketflow.worker.worker import sandbox_runner
 from ticketflow.workflows.ticket import TicketWorkflow
 
 HISTORIES = sorted((Path(__file__).parent / "histories").glob("*.json"))
+TEXTS = {p.stem: p.read_text() for p in HISTORIES}
 
 
 @pytest.mark.parametrize("path", HISTORIES, ids=[p.stem for p in HISTORIES])
@@ -18,4 +19,4 @@ async def test_recorded_history_replays(path: Path) -> None:
     replayer = Replayer(
         workflows=[TicketWorkflow], workflow_runner=sandbox_runner(), data_converter=pydantic_data_converter
     )
-    await replayer.replay_workflow(WorkflowHistory.from_json(path.stem, path.read_text()))
+    await replayer.replay_workflow(WorkflowHistory.from_json(path.stem, TEXTS[path.stem]))
