@@ -2,8 +2,6 @@
 Temporal, the embedded PostgreSQL, a demo directory, and one API key for each role.
 """
 
-import importlib.util
-import inspect
 import random
 from collections.abc import AsyncIterator
 
@@ -21,23 +19,7 @@ from ticketflow.domain.policy import Policy
 from ticketflow.settings import Settings
 from ticketflow.store.api_keys import NewApiKey, create_api_key
 from ticketflow.store.directory import seed_demo
-from ticketflow.worker.worker import build_worker, sandbox_runner
-
-
-def _real_workflow_usable() -> bool:
-    """The real workflow, once it exists and takes the API's one start argument (a TicketInput).
-
-    Temporal decodes start arguments with type hints only when their count matches the parameters, so a
-    workflow with a second (continue-as-new) parameter would get a dict from a one-argument start.
-    """
-    if importlib.util.find_spec("ticketflow.workflows.ticket") is None:
-        return False
-    from ticketflow.workflows.ticket import TicketWorkflow
-
-    return len(inspect.signature(TicketWorkflow.__init__).parameters) == 2  # self, input
-
-
-REAL_WORKFLOW = _real_workflow_usable()
+from ticketflow.worker.worker import build_worker
 
 
 class Keys(BaseModel):
@@ -90,18 +72,7 @@ async def env(dev_env: WorkflowEnvironment) -> WorkflowEnvironment:
 async def worker(
     env: WorkflowEnvironment, pool: asyncpg.Pool, settings: Settings, task_queue: str
 ) -> AsyncIterator[Worker]:
-    if REAL_WORKFLOW:
-        w = build_worker(env.client, pool, settings, task_queue=task_queue)
-    else:
-        from tests.api.stub_workflow import StubTicketWorkflow
-
-        w = Worker(
-            env.client,
-            task_queue=task_queue,
-            workflows=[StubTicketWorkflow],
-            workflow_runner=sandbox_runner(),
-        )
-    async with w:
+    async with build_worker(env.client, pool, settings, task_queue=task_queue) as w:
         yield w
 
 

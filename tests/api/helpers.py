@@ -28,19 +28,11 @@ def intake_body(external_id: str | None = None, **overrides: Any) -> dict[str, A
 
 
 async def assigned(client: Client, ticket_no: str, wait_s: float = 20.0) -> TicketView:
-    """The ticket once it has an assignee: the stub is told one (frontline-1); the real workflow picks one."""
-    from tests.api.conftest import REAL_WORKFLOW
-    from tests.api.stub_workflow import Assign
-
+    """The ticket once the workflow's assignment activity has given it an assignee."""
     handle = client.get_workflow_handle(ticket_no)
-    if not REAL_WORKFLOW:
-        view: TicketView = await handle.execute_update(
-            "assign", Assign(team="frontline", assignee="frontline-1"), result_type=TicketView
-        )
-        return view
     deadline = asyncio.get_running_loop().time() + wait_s
     while True:
-        view = await handle.query("view", result_type=TicketView)
+        view: TicketView = await handle.query("view", result_type=TicketView)
         if view.assignee is not None or asyncio.get_running_loop().time() > deadline:
             return view
         await asyncio.sleep(0.2)

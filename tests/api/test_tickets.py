@@ -8,7 +8,7 @@ import asyncpg
 import httpx
 from temporalio.testing import WorkflowEnvironment
 
-from tests.api.conftest import REAL_WORKFLOW, Keys, headers
+from tests.api.conftest import Keys, headers
 from tests.api.helpers import EMAIL, NAME, PHONE, assigned, intake_body
 from ticketflow.domain.enums import Priority, Status
 from ticketflow.domain.feedback_link import sign
@@ -184,10 +184,10 @@ async def _awaiting_feedback(api: httpx.AsyncClient, keys: Keys, env: WorkflowEn
     handle = env.client.get_workflow_handle(view.ticket_no)
     for _ in range(100):
         view = await handle.query("view", result_type=TicketView)
-        if view.status == Status.AWAITING_FEEDBACK or not REAL_WORKFLOW:
-            break
+        if view.status == Status.AWAITING_FEEDBACK:
+            return view
         await asyncio.sleep(0.2)
-    return view
+    raise AssertionError(f"{view.ticket_no} never reached awaiting_feedback: {view.status}")
 
 
 async def test_feedback_link_records_once_then_409_and_rejects_forged_and_expired(
