@@ -49,6 +49,30 @@ async def _wait_healthy(http: httpx.AsyncClient, url: str, proc: subprocess.Pope
     pytest.fail("ticketflow dev did not become healthy within 180 s")
 
 
+async def _open_a_ticket_and_see_it_assigned(http: httpx.AsyncClient, api: str, data_dir: Path) -> None:
+    """The demo keys printed for newcomers work, and the stack's worker runs the ticket's workflow."""
+    keys = dict(line.rsplit(maxsplit=1) for line in (data_dir / "demo-keys.txt").read_text().splitlines())
+    keys = {who.strip(): key for who, key in keys.items()}
+    body = {
+        "channel": "chat",
+        "external_id": "dev-stack-1",
+        "customer": {"name": "张三", "phone": "13900001111"},
+        "kind": "consultation",
+        "category": "how_to",
+        "description": "怎么查询物流? how do I track my parcel?",
+    }
+    opened = await http.post(f"{api}/tickets", json=body, headers={"X-API-Key": keys["integrator"]})
+    assert opened.status_code == 201, opened.text
+    ticket_no = opened.json()["ticket_no"]
+    for _ in range(150):
+        view = await http.get(f"{api}/tickets/{ticket_no}", headers={"X-API-Key": keys["admin"]})
+        if view.status_code == 200 and view.json()["ticket"]["assignee"]:
+            break
+        await asyncio.sleep(0.2)
+    assert view.json()["source"] == "live"
+    assert view.json()["ticket"]["assignee"] in {"frontline-1", "frontline-2"}, view.text
+
+
 def _descendants(pid: int) -> list[psutil.Process]:
     return psutil.Process(pid).children(recursive=True)
 
@@ -80,6 +104,7 @@ async def test_dev_starts_everything_and_sigint_stops_every_process(tmp_path: Pa
         assert health == {"status": "ok", "temporal": "ok", "postgres": "ok"}
         assert (await http.get(f"http://127.0.0.1:{ports['ui']}/")).status_code == 200
         assert (await http.get(f"http://127.0.0.1:{ports['api']}/docs")).status_code == 200
+        await _open_a_ticket_and_see_it_assigned(http, f"http://127.0.0.1:{ports['api']}", data_dir)
 
     client = await Client.connect(f"127.0.0.1:{ports['temporal']}")
     listed = await client.operator_service.list_search_attributes(

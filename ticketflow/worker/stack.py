@@ -11,8 +11,11 @@ import uvicorn
 from pydantic import SecretStr
 
 from ticketflow.api.app import create_app
+from ticketflow.domain.enums import ApiRole
 from ticketflow.domain.policy import load_policy
 from ticketflow.settings import Settings
+from ticketflow.store import directory
+from ticketflow.store.api_keys import NewApiKey, create_api_key
 from ticketflow.store.db import create_pool, migrate
 from ticketflow.temporal_client import connect
 from ticketflow.worker.embedded import EmbeddedPostgres, TemporalDevServer, start_postgres, start_temporal
@@ -72,14 +75,28 @@ async def run_dev(settings: Settings) -> None:
         log.info("stack stopped")
 
 
-async def _seed_demo(settings: Settings) -> None:
-    from ticketflow.store import directory
+_DEMO_KEYS = (
+    ("admin", NewApiKey(role=ApiRole.ADMIN, label="demo admin")),
+    ("integrator", NewApiKey(role=ApiRole.INTEGRATOR, label="demo integrator")),
+    ("supervisor frontline-sup", NewApiKey(role=ApiRole.SUPERVISOR, member_id="frontline-sup", label="demo")),
+    ("agent frontline-1", NewApiKey(role=ApiRole.AGENT, member_id="frontline-1", label="demo")),
+)
 
+
+async def _seed_demo(settings: Settings) -> None:
+    """On the first run: the demo directory, and one API key a role written to `<data_dir>/demo-keys.txt`
+    (keys are stored hashed, so this file is the only place a newcomer can read them back)."""
+    keys_file = settings.data_dir / "demo-keys.txt"
     pool = await create_pool(settings.database_url, max_size=2)
     try:
         await directory.seed_demo(pool)
+        if keys_file.exists() or await pool.fetchval("SELECT count(*) FROM api_keys"):
+            return
+        lines = [f"{who:26} {(await create_api_key(pool, new)).key}" for who, new in _DEMO_KEYS]
     finally:
         await pool.close()
+    keys_file.write_text("\n".join(lines) + "\n")
+    keys_file.chmod(0o600)
 
 
 async def _serve(settings: Settings, stop: asyncio.Event) -> None:
@@ -104,6 +121,7 @@ async def _serve(settings: Settings, stop: asyncio.Event) -> None:
                     "\nticketflow is running\n"
                     f"  API      {settings.base_url()}   (OpenAPI: {settings.base_url()}/docs)\n"
                     f"  Temporal {settings.temporal_address}   (UI: {ui})\n"
+                    f"  API keys for trying it: {settings.data_dir / 'demo-keys.txt'} (header X-API-Key)\n"
                     "  Ctrl-C stops everything.\n",
                     flush=True,
                 )
