@@ -10,6 +10,13 @@ from ticketflow.domain.policy import Hotspot
 ID_PREFIX = "hotspot"
 
 
+def prefix_for(task_queue: str) -> str:
+    """Counters are per deployment, and a deployment is its task queue: `hotspot-tickets-<category>`.
+
+    Two deployments (or two test runs) sharing one Temporal namespace never count into each other."""
+    return f"{ID_PREFIX}-{task_queue}"
+
+
 def workflow_id(category: Category, id_prefix: str = ID_PREFIX) -> str:
     """`hotspot-<category>`: one counter per category for the whole deployment."""
     return f"{id_prefix}-{category.value}"

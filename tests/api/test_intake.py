@@ -3,6 +3,7 @@
 import asyncio
 import json
 import re
+import uuid
 from datetime import UTC, datetime
 
 import asyncpg
@@ -152,3 +153,29 @@ async def test_intake_needs_an_integrator_key_for_its_channel(api: httpx.AsyncCl
     assert r.status_code == 403 and r.json()["error"]["field"] == "channel"
     ok = await api.post("/tickets", json=intake_body(), headers=headers(keys.phone_integrator))
     assert ok.status_code == 201
+
+
+async def test_five_tickets_of_one_product_within_two_hours_open_one_incident_linking_all_five(
+    api: httpx.AsyncClient, keys: Keys, pool: asyncpg.Pool
+) -> None:
+    """Seed 003: intake counts every new ticket towards its category's hotspot (signal-with-start)."""
+    product = f"router-{uuid.uuid4().hex[:6]}"
+    numbers = []
+    for i in range(5):
+        body = intake_body(category="product_quality", product=product, external_id=f"hot-{product}-{i}")
+        r = await api.post("/tickets", json=body, headers=headers(keys.integrator))
+        assert r.status_code == 201, r.text
+        numbers.append(r.json()["ticket_no"])
+    linked: list[str] = []
+    for _ in range(100):
+        rows = await pool.fetch(
+            "SELECT i.id, t.ticket_no FROM incidents i JOIN incident_tickets t ON t.incident_id = i.id"
+            " WHERE i.product = $1",
+            product,
+        )
+        linked = sorted(r["ticket_no"] for r in rows)
+        if len(linked) == 5:
+            break
+        await asyncio.sleep(0.2)
+    assert linked == sorted(numbers)
+    assert len({r["id"] for r in rows}) == 1

@@ -7,7 +7,7 @@ import asyncpg
 from fastapi import FastAPI
 from temporalio.client import Client
 
-from ticketflow.api import actions, admin, errors, feedback, health, intake, tickets
+from ticketflow.api import actions, admin, errors, feedback, health, intake, reports, tickets
 from ticketflow.domain.policy import Policy, load_policy
 from ticketflow.settings import Settings, get_settings
 from ticketflow.store.db import create_pool
@@ -50,4 +50,5 @@ def create_app(
     app.include_router(actions.router)
     app.include_router(feedback.router)
     app.include_router(admin.router)
+    app.include_router(reports.router)
     return app

@@ -10,10 +10,12 @@ from ticketflow.api.errors import ApiError, ErrorResponse
 from ticketflow.api.state import policy_of, pool_of, settings_of, temporal_of
 from ticketflow.api.workflow_calls import start_ticket
 from ticketflow.domain.enums import ApiRole, Kind, Priority, Status
+from ticketflow.domain.hotspot import TicketOpened
 from ticketflow.domain.intake import IntakeRequest, mask_customer
 from ticketflow.domain.policy import Policy
-from ticketflow.domain.routing import default_priority
+from ticketflow.domain.routing import default_priority, route
 from ticketflow.domain.ticket import Deadlines, TicketInput
+from ticketflow.hotspots import count_ticket, prefix_for
 from ticketflow.store import intake as store
 
 router = APIRouter(tags=["intake"])
@@ -68,6 +70,18 @@ def _response(record: store.IntakeRecord) -> IntakeResponse:
     )
 
 
+def _opened(ticket: TicketInput, record: store.IntakeRecord) -> TicketOpened:
+    lead = route(ticket.policy, ticket.kind, ticket.category, ticket.priority, ticket.customer.tier)
+    return TicketOpened(
+        ticket_no=ticket.ticket_no,
+        category=ticket.category,
+        product=record.product,
+        order_batch=record.order_batch,
+        opened_at=ticket.opened_at,
+        team=lead.team,
+    )
+
+
 @router.post(
     "/tickets",
     status_code=201,
@@ -108,8 +122,13 @@ async def open_ticket(
         )
     if not record.workflow_started:
         # Also the path of a retry after a crash between numbering and starting: finish the job.
-        await start_ticket(
-            temporal_of(request), settings_of(request).task_queue, ticket_input(record, policy)
+        client, task_queue = temporal_of(request), settings_of(request).task_queue
+        ticket = ticket_input(record, policy)
+        await start_ticket(client, task_queue, ticket)
+        # Counted before the start is marked done, so a crash here is finished by the retry too; the
+        # hotspot workflow ignores a ticket it has already counted.
+        await count_ticket(
+            client, task_queue, _opened(ticket, record), rule=policy.hotspot, id_prefix=prefix_for(task_queue)
         )
         await store.mark_workflow_started(pool, record.ticket_no)
     response.status_code = 201 if record.created else 200

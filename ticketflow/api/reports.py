@@ -167,7 +167,12 @@ async def close_incident(
         pool, incident_id, who.actor, body.note if body else None, datetime.now(UTC)
     )
     assert closed is not None
-    await hotspots.incident_closed(temporal_of(request), closed.category, incident_id)
+    await hotspots.incident_closed(
+        temporal_of(request),
+        closed.category,
+        incident_id,
+        id_prefix=hotspots.prefix_for(settings_of(request).task_queue),
+    )
     return closed
 
 

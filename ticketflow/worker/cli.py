@@ -70,14 +70,22 @@ def migrate() -> None:
 
 @app.command("setup-temporal")
 def setup_temporal() -> None:
-    """Register ticketflow's search attributes on an existing Temporal cluster (idempotent)."""
+    """Register the search attributes and the schedules (purge, weekly report) on a cluster (idempotent)."""
+    from ticketflow.schedules import ensure_schedules
+    from ticketflow.temporal_client import connect
     from ticketflow.worker.temporal_setup import register_search_attributes
 
     _setup_logging()
     settings = get_settings()
     _require(settings.temporal_address, "TICKETFLOW_TEMPORAL_ADDRESS")
-    added = asyncio.run(register_search_attributes(settings))
+
+    async def run() -> tuple[list[str], list[str]]:
+        added = await register_search_attributes(settings)
+        return added, await ensure_schedules(await connect(settings), settings)
+
+    added, schedules = asyncio.run(run())
     console.print(f"registered: {', '.join(added)}" if added else "search attributes already registered")
+    console.print(f"schedules: {', '.join(schedules)}")
 
 
 @app.command("create-api-key")

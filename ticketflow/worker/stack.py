@@ -13,6 +13,7 @@ from pydantic import SecretStr
 from ticketflow.api.app import create_app
 from ticketflow.domain.enums import ApiRole
 from ticketflow.domain.policy import load_policy
+from ticketflow.schedules import ensure_schedules
 from ticketflow.settings import Settings
 from ticketflow.store import directory
 from ticketflow.store.api_keys import NewApiKey, create_api_key
@@ -101,6 +102,7 @@ async def _seed_demo(settings: Settings) -> None:
 
 async def _serve(settings: Settings, stop: asyncio.Event) -> None:
     client = await connect(settings)
+    await ensure_schedules(client, settings)
     pool = await create_pool(settings.database_url, max_size=20)
     try:
         worker = build_worker(client, pool, settings)
