@@ -9,6 +9,8 @@ from pathlib import Path
 
 import asyncpg
 import pytest
+from temporalio.api.enums.v1 import IndexedValueType
+from temporalio.api.operatorservice.v1 import AddSearchAttributesRequest
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.testing import WorkflowEnvironment
 
@@ -63,11 +65,24 @@ async def pool(database: str) -> AsyncIterator[asyncpg.Pool]:
     await p.close()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture
 async def time_env() -> AsyncIterator[WorkflowEnvironment]:
-    """Temporal's time-skipping test server, for every timer rule."""
+    """Temporal's time-skipping test server, for every timer rule: a fresh one per test.
+
+    Its clock is global to the server, so one shared by many tests lets a leftover timer or an abandoned
+    activity of one test stall or leap the clock of the next; the native server starts in ~0.1 s.
+    """
     env = await WorkflowEnvironment.start_time_skipping(
         test_server_existing_path=temporal_test_server(), data_converter=pydantic_data_converter
+    )
+    # The test server knows no custom search attribute until told; the ticket workflow upserts ours.
+    await env.client.operator_service.add_search_attributes(
+        AddSearchAttributesRequest(
+            namespace=env.client.namespace,
+            search_attributes={
+                k.name: IndexedValueType.ValueType(k.indexed_value_type) for k in search_attributes.ALL
+            },
+        )
     )
     yield env
     await env.shutdown()

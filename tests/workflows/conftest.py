@@ -4,29 +4,18 @@ from collections.abc import AsyncIterator
 
 import asyncpg
 import pytest
-from temporalio.api.enums.v1 import IndexedValueType
-from temporalio.api.operatorservice.v1 import AddSearchAttributesRequest
 from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
 
-from ticketflow import search_attributes
 from ticketflow.settings import Settings
 from ticketflow.worker.worker import build_worker
 
 from .helpers import Crew, make_crew
 
 
-@pytest.fixture(scope="session")
-async def ts_env(time_env: WorkflowEnvironment) -> WorkflowEnvironment:
-    """The time-skipping server knows no custom search attribute until told."""
-    await time_env.client.operator_service.add_search_attributes(
-        AddSearchAttributesRequest(
-            namespace=time_env.client.namespace,
-            search_attributes={
-                k.name: IndexedValueType.ValueType(k.indexed_value_type) for k in search_attributes.ALL
-            },
-        )
-    )
+@pytest.fixture
+def ts_env(time_env: WorkflowEnvironment) -> WorkflowEnvironment:
+    """The per-test time-skipping server (tests/conftest.py), under the name these tests use."""
     return time_env
 
 

@@ -11,7 +11,7 @@ from ticketflow.domain.enums import Priority, Status
 from ticketflow.domain.policy import Policy
 from ticketflow.workflows.ticket import TicketWorkflow
 
-from .helpers import Crew, events, notified, open_ticket, policy_for, until
+from .helpers import Crew, events, notified, open_ticket, policy_for, save_history, until
 
 
 async def test_high_priority_breaching_4h_first_response_escalates_supervisor_4h_head_8h_director_12h(
@@ -47,4 +47,5 @@ async def test_high_priority_breaching_4h_first_response_escalates_supervisor_4h
         abs(r["at"] - datetime.fromisoformat(r["data"]["due"])) < timedelta(minutes=1) for r in escalated
     )
     assert await notified(pool, handle.id, "escalated") == [crew.supervisor, crew.head, crew.director]
+    await save_history(handle, "high_priority_escalation_ladder")
     await handle.terminate("test done")

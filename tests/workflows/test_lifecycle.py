@@ -5,6 +5,7 @@ from datetime import timedelta
 import asyncpg
 import pytest
 from temporalio.client import WorkflowUpdateFailedError
+from temporalio.exceptions import ApplicationError
 from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
 
@@ -24,7 +25,7 @@ from ticketflow.domain.policy import Policy
 from ticketflow.store.directory import Member, upsert_member
 from ticketflow.workflows.ticket import TicketWorkflow
 
-from .helpers import Crew, events, notified, open_ticket, policy_for, save_history, until
+from .helpers import Crew, events, eventually, notified, open_ticket, policy_for, save_history, until
 
 W = TicketWorkflow
 CAUSE = RootCause(what="短信未发送", why="网关超时", factor=Fishbone.MACHINE)
@@ -92,6 +93,7 @@ async def test_urgent_intake_notifies_the_team_supervisor_at_once(
     assert await notified(pool, handle.id, "urgent_intake") == [crew.supervisor]
     assert view.deadlines.response_due == view.opened_at + timedelta(hours=2)
     assert view.deadlines.resolve_due == view.opened_at + timedelta(hours=24)
+    await save_history(handle, "urgent_intake_notifies_the_team_supervisor_at_once")
     await handle.terminate("test done")
 
 
@@ -114,6 +116,7 @@ async def test_unacknowledged_after_1h_supervisor_told_and_ticket_reoffered_to_n
     overdue = [r for r in await events(pool, handle.id) if r["type"] == "ack_overdue"]
     assert overdue[0]["data"]["due"] == ack_due.isoformat()  # type: ignore[union-attr]
     assert await _open_count(pool, first) == 0  # type: ignore[arg-type]
+    await save_history(handle, "unacknowledged_after_1h_supervisor_told_and_ticket_reoffered")
     await handle.terminate("test done")
 
 
@@ -136,6 +139,7 @@ async def test_no_one_available_ticket_waits_in_queue_supervisor_told_retried_ev
     queued = [r for r in await events(pool, handle.id) if r["type"] in ("queued", "assigned")]
     assert [r["type"] for r in queued] == ["queued", "assigned"]
     assert queued[1]["at"] - queued[0]["at"] >= timedelta(minutes=5)
+    await save_history(handle, "no_one_available_ticket_waits_in_queue_supervisor_told_retri")
     await handle.terminate("test done")
 
 
@@ -159,6 +163,7 @@ async def test_reminder_to_assignee_at_80_percent_of_medium_24h_first_response(
     expected = view.opened_at + timedelta(hours=24) * 0.8
     assert abs(rows[0]["at"] - expected) < timedelta(minutes=1)
     assert view.assignee in await notified(pool, handle.id, "warning")
+    await save_history(handle, "reminder_to_assignee_at_80_percent_of_medium_24h_first_respo")
     await handle.terminate("test done")
 
 
@@ -188,6 +193,7 @@ async def test_waiting_customer_pauses_72h_resolution_clock_and_resume_moves_it_
     ) or abs(resumed.deadlines.resolve_due - (view.opened_at + timedelta(hours=72) + held)) < timedelta(
         seconds=1
     )  # type: ignore[operator]
+    await save_history(handle, "waiting_customer_pauses_72h_resolution_clock_and_resume_move")
     await handle.terminate("test done")
 
 
@@ -212,7 +218,11 @@ async def test_extension_before_deadline_tells_customer_new_eta_and_reason_after
         await handle.execute_update(
             W.extend, Extend(by="x", new_due=new_due + timedelta(hours=5), reason="再等")
         )
-    assert "has passed" in str(refused.value.cause)
+    assert isinstance(refused.value.cause, ApplicationError)
+    assert refused.value.cause.message == (
+        f"the resolution deadline {new_due.isoformat()} has passed; it can no longer be extended"
+    )
+    await save_history(handle, "extension_before_deadline_tells_customer_new_eta_and_reason_")
     await handle.terminate("test done")
 
 
@@ -241,6 +251,7 @@ async def test_complaint_needs_supervisor_review_rejection_returns_to_progress_a
     await handle.execute_update(W.resolve, Resolve(by=agent, solution="道歉并补偿", root_cause=CAUSE))  # type: ignore[arg-type]
     view = await handle.execute_update(W.review, ReviewDecision(by=crew.supervisor, approve=True))
     assert view.status is Status.AWAITING_FEEDBACK
+    await save_history(handle, "complaint_needs_supervisor_review_rejection_returns_to_progr")
     await handle.terminate("test done")
 
 
@@ -261,7 +272,8 @@ async def test_dissatisfied_reopens_one_priority_up_supervisor_told_resolution_d
     reopened = [r for r in await events(pool, handle.id) if r["type"] == "reopened"][0]
     assert view.status is Status.IN_PROGRESS and view.priority is Priority.HIGH
     assert view.deadlines.resolve_due == reopened["at"] + timedelta(hours=24)
-    assert await notified(pool, handle.id, "reopened") == [crew.supervisor]
+    assert await eventually(lambda: notified(pool, handle.id, "reopened")) == [crew.supervisor]
+    await save_history(handle, "dissatisfied_reopens_one_priority_up_supervisor_told_resolut")
     await handle.terminate("test done")
 
 
@@ -310,6 +322,7 @@ async def test_invalid_update_gets_validator_reason_and_ticket_unchanged_invalid
     assert rejected[0]["data"]["message"] == "customer_feedback"
     assert "not awaiting" in rejected[0]["data"]["reason"]
     assert (await handle.query(W.view)).status is Status.ASSIGNED
+    await save_history(handle, "invalid_update_gets_validator_reason_and_ticket_unchanged_in")
     await handle.terminate("test done")
 
 
@@ -330,5 +343,6 @@ async def test_policy_change_does_not_alter_a_running_ticket(
     assert (await handle.query(W.view)).deadlines.response_due == view.opened_at + timedelta(hours=4)
     o = await other.query(W.view)
     assert o.deadlines.response_due == o.opened_at + timedelta(hours=1)
+    await save_history(handle, "policy_change_does_not_alter_a_running_ticket")
     await handle.terminate("test done")
     await other.terminate("test done")

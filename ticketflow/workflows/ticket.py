@@ -408,7 +408,14 @@ class TicketWorkflow:
         if v.status not in (Status.ASSIGNED, Status.IN_PROGRESS):
             return f"ticket is {v.status.value}; only a ticket being worked on can be extended"
         run = self._s.clocks.get(Clock.RESOLVE)
-        return sla.extension_refusal(run.due if run else v.deadlines.resolve_due, workflow.now(), e.new_due)
+        return sla.extension_refusal(
+            run.due if run else self._missed_resolve_due(), workflow.now(), e.new_due
+        )
+
+    def _missed_resolve_due(self) -> datetime | None:
+        """A breached resolution deadline stops its clock but stays on record: refusals name it."""
+        missed = [o.due for o in self._s.outcomes if o.clock is Clock.RESOLVE and not o.met]
+        return missed[-1] if missed else None
 
     def _can_wait(self, _: WaitForCustomer) -> str | None:
         v = self._s.view
