@@ -267,7 +267,7 @@ async def test_dissatisfied_reopens_one_priority_up_supervisor_told_resolution_d
     agent = view.assignee
     await handle.execute_update(W.acknowledge, Acknowledge(by=agent))  # type: ignore[arg-type]
     await handle.execute_update(W.resolve, Resolve(by=agent, solution="s", root_cause=CAUSE))  # type: ignore[arg-type]
-    await handle.signal(W.customer_feedback, FeedbackAnswer(solved=False, score=2))
+    await handle.signal("customer_feedback", FeedbackAnswer(solved=False, score=2))
     view = await until(handle, lambda v: v.reopen_count == 1 and v.event_seq >= 6)
     reopened = [r for r in await events(pool, handle.id) if r["type"] == "reopened"][0]
     assert view.status is Status.IN_PROGRESS and view.priority is Priority.HIGH
@@ -316,7 +316,7 @@ async def test_invalid_update_gets_validator_reason_and_ticket_unchanged_invalid
     assert "acknowledge" in str(early.value.cause)
     after = await handle.query(W.view)
     assert after == view
-    await handle.signal(W.customer_feedback, FeedbackAnswer(solved=True, score=5))
+    await handle.signal("customer_feedback", FeedbackAnswer(solved=True, score=5))
     await until(handle, lambda v: v.event_seq > view.event_seq)
     rejected = [r for r in await events(pool, handle.id) if r["type"] == "rejected"]
     assert rejected[0]["data"]["message"] == "customer_feedback"
@@ -346,3 +346,28 @@ async def test_policy_change_does_not_alter_a_running_ticket(
     await save_history(handle, "policy_change_does_not_alter_a_running_ticket")
     await handle.terminate("test done")
     await other.terminate("test done")
+
+
+async def test_malformed_signals_are_recorded_as_rejected_naming_the_field_and_the_ticket_goes_on(
+    ts_env: WorkflowEnvironment,
+    pool: asyncpg.Pool,
+    worker: Worker,
+    task_queue: str,
+    policy: Policy,
+    crew: Crew,
+) -> None:
+    """A channel that fires and forgets may send nonsense: it is on record, and never fails the ticket."""
+    handle, view = await _started(ts_env, pool, task_queue, policy_for(policy, crew))
+    await handle.execute_update(W.acknowledge, Acknowledge(by=view.assignee))  # type: ignore[arg-type]
+    await handle.signal("customer_feedback", {"solved": True, "score": 7})
+    await handle.signal("progress_note", {"by": "chat-gateway"})
+    await handle.signal("progress_note", ProgressNote(by="chat-gateway", note="客户补充了截图"))
+    view = await until(handle, lambda v: v.first_response_at is not None)
+    rejected = [r["data"] for r in await events(pool, handle.id) if r["type"] == "rejected"]
+    assert rejected == [
+        {"message": "customer_feedback", "reason": "score: Input should be less than or equal to 5"},
+        {"message": "progress_note", "reason": "note: Field required"},
+    ]
+    assert view.status is Status.IN_PROGRESS
+    await save_history(handle, "malformed_signals_are_recorded_as_rejected")
+    await handle.terminate("test done")

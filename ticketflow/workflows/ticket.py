@@ -2,13 +2,15 @@
 
 import asyncio
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, TypeVar
 
 from temporalio import workflow
-from temporalio.common import RetryPolicy, SearchAttributeUpdate
+from temporalio.common import RawValue, RetryPolicy, SearchAttributeUpdate
 from temporalio.exceptions import ActivityError, ApplicationError
 
 with workflow.unsafe.imports_passed_through():
+    from pydantic import BaseModel, ValidationError
+
     from ticketflow import search_attributes as sa
     from ticketflow.activities.bundle import (
         DB_RETRY,
@@ -51,6 +53,20 @@ NOTIFY_TIMEOUT = timedelta(minutes=2)
 IDLE = timedelta(days=365)
 WORKING = (Status.IN_PROGRESS, Status.WAITING_CUSTOMER)
 OPEN = (Status.NEW, Status.ASSIGNED, Status.IN_PROGRESS, Status.WAITING_CUSTOMER)
+
+
+M = TypeVar("M", bound=BaseModel)
+
+
+def _first_error(e: Exception) -> str:
+    """The first validation problem, naming its field (`score: Input should be less than or equal to 5`)."""
+    cause: BaseException | None = e
+    while cause is not None and not isinstance(cause, ValidationError):
+        cause = cause.__cause__ or cause.__context__
+    if isinstance(cause, ValidationError) and cause.errors():
+        first = cause.errors()[0]
+        return f"{'.'.join(str(p) for p in first['loc']) or 'payload'}: {first['msg']}"
+    return f"undecodable payload: {e}"[:300]
 
 
 def _refuse(reason: str | None) -> None:
@@ -685,23 +701,41 @@ class TicketWorkflow:
 
     # ---- fire-and-forget channels: an invalid message is recorded as rejected, never fails the ticket --
 
-    @workflow.signal
-    async def progress_note(self, p: ProgressNote) -> None:
+    # Signals arrive as raw payloads and are decoded here: the SDK would drop one that fails to decode
+    # (a score of 7, a missing field) without a trace; we record it as rejected with the reason.
+    @workflow.signal(name="progress_note")
+    async def progress_note(self, raw: RawValue) -> None:
         async with self._lock:
+            p = await self._decoded(raw, ProgressNote, "progress_note")
+            if p is None:
+                return
             reason = self._can_progress(p)
             if reason is not None:
                 await self._event("rejected", p.by, message="progress_note", reason=reason)
                 return
             await self._progress(p)
 
-    @workflow.signal
-    async def customer_feedback(self, f: FeedbackAnswer) -> None:
+    @workflow.signal(name="customer_feedback")
+    async def customer_feedback(self, raw: RawValue) -> None:
         async with self._lock:
+            f = await self._decoded(raw, FeedbackAnswer, "customer_feedback")
+            if f is None:
+                return
             reason = self._can_feedback(f)
             if reason is not None:
                 await self._event("rejected", None, message="customer_feedback", reason=reason)
                 return
             await self._feedback(f)
+
+    async def _decoded(self, raw: RawValue, model: type[M], message: str) -> M | None:
+        try:
+            value = workflow.payload_converter().from_payload(raw.payload, model)
+        except Exception as e:  # any decoding failure is the sender's error, never the ticket's
+            reason = _first_error(e)
+            workflow.logger.warning("signal rejected", extra={"signal": message, "reason": reason})
+            await self._event("rejected", None, message=message, reason=reason)
+            return None
+        return value if isinstance(value, model) else None
 
     @workflow.query
     def view(self) -> TicketView:
