@@ -6,7 +6,7 @@ import asyncpg
 from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
 
-from ticketflow.domain.actions import Acknowledge
+from ticketflow.domain.actions import Acknowledge, ProgressNote
 from ticketflow.domain.enums import Priority, Status
 from ticketflow.domain.policy import Policy
 from ticketflow.workflows.ticket import TicketWorkflow
@@ -48,4 +48,64 @@ async def test_high_priority_breaching_4h_first_response_escalates_supervisor_4h
     )
     assert await notified(pool, handle.id, "escalated") == [crew.supervisor, crew.head, crew.director]
     await save_history(handle, "high_priority_escalation_ladder")
+    await handle.terminate("test done")
+
+
+async def test_urgent_ticket_owes_a_progress_update_every_12h_a_missed_one_escalates_to_the_supervisor(
+    ts_env: WorkflowEnvironment,
+    pool: asyncpg.Pool,
+    worker: Worker,
+    task_queue: str,
+    policy: Policy,
+    crew: Crew,
+) -> None:
+    """Seed 002: P1 progress at least every 12 h. The first note answers (2 h target); the next is owed
+    12 h after it; missing it breaches and climbs the ladder from that due time."""
+    handle = await open_ticket(ts_env, pool, task_queue, policy_for(policy, crew), priority=Priority.URGENT)
+    view = await until(handle, lambda v: v.assignee is not None)
+    await handle.execute_update(TicketWorkflow.acknowledge, Acknowledge(by=view.assignee))  # type: ignore[arg-type]
+    noted = await handle.execute_update(TicketWorkflow.progress, ProgressNote(by="x", note="已联系技术部"))
+    assert noted.first_response_at is not None
+    assert noted.deadlines.update_due == noted.first_response_at + timedelta(hours=12)
+
+    await ts_env.sleep(timedelta(hours=12, minutes=30))
+
+    rows = await events(pool, handle.id)
+    breached = [r["data"] for r in rows if r["type"] == "breached"]
+    assert breached[0] == {"target": "update", "due": noted.deadlines.update_due.isoformat()}
+    escalated = [r for r in rows if r["type"] == "escalated"]
+    assert [r["data"]["level"] for r in escalated] == [1]
+    assert escalated[0]["data"]["due"] == noted.deadlines.update_due.isoformat()
+    assert await notified(pool, handle.id, "escalated") == [crew.supervisor]
+    view = await handle.query(TicketWorkflow.view)
+    assert view.sla_breached and view.escalation_level == 1
+    await save_history(handle, "urgent_missed_progress_update_escalates")
+    await handle.terminate("test done")
+
+
+async def test_medium_ticket_unresolved_at_72h_breaches_resolution_and_escalates_from_that_time(
+    ts_env: WorkflowEnvironment,
+    pool: asyncpg.Pool,
+    worker: Worker,
+    task_queue: str,
+    policy: Policy,
+    crew: Crew,
+) -> None:
+    """Progress kept up every 20 h (within the 24 h cadence), yet no solution by 72 h: resolution breach."""
+    handle = await open_ticket(ts_env, pool, task_queue, policy_for(policy, crew), priority=Priority.MEDIUM)
+    view = await until(handle, lambda v: v.assignee is not None)
+    resolve_due = view.opened_at + timedelta(hours=72)
+    assert view.deadlines.resolve_due == resolve_due
+    await handle.execute_update(TicketWorkflow.acknowledge, Acknowledge(by=view.assignee))  # type: ignore[arg-type]
+    for hour in range(4):
+        await handle.execute_update(TicketWorkflow.progress, ProgressNote(by="x", note=f"排查中 {hour}"))
+        await ts_env.sleep(timedelta(hours=20))
+    # now opened + ~80 h: past 72 h, and no update was ever late
+    rows = await events(pool, handle.id)
+    assert [r["data"] for r in rows if r["type"] == "breached"] == [
+        {"target": "resolve", "due": resolve_due.isoformat()}
+    ]
+    escalated = [r["data"] for r in rows if r["type"] == "escalated"]
+    assert escalated[0]["level"] == 1 and escalated[0]["due"] == resolve_due.isoformat()
+    await save_history(handle, "medium_resolution_breach_escalates")
     await handle.terminate("test done")
