@@ -61,6 +61,10 @@ def policy_for(base: Policy, crew: Crew, **sections: dict[str, Any]) -> Policy:
     """`base` routed to the crew's team, with whole policy sections overridden (durations as text)."""
     raw = base.model_dump(mode="json")
     raw["routing"] = {"default_team": crew.team, "rules": []}
+    # The rule tests state their times in wall-clock hours: 24x7, one reminder at 80%, nobody's quiet hours.
+    # Business calendars are tested in test_business_calendar.py, which passes these sections itself.
+    raw["targets"] = {**raw["targets"], "calendar": {"default": "24x7"}, "warn_at": [0.8]}
+    raw["quiet_hours"] = {}
     for name, values in sections.items():
         raw[name] = {**raw.get(name, {}), **values}
     return Policy.model_validate(raw)

@@ -1,5 +1,6 @@
 """Who a notification is for and what it says: the argument of the notify activity."""
 
+from datetime import datetime
 from enum import StrEnum
 
 from pydantic import BaseModel, Field
@@ -31,3 +32,10 @@ class NotifyRequest(BaseModel):
 class NotifyResult(BaseModel):
     recipients: list[str] = []
     already_sent: bool = False
+
+
+class HeldNotice(BaseModel):
+    """A notification held by its recipient's quiet hours, and when it goes out (a durable workflow timer)."""
+
+    at: datetime
+    request: NotifyRequest

@@ -7,8 +7,9 @@ import tomllib
 from datetime import timedelta
 from pathlib import Path
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from ticketflow.domain.calendar import ALWAYS, TWENTY_FOUR_SEVEN, BusinessCalendar, warm_zones
 from ticketflow.domain.durations import Duration
 from ticketflow.domain.enums import Category, Kind, Priority, Role
 
@@ -28,6 +29,38 @@ class PerPriority(_Strict):
     def for_(self, priority: Priority) -> timedelta:
         value: timedelta = getattr(self, priority.value)
         return value
+
+
+TARGET_NAMES = ("acknowledge", "first_response", "resolution", "progress_update", "escalation")
+
+
+class CalendarChoice(_Strict):
+    """Which calendar a target counts in: `targets.calendar = "cn-business"`, or a table of overrides.
+
+    The most specific match wins: customer tier, then priority, then the target, then `default`.
+    A policy without this section counts every target in `24x7`, as tickets always did.
+    """
+
+    default: str = ALWAYS
+    targets: dict[str, str] = {}  # acknowledge / first_response / resolution / progress_update / escalation
+    priorities: dict[Priority, str] = {}
+    tiers: dict[str, str] = {}
+
+    @field_validator("targets")
+    @classmethod
+    def _known_targets(cls, value: dict[str, str]) -> dict[str, str]:
+        unknown = sorted(set(value) - set(TARGET_NAMES))
+        if unknown:
+            raise ValueError(f"no target named {', '.join(unknown)} (targets: {', '.join(TARGET_NAMES)})")
+        return value
+
+    def name_for(self, target: str, priority: Priority, tier: str) -> str:
+        return (
+            self.tiers.get(tier) or self.priorities.get(priority) or self.targets.get(target) or self.default
+        )
+
+    def names(self) -> set[str]:
+        return {self.default, *self.targets.values(), *self.priorities.values(), *self.tiers.values()}
 
 
 class Targets(_Strict):
@@ -50,7 +83,26 @@ class Targets(_Strict):
         medium=timedelta(hours=24),
         low=timedelta(hours=24),
     )
-    warn_at: float = Field(default=0.8, gt=0, lt=1, description="fraction of a target at which to remind")
+    # One fraction (older policies and snapshots: `warn_at = 0.8`) or several (`[0.5, 0.8]`), each sent once.
+    warn_at: tuple[float, ...] = Field(default=(0.8,), description="fractions of a target at which to remind")
+    calendar: CalendarChoice = CalendarChoice()
+
+    @field_validator("warn_at", mode="before")
+    @classmethod
+    def _one_or_many(cls, value: object) -> object:
+        return (value,) if isinstance(value, int | float) else value
+
+    @field_validator("warn_at")
+    @classmethod
+    def _fractions(cls, value: tuple[float, ...]) -> tuple[float, ...]:
+        if not value or any(not 0 < f < 1 for f in value):
+            raise ValueError("warn_at: one or more fractions, each between 0 and 1")
+        return tuple(sorted(set(value)))
+
+    @field_validator("calendar", mode="before")
+    @classmethod
+    def _calendar_name(cls, value: object) -> object:
+        return {"default": value} if isinstance(value, str) else value
 
 
 class Escalation(_Strict):
@@ -123,12 +175,39 @@ class Policy(_Strict):
     hotspot: "Hotspot" = Field(default_factory=lambda: Hotspot())
     retention: "Retention" = Field(default_factory=lambda: Retention())
     report: "ReportPolicy" = Field(default_factory=lambda: ReportPolicy())
+    # Named business calendars; `24x7` is always there. Snapshots without them count in 24x7.
+    calendars: dict[str, BusinessCalendar] = Field(default_factory=lambda: {ALWAYS: TWENTY_FOUR_SEVEN})
+    # Recipient role → the calendar of hours they may be disturbed in; other notifications to them are held
+    # until the start of its next working span (urgent tickets excepted). Empty: nobody is held.
+    quiet_hours: dict[Role, str] = {}
 
     @model_validator(mode="after")
     def _ladder_not_empty(self) -> "Policy":
         if not self.escalation.ladder:
             raise ValueError("escalation.ladder must name at least one role")
         return self
+
+    @model_validator(mode="after")
+    def _calendars_named(self) -> "Policy":
+        if ALWAYS not in self.calendars:
+            # Frozen model: the dict itself is ours to complete, the field is not reassigned.
+            self.calendars[ALWAYS] = TWENTY_FOUR_SEVEN
+        named = self.targets.calendar.names() | set(self.quiet_hours.values())
+        missing = sorted(named - set(self.calendars))
+        if missing:
+            raise ValueError(f"no calendar named {', '.join(missing)} in [calendars]")
+        return self
+
+    def calendar(self, name: str) -> BusinessCalendar:
+        return self.calendars.get(name, TWENTY_FOUR_SEVEN)
+
+    def uses_calendars(self) -> bool:
+        """Whether anything here differs from the wall-clock rules every ticket had before calendars."""
+        return (
+            any(not self.calendar(n).is_always for n in self.targets.calendar.names())
+            or bool(self.quiet_hours)
+            or len(self.targets.warn_at) > 1
+        )
 
 
 class Hotspot(_Strict):
@@ -172,8 +251,12 @@ def load_policy(path: Path | str) -> Policy:
     except tomllib.TOMLDecodeError as e:
         raise PolicyError(f"policy file {path} is not valid TOML: {e}") from e
     try:
-        return Policy.model_validate(raw)
-    except ValidationError as e:
+        policy = Policy.model_validate(raw)
+        warm_zones(c.timezone for c in policy.calendars.values())
+        return policy
+    except ValueError as e:
+        if not isinstance(e, ValidationError):
+            raise PolicyError(f"policy file {path}: calendars: {e}") from e
         problems = "; ".join(
             f"{'.'.join(str(p) for p in err['loc']) or '(top)'}: {err['msg']}" for err in e.errors()
         )

@@ -1,12 +1,20 @@
 """The SLA clock: deadlines as data, which one fires next, what a firing means, pause/resume arithmetic."""
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime, timedelta
 from enum import StrEnum
 
 from pydantic import BaseModel
 
 from ticketflow.domain.actions import FeedbackAnswer
+from ticketflow.domain.calendar import (
+    ALWAYS,
+    TWENTY_FOUR_SEVEN,
+    BusinessCalendar,
+    add_working_time,
+    next_working_start,
+    working_time_between,
+)
 from ticketflow.domain.enums import Priority, Role
 from ticketflow.domain.notification import Audience
 from ticketflow.domain.policy import Policy
@@ -38,11 +46,13 @@ class Firing(StrEnum):
 
 
 class ClockRun(BaseModel):
-    """One running clock: when it started and when it is due; whether its reminder went out."""
+    """One running clock: when it started and when it is due; whether its reminders went out."""
 
     start: datetime
     due: datetime
-    warned: bool = False
+    warned: bool = False  # every reminder of this run has gone out
+    calendar: str = ALWAYS  # the policy calendar the clock counts in
+    warns: int = 0  # reminders sent so far, one per fraction of targets.warn_at
 
 
 class Outcome(BaseModel):
@@ -54,8 +64,40 @@ class Outcome(BaseModel):
     met: bool
 
 
-def start(at: datetime, target: timedelta) -> ClockRun:
-    return ClockRun(start=at, due=at + target)
+Calendars = Mapping[str, BusinessCalendar]
+Fractions = float | Sequence[float]
+
+# The policy target each clock's calendar is chosen for; the other clocks always count in 24x7.
+_TARGET_NAME = {
+    Clock.ACK: "acknowledge",
+    Clock.RESPONSE: "first_response",
+    Clock.UPDATE: "progress_update",
+    Clock.RESOLVE: "resolution",
+    Clock.ESCALATION: "escalation",
+}
+
+
+def start(
+    at: datetime, target: timedelta, cal: BusinessCalendar | None = None, name: str = ALWAYS
+) -> ClockRun:
+    """A clock started at `at`, due once `target` of working time in `cal` (wall time without one) passed."""
+    if cal is None:
+        return ClockRun(start=at, due=at + target)
+    return ClockRun(start=at, due=add_working_time(cal, at, target), calendar=name)
+
+
+def calendar_name(policy: Policy, clock: Clock, priority: Priority, tier: str) -> str:
+    """The calendar `clock` counts in for a ticket of this priority and customer tier."""
+    target = _TARGET_NAME.get(clock)
+    return ALWAYS if target is None else policy.targets.calendar.name_for(target, priority, tier)
+
+
+def _cal(calendars: Calendars | None, name: str) -> BusinessCalendar:
+    return (calendars or {}).get(name, TWENTY_FOUR_SEVEN)
+
+
+def _fractions(fraction: Fractions) -> tuple[float, ...]:
+    return (float(fraction),) if isinstance(fraction, int | float) else tuple(fraction)
 
 
 def target(policy: Policy, clock: Clock, priority: Priority) -> timedelta:
@@ -81,30 +123,53 @@ def target(policy: Policy, clock: Clock, priority: Priority) -> timedelta:
     raise ValueError(f"no target for clock {clock}")
 
 
-def warn_time(run: ClockRun, fraction: float) -> datetime:
-    """The reminder time: `fraction` of the way from start to due (80% by default)."""
-    return run.start + (run.due - run.start) * fraction
+def warn_time(run: ClockRun, fraction: float, cal: BusinessCalendar | None = None) -> datetime:
+    """The reminder time: `fraction` of the working time from start to due (of the wall time in 24x7)."""
+    if cal is None or cal.is_always:
+        return run.start + (run.due - run.start) * fraction
+    return add_working_time(cal, run.start, working_time_between(cal, run.start, run.due) * fraction)
 
 
-def firings(clocks: Mapping[Clock, ClockRun], fraction: float) -> list[tuple[datetime, Clock, Firing]]:
-    """Every future firing of the running clocks, earliest first (reminders before their deadline)."""
+def firings(
+    clocks: Mapping[Clock, ClockRun], fraction: Fractions, calendars: Calendars | None = None
+) -> list[tuple[datetime, Clock, Firing]]:
+    """Every future firing of the running clocks, earliest first (reminders before their deadline).
+
+    `fraction` is `targets.warn_at`: each clock's next unsent reminder is at the next of its fractions.
+    """
+    fractions = _fractions(fraction)
     out: list[tuple[datetime, Clock, Firing]] = []
     for clock, run in clocks.items():
-        if clock in WARNED and not run.warned:
-            out.append((warn_time(run, fraction), clock, Firing.WARN))
+        if clock in WARNED and not run.warned and run.warns < len(fractions):
+            out.append(
+                (warn_time(run, fractions[run.warns], _cal(calendars, run.calendar)), clock, Firing.WARN)
+            )
         out.append((run.due, clock, Firing.DUE))
     order = list(Clock)
     return sorted(out, key=lambda f: (f[0], f[2] != Firing.WARN, order.index(f[1])))
 
 
-def next_firing(clocks: Mapping[Clock, ClockRun], fraction: float) -> tuple[datetime, Clock, Firing] | None:
-    found = firings(clocks, fraction)
+def next_firing(
+    clocks: Mapping[Clock, ClockRun], fraction: Fractions, calendars: Calendars | None = None
+) -> tuple[datetime, Clock, Firing] | None:
+    found = firings(clocks, fraction, calendars)
     return found[0] if found else None
 
 
-def fired(clocks: Mapping[Clock, ClockRun], fraction: float, now: datetime) -> list[tuple[Clock, Firing]]:
+def fired(
+    clocks: Mapping[Clock, ClockRun], fraction: Fractions, now: datetime, calendars: Calendars | None = None
+) -> list[tuple[Clock, Firing]]:
     """The firings whose time has come, in order."""
-    return [(c, f) for at, c, f in firings(clocks, fraction) if at <= now]
+    return [(c, f) for at, c, f in firings(clocks, fraction, calendars) if at <= now]
+
+
+def mark_warned(run: ClockRun, fraction: Fractions) -> float:
+    """One more reminder of `run` went out; which fraction it was for."""
+    fractions = _fractions(fraction)
+    sent = fractions[min(run.warns, len(fractions) - 1)]
+    run.warns += 1
+    run.warned = run.warns >= len(fractions)
+    return sent
 
 
 def nearest(times: Iterable[datetime | None]) -> datetime | None:
@@ -115,6 +180,43 @@ def nearest(times: Iterable[datetime | None]) -> datetime | None:
 def shift(run: ClockRun, by: timedelta) -> ClockRun:
     """A paused clock resumes: start and due move by the time paused, so the reminder moves too."""
     return run.model_copy(update={"start": run.start + by, "due": run.due + by})
+
+
+def resumed(run: ClockRun, paused_at: datetime, now: datetime, cal: BusinessCalendar) -> ClockRun:
+    """A clock held from `paused_at` to `now` resumes: start and due move on by the working time paused.
+
+    In 24x7 that is `shift` by the wall time. Otherwise the clock keeps the working time it had spent and the
+    working time it had left: moving both ends by the same working amount keeps them (see calendar.py).
+    """
+    if cal.is_always:
+        return shift(run, now - paused_at)
+    paused = working_time_between(cal, paused_at, now)
+    return run.model_copy(
+        update={
+            "start": add_working_time(cal, run.start, paused),
+            "due": add_working_time(cal, run.due, paused),
+        }
+    )
+
+
+_ROLE_OF = {
+    Audience.TEAM_SUPERVISOR: Role.SUPERVISOR,
+    Audience.DEPARTMENT_HEAD: Role.HEAD,
+    Audience.DIRECTOR: Role.DIRECTOR,
+}
+
+
+def held_until(policy: Policy, audience: Audience, priority: Priority, at: datetime) -> datetime | None:
+    """When a notification to `audience` at `at` may go out, if its quiet hours hold it; None: send now.
+
+    Urgent tickets always go through.
+    """
+    role = _ROLE_OF.get(audience)
+    name = policy.quiet_hours.get(role) if role is not None else None
+    if name is None or priority is Priority.URGENT:
+        return None
+    release = next_working_start(policy.calendar(name), at)
+    return release if release > at else None
 
 
 def extension_refusal(resolve_due: datetime | None, now: datetime, new_due: datetime) -> str | None:
@@ -151,6 +253,24 @@ def top_level(policy: Policy) -> int:
 def satisfied(policy: Policy, answer: FeedbackAnswer) -> bool:
     """Solved and scored at or above the policy's threshold."""
     return answer.solved and answer.score >= policy.feedback.satisfied_at
+
+
+_DEADLINE_OF = {
+    Clock.ACK: "ack_due",
+    Clock.RESPONSE: "response_due",
+    Clock.RESOLVE: "resolve_due",
+    Clock.UPDATE: "update_due",
+    Clock.ESCALATION: "escalation_due",
+    Clock.FEEDBACK: "feedback_due",
+}
+
+
+def deadline_calendars(clocks: Mapping[Clock, ClockRun], held_resolve: ClockRun | None) -> dict[str, str]:
+    """Each shown deadline (`resolve_due`, ...) → the calendar its clock counts in."""
+    out = {_DEADLINE_OF[c]: run.calendar for c, run in clocks.items() if c in _DEADLINE_OF}
+    if held_resolve is not None and Clock.RESOLVE not in clocks:
+        out["resolve_due"] = held_resolve.calendar
+    return out
 
 
 def deadlines(

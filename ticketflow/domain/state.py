@@ -4,6 +4,7 @@ from datetime import datetime
 
 from pydantic import BaseModel
 
+from ticketflow.domain.notification import HeldNotice
 from ticketflow.domain.sla import Clock, ClockRun, Outcome
 from ticketflow.domain.ticket import TicketInput, TicketView
 
@@ -21,6 +22,7 @@ class TicketState(BaseModel):
     resolve_before_review: ClockRun | None = None
     outcomes: list[Outcome] = []
     archived: bool = False
+    held: list[HeldNotice] = []  # notifications waiting out their recipients' quiet hours, earliest first
 
 
 class TicketRun(TicketInput):

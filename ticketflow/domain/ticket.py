@@ -66,3 +66,5 @@ class TicketView(BaseModel):
     feedback: FeedbackAnswer | None = None
     reopen_count: int = 0
     event_seq: int = 0
+    # Deadline (`resolve_due`, ...) → the policy calendar it counts in; empty for tickets without calendars.
+    calendars: dict[str, str] = {}

@@ -34,8 +34,9 @@ with workflow.unsafe.imports_passed_through():
         ReviewDecision,
         WaitForCustomer,
     )
+    from ticketflow.domain.calendar import working_time_between
     from ticketflow.domain.enums import Priority, Status
-    from ticketflow.domain.notification import Audience, NotifyRequest, NotifyResult
+    from ticketflow.domain.notification import Audience, HeldNotice, NotifyRequest, NotifyResult
     from ticketflow.domain.routing import route
     from ticketflow.domain.sla import Clock, ClockRun, Firing, Outcome
     from ticketflow.domain.state import TicketRun, TicketState
@@ -82,6 +83,9 @@ class TicketWorkflow:
         self._policy = input.policy
         self._lock = asyncio.Lock()
         self._woken = False
+        # Business calendars, several reminders, quiet hours: only for a policy that has them, and only in
+        # runs begun by this code; recorded histories (policies without them) replay the wall-clock rules.
+        self._calendars = input.policy.uses_calendars() and workflow.patched("business-calendar")
         if input.carried is not None:
             self._s: TicketState = input.carried
             return
@@ -115,17 +119,24 @@ class TicketWorkflow:
                 await workflow.wait_condition(workflow.all_handlers_finished)
                 if self._s.view.status is not Status.CLOSED:
                     workflow.continue_as_new(self._input.model_copy(update={"carried": self._s}))
-            nxt = sla.next_firing(self._s.clocks, self._policy.targets.warn_at)
+            nxt = self._next_firing()
             wait = (nxt[0] - workflow.now()) if nxt else IDLE
+            summary = f"{nxt[1].value} {nxt[2].value}" if nxt else "idle"
+            if self._s.held and self._s.held[0].at - workflow.now() < wait:
+                wait, summary = self._s.held[0].at - workflow.now(), "held notification"
             if wait > timedelta(0):
                 self._woken = False
-                summary = f"{nxt[1].value} {nxt[2].value}" if nxt else "idle"
                 try:
                     await workflow.wait_condition(lambda: self._woken, timeout=wait, timeout_summary=summary)
                 except TimeoutError:
                     pass
             async with self._lock:
                 await self._fire_due()
+        while self._s.held:  # a closed ticket still delivers what quiet hours held, when they end
+            if self._s.held[0].at > workflow.now():
+                await workflow.sleep(self._s.held[0].at - workflow.now(), summary="held notification")
+            async with self._lock:
+                await self._deliver_held()
         await self._archive()
         await workflow.wait_condition(workflow.all_handlers_finished)
         return self._view()
@@ -142,30 +153,32 @@ class TicketWorkflow:
 
     async def _fire_due(self) -> None:
         """React to every clock whose reminder or deadline has come, earliest first."""
+        await self._deliver_held()
         for _ in range(100):  # each firing moves its clock forward or stops it; the bound is a backstop
-            nxt = sla.next_firing(self._s.clocks, self._policy.targets.warn_at)
+            nxt = self._next_firing()
             if nxt is None or nxt[0] > workflow.now() or self._s.view.status is Status.CLOSED:
                 return
             _, clock, firing = nxt
             run = self._s.clocks[clock]
             if firing is Firing.WARN:
-                run.warned = True
-                await self._remind(clock, run)
+                fraction = sla.mark_warned(run, self._policy.targets.warn_at)
+                await self._remind(clock, run, fraction)
             else:
                 del self._s.clocks[clock]
                 await self._deadline(clock, run)
 
-    async def _remind(self, clock: Clock, run: ClockRun) -> None:
-        """Seed 000 预警: the assignee (else the supervisor) hears at 80% of a target."""
+    async def _remind(self, clock: Clock, run: ClockRun, fraction: float) -> None:
+        """Seed 000 预警: the assignee (else the supervisor) hears at each warn_at fraction of a target."""
         v = self._s.view
-        seq = await self._event("warned", None, target=clock.value, due=run.due.isoformat())
+        extra: dict[str, Any] = {"at": f"{fraction:.0%}"} if self._calendars else {}
+        seq = await self._event("warned", None, target=clock.value, due=run.due.isoformat(), **extra)
         due = run.due.isoformat()
         if v.assignee:
             await self._notify(
-                seq, Audience.MEMBER, "warning", member=v.assignee, target=clock.value, due=due
+                seq, Audience.MEMBER, "warning", member=v.assignee, target=clock.value, due=due, **extra
             )
         else:
-            await self._notify(seq, Audience.TEAM_SUPERVISOR, "warning", target=clock.value, due=due)
+            await self._notify(seq, Audience.TEAM_SUPERVISOR, "warning", target=clock.value, due=due, **extra)
 
     async def _deadline(self, clock: Clock, run: ClockRun) -> None:
         s, v, now = self._s, self._s.view, workflow.now()
@@ -318,13 +331,27 @@ class TicketWorkflow:
 
     # ---- state plumbing ------------------------------------------------------------------------
 
-    def _start(self, clock: Clock, at: datetime) -> None:
-        self._s.clocks[clock] = sla.start(at, sla.target(self._policy, clock, self._s.view.priority))
+    def _start(self, clock: Clock, at: datetime, target: timedelta | None = None) -> None:
+        v = self._s.view
+        amount = sla.target(self._policy, clock, v.priority) if target is None else target
+        if not self._calendars:
+            self._s.clocks[clock] = sla.start(at, amount)
+            return
+        name = sla.calendar_name(self._policy, clock, v.priority, v.customer.tier)
+        self._s.clocks[clock] = sla.start(at, amount, self._policy.calendar(name), name)
+
+    def _next_firing(self) -> tuple[datetime, Clock, Firing] | None:
+        return sla.next_firing(self._s.clocks, self._policy.targets.warn_at, self._policy.calendars)
 
     def _view(self) -> TicketView:
         s = self._s
+        calendars = sla.deadline_calendars(s.clocks, s.held_resolve) if self._calendars else {}
         return s.view.model_copy(
-            update={"deadlines": sla.deadlines(s.clocks, s.held_resolve, s.callback_due)}, deep=True
+            update={
+                "deadlines": sla.deadlines(s.clocks, s.held_resolve, s.callback_due),
+                "calendars": calendars,
+            },
+            deep=True,
         )
 
     def _search_attributes(self) -> list[SearchAttributeUpdate[Any]]:
@@ -389,6 +416,30 @@ class TicketWorkflow:
             facts={"priority": v.priority.value, **facts},
             urgent=urgent,
         )
+        release = (
+            sla.held_until(self._policy, audience, v.priority, workflow.now()) if self._calendars else None
+        )
+        if release is not None:
+            # Quiet hours: held by the run loop's durable timer, delivered at the recipient's next span.
+            self._s.held.append(HeldNotice(at=release, request=req))
+            self._s.held.sort(key=lambda h: h.at)
+            await self._event(
+                "notification_held",
+                None,
+                audience=audience.value,
+                template=template,
+                until=release.isoformat(),
+            )
+            return
+        await self._send(req)
+
+    async def _deliver_held(self) -> None:
+        """Send the held notifications whose recipients' quiet hours are over."""
+        while self._s.held and self._s.held[0].at <= workflow.now():
+            await self._send(self._s.held.pop(0).request)
+
+    async def _send(self, req: NotifyRequest) -> None:
+        key = req.key
         try:
             await workflow.execute_activity(
                 "notify",
@@ -530,7 +581,7 @@ class TicketWorkflow:
         async with self._lock:
             _refuse(self._can_extend(e))
             run = self._s.clocks[Clock.RESOLVE]
-            self._s.clocks[Clock.RESOLVE] = ClockRun(start=run.start, due=e.new_due)
+            self._s.clocks[Clock.RESOLVE] = ClockRun(start=run.start, due=e.new_due, calendar=run.calendar)
             seq = await self._event(
                 "extended", e.by, old_due=run.due.isoformat(), new_due=e.new_due.isoformat(), reason=e.reason
             )
@@ -565,14 +616,21 @@ class TicketWorkflow:
             _refuse(self._can_resume(r))
             s, now = self._s, workflow.now()
             paused = now - (s.paused_at or now)
-            if s.held_resolve is not None:
+            extra: dict[str, int] = {}
+            if s.held_resolve is not None and self._calendars:
+                # The pause is subtracted in working time: the clock keeps what it had spent and had left.
+                cal = self._policy.calendar(s.held_resolve.calendar)
+                since = s.paused_at or now
+                s.clocks[Clock.RESOLVE] = sla.resumed(s.held_resolve, since, now, cal)
+                extra["paused_working_seconds"] = int(working_time_between(cal, since, now).total_seconds())
+            elif s.held_resolve is not None:
                 s.clocks[Clock.RESOLVE] = sla.shift(s.held_resolve, paused)
             s.held_resolve = None
             s.paused_at = None
             s.view.status = Status.IN_PROGRESS
             if s.view.first_response_at is not None:
                 self._start(Clock.UPDATE, now)
-            await self._event("resumed", r.by, paused_seconds=int(paused.total_seconds()))
+            await self._event("resumed", r.by, paused_seconds=int(paused.total_seconds()), **extra)
             return self._view()
 
     @resume.validator
@@ -683,7 +741,7 @@ class TicketWorkflow:
         v.status = Status.IN_PROGRESS
         v.resolved_at = None
         s.callback_due = None
-        s.clocks[Clock.RESOLVE] = sla.start(now, self._policy.feedback.reopen_resolution)
+        self._start(Clock.RESOLVE, now, self._policy.feedback.reopen_resolution)
         self._start(Clock.UPDATE, now)
         seq = await self._event("reopened", None, solved=f.solved, score=f.score, comment=f.comment)
         await self._notify(seq, Audience.TEAM_SUPERVISOR, "reopened", score=str(f.score))
