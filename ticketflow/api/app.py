@@ -8,6 +8,7 @@ from fastapi import FastAPI
 from temporalio.client import Client
 
 from ticketflow.api import actions, admin, errors, feedback, health, intake, reports, tickets
+from ticketflow.api.request_log import RequestLog
 from ticketflow.domain.policy import Policy, load_policy
 from ticketflow.settings import Settings, get_settings
 from ticketflow.store.db import create_pool
@@ -43,6 +44,7 @@ def create_app(
         description="Durable customer-service tickets: every ticket is a Temporal workflow.",
         lifespan=lifespan,
     )
+    app.add_middleware(RequestLog)
     errors.install(app)
     app.include_router(health.router)
     app.include_router(intake.router)

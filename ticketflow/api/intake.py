@@ -2,6 +2,7 @@
 
 from datetime import UTC, datetime
 
+import structlog
 from fastapi import APIRouter, Depends, Request, Response
 from pydantic import BaseModel
 
@@ -18,6 +19,7 @@ from ticketflow.domain.ticket import Deadlines, TicketInput
 from ticketflow.hotspots import count_ticket, prefix_for
 from ticketflow.store import intake as store
 
+log = structlog.get_logger(__name__)
 router = APIRouter(tags=["intake"])
 
 
@@ -132,4 +134,10 @@ async def open_ticket(
         )
         await store.mark_workflow_started(pool, record.ticket_no)
     response.status_code = 201 if record.created else 200
+    log.info(
+        "ticket opened" if record.created else "ticket intake repeated",
+        ticket_no=record.ticket_no,
+        channel=body.channel.value,
+        priority=record.priority.value,
+    )
     return _response(record)
