@@ -1,0 +1,294 @@
+"""Shared benchmark plumbing: the whole stack on embedded servers in a temp dir, figures, RESULTS.md."""
+
+import asyncio
+import contextlib
+import logging
+import os
+import platform
+import shutil
+import statistics
+import tempfile
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import asyncpg
+import httpx
+import structlog
+import uvicorn
+from pydantic import SecretStr
+from temporalio.client import Client
+from temporalio.worker import Worker
+
+from ticketflow.api.app import create_app
+from ticketflow.domain.enums import ApiRole
+from ticketflow.domain.policy import Policy, load_policy
+from ticketflow.settings import Settings
+from ticketflow.store import directory
+from ticketflow.store.api_keys import NewApiKey, create_api_key
+from ticketflow.store.db import create_pool, migrate
+from ticketflow.temporal_client import connect
+from ticketflow.worker import registry
+from ticketflow.worker.embedded import free_port, start_postgres, start_temporal
+from ticketflow.worker.worker import build_worker, sandbox_runner
+
+ROOT = Path(__file__).resolve().parent.parent
+RESULTS = ROOT / "bench" / "RESULTS.md"
+TEAMS = [t.id for t in directory.DEMO_TEAMS]
+
+
+def quiet() -> None:
+    """Warnings only: an info line per activity would cost more than the activity."""
+    logging.basicConfig(level=logging.WARNING)
+    structlog.configure(wrapper_class=structlog.make_filtering_bound_logger(logging.WARNING))
+
+
+class _Server(uvicorn.Server):
+    # The benchmark owns the process's signals.
+    @contextlib.contextmanager
+    def capture_signals(self) -> Iterator[None]:
+        yield
+
+
+@dataclass
+class Stack:
+    """What a benchmark drives: the Temporal client, the pool, the API's base URL and keys."""
+
+    base: Path
+    settings: Settings
+    policy: Policy
+    client: Client
+    pool: asyncpg.Pool
+    url: str
+    integrator_key: str
+    agent_keys: dict[str, str] = field(default_factory=dict)
+
+    def http(self, limit: int = 64) -> httpx.AsyncClient:
+        return httpx.AsyncClient(
+            base_url=self.url,
+            timeout=120.0,
+            limits=httpx.Limits(max_connections=limit, max_keepalive_connections=limit),
+        )
+
+
+async def _directory(pool: asyncpg.Pool, agents_per_team: int, capacity: int) -> dict[str, str]:
+    """The demo directory plus `agents_per_team` agents a team, all with room for the whole run; one
+    agent key each (acknowledging is the assignee's own act)."""
+    await directory.seed_demo(pool)
+    for team in TEAMS:
+        for n in range(agents_per_team):
+            await directory.upsert_member(
+                pool,
+                directory.Member(
+                    id=f"{team}-b{n}", name=f"{team} bench {n}", role=directory.Role.AGENT, team_id=team
+                ),
+            )
+    await pool.execute("UPDATE members SET capacity = $1", capacity)
+    keys = {}
+    for row in await pool.fetch("SELECT id FROM members WHERE role = 'agent'"):
+        new = NewApiKey(role=ApiRole.AGENT, member_id=row["id"], label="bench")
+        keys[row["id"]] = (await create_api_key(pool, new)).key
+    return keys
+
+
+def ticket_worker(client: Client, pool: asyncpg.Pool, settings: Settings, **tuning: Any) -> Worker:
+    """The product's worker, or, with `tuning`, the same worker with some Worker arguments changed."""
+    if not tuning:
+        return build_worker(client, pool, settings)
+    args: dict[str, Any] = {
+        "task_queue": settings.task_queue,
+        "workflows": list(registry.workflows()),
+        "activities": list(registry.activities(pool, settings)),
+        "workflow_runner": sandbox_runner(),
+        "max_cached_workflows": 10_000,
+    }
+    return Worker(client, **{**args, **tuning})
+
+
+def bare_worker(client: Client, task_queue: str = "bare") -> Worker:
+    """The baselines' worker: same sandbox and cache as the product's, on its own task queue."""
+    from _bare import BareDeadline, BareLifecycle, bare_noop
+
+    return Worker(
+        client,
+        task_queue=task_queue,
+        workflows=[BareLifecycle, BareDeadline],
+        activities=[bare_noop],
+        workflow_runner=sandbox_runner(),
+        max_cached_workflows=10_000,
+    )
+
+
+@contextlib.asynccontextmanager
+async def running_stack(
+    policy: Policy | None = None,
+    *,
+    agents_per_team: int = 4,
+    capacity: int = 1_000,
+    pool_size: int = 20,
+    api: bool = True,
+    worker: bool = True,
+    tuning: dict[str, Any] | None = None,
+) -> AsyncIterator[Stack]:
+    """Temporal dev server (WAL pragmas, as `ticketflow dev`) and PostgreSQL in a temp dir, migrated and
+    seeded; the ticket worker and the API (uvicorn on a free port) in this process, as `ticketflow dev`."""
+    quiet()
+    base = Path(tempfile.mkdtemp(prefix="tfbench-"))
+    temporal = await asyncio.to_thread(
+        start_temporal, base / "temporal.db", free_port(), free_port(), base / "temporal.log"
+    )
+    postgres = None
+    try:
+        postgres = await asyncio.to_thread(start_postgres, base / "pg")
+        await migrate(postgres.uri)
+        policy = policy or load_policy(ROOT / "policy.toml")
+        settings = Settings(
+            temporal_address=temporal.address,
+            database_url=postgres.uri,
+            task_queue="tickets",
+            data_dir=base,
+            policy_file=ROOT / "policy.toml",
+            api_port=free_port(),
+            secret_key=SecretStr("bench-secret"),
+        )
+        client = await connect(settings)
+        pool = await create_pool(settings.database_url, max_size=pool_size)
+        try:
+            agent_keys = await _directory(pool, agents_per_team, capacity)
+            integrator = (await create_api_key(pool, NewApiKey(role=ApiRole.INTEGRATOR, label="bench"))).key
+            stack = Stack(
+                base=base,
+                settings=settings,
+                policy=policy,
+                client=client,
+                pool=pool,
+                url=settings.base_url(),
+                integrator_key=integrator,
+                agent_keys=agent_keys,
+            )
+            async with contextlib.AsyncExitStack() as running:
+                if worker:
+                    await running.enter_async_context(ticket_worker(client, pool, settings, **(tuning or {})))
+                if api:
+                    await running.enter_async_context(_serve_api(stack))
+                yield stack
+        finally:
+            await pool.close()
+    finally:
+        await asyncio.to_thread(temporal.stop)
+        if postgres is not None:
+            await asyncio.to_thread(postgres.stop)
+        shutil.rmtree(base, ignore_errors=True)
+
+
+@contextlib.asynccontextmanager
+async def _serve_api(stack: Stack) -> AsyncIterator[None]:
+    app = create_app(stack.settings, client=stack.client, pool=stack.pool, policy=stack.policy)
+    config = uvicorn.Config(
+        app,
+        host=stack.settings.api_host,
+        port=stack.settings.api_port,
+        log_config=None,
+        log_level="warning",
+        access_log=False,
+        lifespan="on",
+    )
+    server = _Server(config)
+    serving = asyncio.create_task(server.serve())
+    while not server.started:  # noqa: ASYNC110  (uvicorn exposes readiness only as a flag)
+        if serving.done():
+            await serving
+            raise RuntimeError("the API did not start")
+        await asyncio.sleep(0.02)
+    try:
+        yield
+    finally:
+        server.should_exit = True
+        await serving
+
+
+# ---- figures ---------------------------------------------------------------------------------------
+
+
+def pct(values: Sequence[float], p: float) -> float:
+    """The p-th percentile (nearest rank); NaN when there are no values."""
+    if not values:
+        return float("nan")
+    ordered = sorted(values)
+    k = max(0, min(len(ordered) - 1, round(p / 100 * len(ordered) + 0.5) - 1))
+    return ordered[k]
+
+
+def summary(values: Sequence[float]) -> dict[str, float]:
+    return {
+        "n": len(values),
+        "p50": pct(values, 50),
+        "p99": pct(values, 99),
+        "max": max(values) if values else float("nan"),
+        "mean": statistics.fmean(values) if values else float("nan"),
+    }
+
+
+def ms(seconds: float) -> str:
+    return f"{seconds * 1000:.0f} ms" if seconds == seconds else "-"
+
+
+def table(headers: Sequence[str], rows: Sequence[Sequence[object]]) -> str:
+    """A Markdown table, readable on a terminal and pasteable into RESULTS.md."""
+    cells = [[str(h) for h in headers], *[[str(c) for c in r] for r in rows]]
+    widths = [max(len(r[i]) for r in cells) for i in range(len(headers))]
+    lines = ["| " + " | ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)) + " |" for r in cells]
+    lines.insert(1, "|" + "|".join("-" * (w + 2) for w in widths) + "|")
+    return "\n".join(lines)
+
+
+def machine() -> str:
+    pages, page = os.sysconf("SC_PHYS_PAGES"), os.sysconf("SC_PAGE_SIZE")
+    cpu = platform.processor() or platform.machine()
+    python = platform.python_version()
+    return f"{os.cpu_count()} cores, {pages * page / 2**30:.1f} GiB, {cpu}, Python {python}"
+
+
+def record(title: str, args: str, body: str, verdict: str) -> None:
+    """Print the figures and append them, dated, with the machine, to bench/RESULTS.md."""
+    print(body)
+    print(verdict, flush=True)
+    stamp = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
+    if not RESULTS.exists():
+        RESULTS.write_text("# Benchmark results\n\nAppended by every `bench/*.py` run.\n")
+    with RESULTS.open("a", encoding="utf-8") as out:
+        out.write(f"\n## {title} — {stamp}\n\n{machine()}; `{args}`\n\n{body}\n\n**{verdict}**\n")
+
+
+async def bounded(n: int, concurrency: int, job: Callable[[int], Awaitable[None]]) -> float:
+    """Run job(0..n-1), `concurrency` at a time; the wall time in seconds."""
+    queue: asyncio.Queue[int] = asyncio.Queue()
+    for i in range(n):
+        queue.put_nowait(i)
+
+    async def lane() -> None:
+        while not queue.empty():
+            await job(queue.get_nowait())
+
+    t0 = time.perf_counter()
+    await asyncio.gather(*(lane() for _ in range(min(concurrency, n))))
+    return time.perf_counter() - t0
+
+
+class Timings:
+    """Latencies by label, in seconds."""
+
+    def __init__(self) -> None:
+        self.by: dict[str, list[float]] = {}
+
+    @contextlib.asynccontextmanager
+    async def time(self, label: str) -> AsyncIterator[None]:
+        t0 = time.perf_counter()
+        yield
+        self.by.setdefault(label, []).append(time.perf_counter() - t0)
+
+    def rows(self) -> list[list[object]]:
+        return [[label, len(v), ms(pct(v, 50)), ms(pct(v, 99)), ms(max(v))] for label, v in self.by.items()]

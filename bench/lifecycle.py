@@ -1,0 +1,177 @@
+"""Whole-life cost of a ticket through the HTTP API, beside a bare workflow receiving the same messages.
+
+    python bench/lifecycle.py [--tickets 500] [--concurrency 32] [--profile out.html]
+
+Each ticket: intake, assignment (polled through GET /tickets/{no}), acknowledge, one progress note,
+resolve, the callback, satisfied feedback, close and archive (the workflow's result). The baseline, in the
+same process against the same server: a bare workflow started and sent the same four updates. Target:
+tickets/s ÷ bare/s ≥ 0.7.
+"""
+
+import argparse
+import asyncio
+import itertools
+import sys
+import time
+import uuid
+from pathlib import Path
+from typing import Any
+
+import httpx
+from _bare import BARE_LIFECYCLE
+from _stack import Stack, Timings, bare_worker, bounded, ms, pct, record, running_stack, table
+
+from ticketflow.domain.actions import Acknowledge, FeedbackAnswer, ProgressNote, Resolve, RootCause
+
+TARGET = 0.7
+# Categories that spread tickets over every team (and every hotspot counter) without solution review.
+CATEGORIES = ["how_to", "logistics", "after_sales_refund", "system_fault", "other"]
+ROOT_CAUSE = {"what": "stale cache", "why": "no expiry", "factor": "machine"}
+
+
+def intake_body(i: int) -> dict[str, Any]:
+    return {
+        "channel": "chat",
+        "external_id": f"bench-{uuid.uuid4().hex}",
+        "customer": {"name": "李四光", "phone": "13812345678", "email": "li@example.com"},
+        "kind": "consultation",
+        "category": CATEGORIES[i % len(CATEGORIES)],
+        "description": "付款页面一直转圈 the payment page spins forever",
+    }
+
+
+class _Failed(Exception):
+    pass
+
+
+def _ok(r: httpx.Response) -> dict[str, Any]:
+    if r.status_code >= 300:
+        raise _Failed(f"{r.request.method} {r.request.url.path}: {r.status_code} {r.text[:300]}")
+    body: dict[str, Any] = r.json()
+    return body
+
+
+async def ticket_life(stack: Stack, http: httpx.AsyncClient, i: int, t: Timings) -> None:
+    integrator = {"X-API-Key": stack.integrator_key}
+    async with t.time("intake POST /tickets"):
+        no = _ok(await http.post("/tickets", json=intake_body(i), headers=integrator))["ticket_no"]
+    async with t.time("assigned (intake → assignee)"):
+        while True:
+            view = _ok(await http.get(f"/tickets/{no}", headers=integrator))["ticket"]
+            if view["assignee"]:
+                break
+            await asyncio.sleep(0.05)
+    agent = {"X-API-Key": stack.agent_keys[view["assignee"]]}
+    async with t.time("acknowledge"):
+        _ok(await http.post(f"/tickets/{no}/acknowledge", json={}, headers=agent))
+    async with t.time("progress"):
+        _ok(await http.post(f"/tickets/{no}/progress", json={"note": "looking into it"}, headers=agent))
+    async with t.time("resolve (+ callback)"):
+        body = {"solution": "cleared the cache", "root_cause": ROOT_CAUSE}
+        _ok(await http.post(f"/tickets/{no}/resolve", json=body, headers=agent))
+    async with t.time("feedback (+ close)"):
+        _ok(await http.post(f"/tickets/{no}/feedback", json={"solved": True, "score": 5}, headers=integrator))
+    async with t.time("archive (workflow done)"):
+        await stack.client.get_workflow_handle(no).result()
+
+
+async def bare_life(stack: Stack, run: str, i: int, t: Timings) -> None:
+    wf_id = f"bare-{run}-{i}"
+    async with t.time("start"):
+        handle = await stack.client.start_workflow(BARE_LIFECYCLE, wf_id, id=wf_id, task_queue="bare")
+    async with t.time("acknowledge"):
+        await handle.execute_update("acknowledge", Acknowledge(by="agent"))
+    async with t.time("progress"):
+        await handle.execute_update("progress", ProgressNote(by="agent", note="looking into it"))
+    async with t.time("resolve"):
+        root = RootCause.model_validate(ROOT_CAUSE)
+        await handle.execute_update("resolve", Resolve(by="agent", solution="done", root_cause=root))
+    async with t.time("feedback"):
+        await handle.execute_update("feedback", FeedbackAnswer(solved=True, score=5))
+    async with t.time("result"):
+        await handle.result()
+
+
+async def run_tickets(stack: Stack, n: int, concurrency: int) -> tuple[float, Timings]:
+    t = Timings()
+    counter = itertools.count()
+    async with stack.http(concurrency * 2) as http:
+        wall = await bounded(n, concurrency, lambda _: ticket_life(stack, http, next(counter), t))
+    return wall, t
+
+
+async def run_bare(stack: Stack, n: int, concurrency: int, run: str) -> tuple[float, Timings]:
+    t = Timings()
+    wall = await bounded(n, concurrency, lambda i: bare_life(stack, run, i, t))
+    return wall, t
+
+
+async def main(argv: list[str] | None = None) -> None:
+    p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    p.add_argument("--tickets", type=int, default=500)
+    p.add_argument("--concurrency", type=int, default=32)
+    p.add_argument("--warmup", type=int, default=10)
+    p.add_argument("--profile", help="write a pyinstrument HTML profile of the ticket phase here")
+    p.add_argument("--max-cached-workflows", type=int)
+    p.add_argument("--max-concurrent-activities", type=int)
+    p.add_argument("--max-concurrent-workflow-tasks", type=int)
+    p.add_argument("--pool-size", type=int, default=20)
+    p.add_argument("--no-record", action="store_true", help="print only; do not append to RESULTS.md")
+    args = p.parse_args(argv)
+    tuning = {
+        k: v
+        for k, v in {
+            "max_cached_workflows": args.max_cached_workflows,
+            "max_concurrent_activities": args.max_concurrent_activities,
+            "max_concurrent_workflow_tasks": args.max_concurrent_workflow_tasks,
+        }.items()
+        if v is not None
+    }
+    async with running_stack(pool_size=args.pool_size, tuning=tuning) as stack, bare_worker(stack.client):
+        # Warm both paths (sandbox imports, connections, plans) before timing either.
+        await run_tickets(stack, args.warmup, min(args.warmup, args.concurrency))
+        await run_bare(stack, args.warmup, min(args.warmup, args.concurrency), "warm")
+        profiler: Any = None
+        if args.profile:
+            from pyinstrument import Profiler
+
+            profiler = Profiler(async_mode="disabled")
+            profiler.start()
+        wall, t = await run_tickets(stack, args.tickets, args.concurrency)
+        if profiler is not None:
+            profiler.stop()
+            await asyncio.to_thread(Path(args.profile).write_text, profiler.output_html())
+            print(profiler.output_text(unicode=True, color=False, show_all=False))
+        bare_wall, bare_t = await run_bare(stack, args.tickets, args.concurrency, "timed")
+    rate, bare_rate = args.tickets / wall, args.tickets / bare_wall
+    ratio = rate / bare_rate
+    body = "\n\n".join(
+        [
+            table(
+                ["run", "tickets", "wall", "per second"],
+                [
+                    ["ticketflow (HTTP API)", args.tickets, f"{wall:.1f} s", f"{rate:.1f}"],
+                    ["bare workflow (client)", args.tickets, f"{bare_wall:.1f} s", f"{bare_rate:.1f}"],
+                ],
+            ),
+            table(["ticketflow step", "n", "p50", "p99", "max"], t.rows()),
+            table(["bare step", "n", "p50", "p99", "max"], bare_t.rows()),
+        ]
+    )
+    verdict = (
+        f"lifecycle: {'PASS' if ratio >= TARGET else 'FAIL'} — ratio {ratio:.2f} "
+        f"(target ≥ {TARGET}): {rate:.1f} tickets/s against {bare_rate:.1f} bare/s, "
+        f"intake p99 {ms(pct(t.by['intake POST /tickets'], 99))}"
+    )
+    cmd = " ".join(["bench/lifecycle.py", *(sys.argv[1:] if argv is None else argv)])
+    if args.no_record:
+        print(body)
+        print(verdict)
+    else:
+        record(f"lifecycle: {args.tickets} tickets, {args.concurrency} at a time", cmd, body, verdict)
+
+
+if __name__ == "__main__":
+    t0 = time.perf_counter()
+    asyncio.run(main())
+    print(f"(ran {time.perf_counter() - t0:.0f} s)")
