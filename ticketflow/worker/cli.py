@@ -53,7 +53,14 @@ def api() -> None:
     settings = get_settings()
     _require(settings.temporal_address, "TICKETFLOW_TEMPORAL_ADDRESS")
     _require(settings.database_url, "TICKETFLOW_DATABASE_URL")
-    uvicorn.run(create_app(settings), host=settings.api_host, port=settings.api_port, log_config=None)
+    # Access lines come from ticketflow.api.request_log, with the ticket number; uvicorn's would repeat them.
+    uvicorn.run(
+        create_app(settings),
+        host=settings.api_host,
+        port=settings.api_port,
+        log_config=None,
+        access_log=False,
+    )
 
 
 @app.command()

@@ -109,7 +109,12 @@ async def _serve(settings: Settings, stop: asyncio.Event) -> None:
         app = create_app(settings, client=client, pool=pool)
         server = _Server(
             uvicorn.Config(
-                app, host=settings.api_host, port=settings.api_port, log_config=None, lifespan="on"
+                app,
+                host=settings.api_host,
+                port=settings.api_port,
+                log_config=None,
+                access_log=False,  # ticketflow.api.request_log writes them, with the ticket number
+                lifespan="on",
             )
         )
         async with worker:
