@@ -118,13 +118,14 @@ class NotifyActivities:
         payload = _Payload(
             audience=req.audience, subject=d.message.subject, channels=[n.channel for n, _ in channels]
         )
-        async with store.delivery_lock(self._pool, key) as held:
-            if not held:
+        async with store.delivery_lock(self._pool, key) as conn:
+            if conn is None:
                 raise DeliveryError(f"another attempt is delivering {key}")
-            return await self._deliver_locked(req, d, key, channels, payload)
+            return await self._deliver_locked(conn, req, d, key, channels, payload)
 
     async def _deliver_locked(
         self,
+        conn: store.Executor,
         req: NotifyRequest,
         d: _Delivery,
         key: str,
@@ -132,7 +133,7 @@ class NotifyActivities:
         payload: _Payload,
     ) -> int:
         record = await store.claim(
-            self._pool, key, req.ticket_no, d.recipient, req.template, payload.model_dump(mode="json")
+            conn, key, req.ticket_no, d.recipient, req.template, payload.model_dump(mode="json")
         )
         if record.delivered_at is not None:
             log.info(
@@ -165,8 +166,8 @@ class NotifyActivities:
                     error=str(e),
                 )
                 raise
-            await store.mark_channel_delivered(self._pool, key, notifier.channel)
-        await store.mark_delivered(self._pool, key)
+            await store.mark_channel_delivered(conn, key, notifier.channel)
+        await store.mark_delivered(conn, key)
         return 1
 
     async def _plan(self, req: NotifyRequest) -> list[_Delivery]:

@@ -6,10 +6,13 @@ from datetime import datetime
 from typing import Any
 
 import asyncpg
+from asyncpg.pool import PoolConnectionProxy
 from pydantic import BaseModel
 
 from ticketflow.domain.enums import Role
 from ticketflow.store.directory import Member
+
+Executor = asyncpg.Connection | asyncpg.Pool | PoolConnectionProxy
 
 _MEMBER_COLUMNS = "id, name, role, team_id, department, on_duty, capacity, email, webhook_url"
 
@@ -89,7 +92,7 @@ async def ticket_contact(pool: asyncpg.Pool, ticket_no: str) -> TicketContact | 
 
 
 async def claim(
-    pool: asyncpg.Pool, key: str, ticket_no: str, recipient: str, template: str, payload: dict[str, Any]
+    pool: Executor, key: str, ticket_no: str, recipient: str, template: str, payload: dict[str, Any]
 ) -> NotificationRecord:
     """Record the notification unless already recorded; the stored row (a retry sees the first one)."""
     await pool.execute(
@@ -107,18 +110,21 @@ async def claim(
 
 
 @asynccontextmanager
-async def delivery_lock(pool: asyncpg.Pool, key: str) -> AsyncIterator[bool]:
-    """Whether this attempt holds the key: an overlapping attempt (a timed-out one still running) does not."""
+async def delivery_lock(pool: asyncpg.Pool, key: str) -> AsyncIterator[PoolConnectionProxy | None]:
+    """The connection holding the key's lock, or None when another attempt holds it (a timed-out one still
+    running). Use that connection for the delivery's writes: taking a second one from the pool while this
+    one is held deadlocks once every connection is held by a waiting delivery (bench/lifecycle.py found it).
+    """
     async with pool.acquire() as conn:
         held = bool(await conn.fetchval("SELECT pg_try_advisory_lock(hashtextextended($1, 0))", key))
         try:
-            yield held
+            yield conn if held else None
         finally:
             if held:
                 await conn.execute("SELECT pg_advisory_unlock(hashtextextended($1, 0))", key)
 
 
-async def mark_channel_delivered(pool: asyncpg.Pool, key: str, channel: str) -> None:
+async def mark_channel_delivered(pool: Executor, key: str, channel: str) -> None:
     """Remember one channel's delivery, so a retry after a later channel fails does not repeat it."""
     await pool.execute(
         "UPDATE notifications SET payload = jsonb_set(payload, '{delivered}',"
@@ -129,13 +135,13 @@ async def mark_channel_delivered(pool: asyncpg.Pool, key: str, channel: str) -> 
     )
 
 
-async def mark_delivered(pool: asyncpg.Pool, key: str) -> None:
+async def mark_delivered(pool: Executor, key: str) -> None:
     await pool.execute(
         "UPDATE notifications SET delivered_at = now() WHERE key = $1 AND delivered_at IS NULL", key
     )
 
 
-async def get(pool: asyncpg.Pool, key: str) -> NotificationRecord | None:
+async def get(pool: Executor, key: str) -> NotificationRecord | None:
     row = await pool.fetchrow(
         "SELECT key, ticket_no, recipient, template, payload, created_at, delivered_at"
         " FROM notifications WHERE key = $1",
