@@ -26,7 +26,7 @@ test: $(STAMP) lint
 	$(BIN)/pytest -q -p no:cacheprovider
 
 bench: $(STAMP)
-	@for b in bench/*.py; do $(BIN)/python $$b || exit 1; done
+	@for b in bench/[!_]*.py; do echo "== $$b"; $(BIN)/python $$b || exit 1; done
 
 clean:
 	rm -rf $(VENV) .ticketflow

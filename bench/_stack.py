@@ -6,6 +6,7 @@ import logging
 import os
 import platform
 import shutil
+import signal
 import statistics
 import tempfile
 import time
@@ -41,7 +42,9 @@ TEAMS = [t.id for t in directory.DEMO_TEAMS]
 
 
 def quiet() -> None:
-    """Warnings only: an info line per activity would cost more than the activity."""
+    """Warnings only: an info line per activity would cost more than the activity. SIGTERM unwinds like
+    Ctrl-C, so the embedded servers are stopped and the temp dir removed."""
+    signal.signal(signal.SIGTERM, signal.default_int_handler)
     logging.basicConfig(level=logging.WARNING)
     structlog.configure(wrapper_class=structlog.make_filtering_bound_logger(logging.WARNING))
 

@@ -107,7 +107,7 @@ async def run_bare(stack: Stack, n: int, concurrency: int, run: str) -> tuple[fl
 
 
 async def main(argv: list[str] | None = None) -> None:
-    p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    p = argparse.ArgumentParser(description=(__doc__ or "").split("\n")[0])
     p.add_argument("--tickets", type=int, default=500)
     p.add_argument("--concurrency", type=int, default=32)
     p.add_argument("--warmup", type=int, default=10)

@@ -1,20 +1,22 @@
 """Weekly report cost at scale: N archived tickets (default 1,000,000, by COPY) over two years; prints the
 report's time beside a plain full scan of the archive, measured in the same run (target: ≤ 2 scans).
 
-    python bench/report.py [N]
+    python bench/report.py [N] [--no-record]
 """
 
+import argparse
 import asyncio
 import csv
 import io
 import json
 import random
 import shutil
-import sys
 import tempfile
 import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+
+from _stack import ms, record, table
 
 from ticketflow.domain.report import week_bounds, week_of
 from ticketflow.store import reports
@@ -90,7 +92,7 @@ async def _timed(label: str, coro_factory, repeat: int = 3) -> float:  # type: i
     return best
 
 
-async def main(n: int) -> None:
+async def main(n: int, no_record: bool = False) -> None:
     base = Path(tempfile.mkdtemp(prefix="tfbench"))
     server = start_postgres(base / "data")
     try:
@@ -141,12 +143,28 @@ async def main(n: int) -> None:
                 top_issues=10,
             ),
         )
-        print(f"report / full scan = {report / scan:.3f} (target ≤ 2)")
         await pool.close()
+        ratio = report / scan
+        body = table(
+            ["query", "archived tickets", "best of 3"],
+            [["full scan of archive", n, ms(scan)], [f"weekly report {week}", n, ms(report)]],
+        )
+        verdict = (
+            f"report: {'PASS' if ratio <= 2 else 'FAIL'} — report / full scan = {ratio:.3f} (target ≤ 2) "
+            f"over {n:,} archived tickets"
+        )
+        if no_record:
+            print(body, verdict, sep="\n")
+        else:
+            record(f"report: {n:,} archived tickets", f"bench/report.py {n}", body, verdict)
     finally:
         server.stop()
         shutil.rmtree(base, ignore_errors=True)
 
 
 if __name__ == "__main__":
-    asyncio.run(main(int(sys.argv[1]) if len(sys.argv) > 1 else 1_000_000))
+    parser = argparse.ArgumentParser(description=(__doc__ or "").split("\n")[0])
+    parser.add_argument("n", type=int, nargs="?", default=1_000_000, help="archived tickets")
+    parser.add_argument("--no-record", action="store_true", help="print only; do not append to RESULTS.md")
+    args = parser.parse_args()
+    asyncio.run(main(args.n, args.no_record))

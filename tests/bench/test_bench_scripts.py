@@ -1,0 +1,37 @@
+"""Each benchmark script runs end to end on a tiny size and prints its verdict (no timing is asserted)."""
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+BENCH = Path(__file__).resolve().parents[2] / "bench"
+
+TINY = {
+    "lifecycle.py": ["--tickets", "3", "--concurrency", "2", "--warmup", "1"],
+    "intake.py": ["--tickets", "5", "--concurrency", "2", "--warmup", "1"],
+    "escalation.py": ["--tickets", "4", "--spread", "2", "--lead", "3", "--burst", "3"],
+    "memory.py": ["--levels", "0,3"],
+    "report.py": ["200"],
+}
+
+
+def test_every_script_has_a_tiny_size() -> None:
+    scripts = {p.name for p in BENCH.glob("*.py") if not p.name.startswith("_")}
+    assert scripts == set(TINY)
+
+
+@pytest.mark.timeout(240)
+@pytest.mark.parametrize("script", sorted(TINY))
+def test_script_runs_and_prints_its_verdict(script: str) -> None:
+    done = subprocess.run(
+        [sys.executable, str(BENCH / script), *TINY[script], "--no-record"],
+        capture_output=True,
+        text=True,
+        timeout=230,
+        cwd=BENCH.parent,
+    )
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    verdict = script.removesuffix(".py") + ": "
+    assert any(line.startswith(verdict) for line in done.stdout.splitlines()), done.stdout[-3000:]
