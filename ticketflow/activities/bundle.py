@@ -27,7 +27,8 @@ DB_RETRY = RetryPolicy(
     maximum_interval=timedelta(minutes=1),
     non_retryable_error_types=["UnknownTeam", "MemberUnavailable"],
 )
-DB_TIMEOUT = timedelta(seconds=30)
+# Each write takes milliseconds; a worker killed mid-write is noticed after this, and the write redone.
+DB_TIMEOUT = timedelta(seconds=10)
 
 
 class RecordRequest(BaseModel):

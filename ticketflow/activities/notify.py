@@ -1,5 +1,8 @@
 """The notify activity: resolve the audience, render the message, deliver it once per recipient."""
 
+import asyncio
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from datetime import UTC, datetime, timedelta
 
 import asyncpg
@@ -35,6 +38,28 @@ NOTIFY_RETRY_POLICY = RetryPolicy(
     non_retryable_error_types=["BadAddress", "BadNotifyRequest"],
 )
 FEEDBACK_LINK_LIFETIME = timedelta(days=7)
+# A delivery retries within the call for up to ~25 s (webhook backoff, SMTP); heartbeats every few seconds
+# let a workflow give `notify` a short heartbeat timeout, so a worker that dies mid-delivery is noticed in
+# seconds and the attempt redone elsewhere, instead of after the whole start-to-close timeout.
+HEARTBEAT_EVERY = 2.0
+
+
+@asynccontextmanager
+async def _heartbeating() -> AsyncIterator[None]:
+    if not activity.in_activity():
+        yield
+        return
+
+    async def beat() -> None:
+        while True:
+            activity.heartbeat()
+            await asyncio.sleep(HEARTBEAT_EVERY)
+
+    task = asyncio.create_task(beat())
+    try:
+        yield
+    finally:
+        task.cancel()
 
 
 class _Delivery(BaseModel):
@@ -78,6 +103,10 @@ class NotifyActivities:
 
     @activity.defn(name="notify")
     async def notify(self, req: NotifyRequest) -> NotifyResult:
+        async with _heartbeating():
+            return await self._notify(req)
+
+    async def _notify(self, req: NotifyRequest) -> NotifyResult:
         deliveries = await self._plan(req)
         if not deliveries:
             log.warning(

@@ -50,6 +50,8 @@ NOTIFY_RETRY = RetryPolicy(
     non_retryable_error_types=["BadAddress", "BadNotifyRequest"],
 )
 NOTIFY_TIMEOUT = timedelta(minutes=2)
+# notify heartbeats every 2 s: a worker killed mid-delivery is noticed after this, not NOTIFY_TIMEOUT.
+NOTIFY_HEARTBEAT = timedelta(seconds=10)
 # When no clock runs the loop still waits with a timeout, so the command shape never changes.
 IDLE = timedelta(days=365)
 WORKING = (Status.IN_PROGRESS, Status.WAITING_CUSTOMER)
@@ -446,6 +448,7 @@ class TicketWorkflow:
                 req,
                 result_type=NotifyResult,
                 start_to_close_timeout=NOTIFY_TIMEOUT,
+                heartbeat_timeout=NOTIFY_HEARTBEAT,
                 retry_policy=NOTIFY_RETRY,
             )
         except ActivityError as e:
