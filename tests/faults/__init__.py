@@ -1,0 +1,1 @@
+"""Fault tests: real processes broken on purpose, each test ending with exact counts."""
