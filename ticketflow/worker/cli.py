@@ -1,6 +1,7 @@
 """The `ticketflow` command: dev stack, production processes, migrations, Temporal setup, API keys."""
 
 import asyncio
+from pathlib import Path
 
 import typer
 import uvicorn
@@ -135,6 +136,32 @@ def create_api_key(
         raise typer.Exit(2) from None
     console.print(f"{role} key (shown once; store it now):")
     print(key)
+
+
+calendar_app = typer.Typer(help="Business calendars in the policy file.", no_args_is_help=True)
+app.add_typer(calendar_app, name="calendar")
+
+
+@calendar_app.command("import")
+def calendar_import(
+    year: int = typer.Option(..., help="the year whose holidays and make-up workdays to refresh"),
+    calendar: str = typer.Option("cn-business", help="the [calendars.NAME] section to write"),
+    policy_file: Path | None = typer.Option(None, "--policy", help="default: TICKETFLOW_POLICY_FILE"),
+) -> None:
+    """Refresh one year of China's holidays and make-up workdays (调休) in the policy file.
+
+    Needs the optional `holidays` package (`pip install 'ticketflow[calendar]'`). Tickets already open keep
+    the calendar they were opened with; new tickets get the refreshed one.
+    """
+    from ticketflow.worker.calendar_import import ImportProblem, import_year
+
+    path = policy_file or get_settings().policy_file
+    try:
+        off, makeup = import_year(Path(path), year, calendar)
+    except (ImportProblem, ValueError, OSError) as e:
+        console.print(f"[red]{e}[/red]")
+        raise typer.Exit(2) from None
+    console.print(f"{path}: [calendars.{calendar}] {year}: {off} days off, {makeup} make-up workdays")
 
 
 def _require(value: str, name: str) -> None:
