@@ -1,6 +1,7 @@
 """Escalation precision at scale: how late a missed deadline reaches the timeline, beside bare timers.
 
-    python bench/escalation.py [--tickets 2000] [--spread 300] [--burst 500]
+    python bench/escalation.py [--tickets 600] [--spread 120] [--burst 200]
+    python bench/escalation.py --tickets 2000 --spread 300 --burst 500   # the issue's full size
 
 With a seconds-scale policy: (a) `--tickets` open tickets whose first-response deadlines are spread over
 `--spread` seconds (tickets opened through the API at that pace, each due `--lead` seconds after intake);
@@ -168,13 +169,13 @@ def row(label: str, late: list[float], expected: int) -> list[object]:
 
 async def main(argv: list[str] | None = None) -> None:
     p = argparse.ArgumentParser(description=(__doc__ or "").split("\n")[0])
-    p.add_argument("--tickets", type=int, default=2000, help="phase (a): deadlines spread over --spread")
-    p.add_argument("--spread", type=float, default=300.0, help="seconds")
+    p.add_argument("--tickets", type=int, default=600, help="phase (a): deadlines spread over --spread")
+    p.add_argument("--spread", type=float, default=120.0, help="seconds")
     p.add_argument("--lead", type=float, default=30.0, help="first-response target of phase (a), seconds")
-    p.add_argument("--burst", type=int, default=500, help="phase (b): deadlines within one second")
+    p.add_argument("--burst", type=int, default=200, help="phase (b): deadlines within one second")
     p.add_argument("--no-record", action="store_true", help="print only; do not append to RESULTS.md")
     args = p.parse_args(argv)
-    burst_resolution = max(60.0, args.burst / 5)
+    burst_resolution = max(15.0, args.burst / 5)  # every burst ticket opened before the first is due
     policy = seconds_policy(args.lead, burst_resolution)
     async with running_stack(policy) as stack, bare_worker(stack.client), stack.http(128) as http:
         print(f"(a) opening {args.tickets} tickets over {args.spread:.0f} s", flush=True)

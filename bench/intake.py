@@ -1,6 +1,6 @@
 """`POST /tickets` throughput and latency at fixed concurrency, beside bare `start_workflow` calls.
 
-    python bench/intake.py [--tickets 500] [--concurrency 32]
+    python bench/intake.py [--tickets 300] [--concurrency 32]
 
 Intake numbers the ticket in Postgres, starts its workflow and counts it towards hotspots; the baseline,
 in the same process against the same server, starts a bare workflow per ticket. Target: ratio ≥ 0.8.
@@ -43,7 +43,7 @@ async def run_bare(stack: Stack, n: int, concurrency: int, run: str, t: Timings)
 
 async def main(argv: list[str] | None = None) -> None:
     p = argparse.ArgumentParser(description=(__doc__ or "").split("\n")[0])
-    p.add_argument("--tickets", type=int, default=500)
+    p.add_argument("--tickets", type=int, default=300)
     p.add_argument("--concurrency", type=int, default=32)
     p.add_argument("--warmup", type=int, default=10)
     p.add_argument("--no-record", action="store_true", help="print only; do not append to RESULTS.md")

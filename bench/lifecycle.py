@@ -1,6 +1,7 @@
 """Whole-life cost of a ticket through the HTTP API, beside a bare workflow receiving the same messages.
 
-    python bench/lifecycle.py [--tickets 500] [--concurrency 32] [--profile out.html]
+    python bench/lifecycle.py [--tickets 100] [--concurrency 32] [--profile out.html]
+    python bench/lifecycle.py --tickets 500   # the issue's full size
 
 Each ticket: intake, assignment (polled through GET /tickets/{no}), acknowledge, one progress note,
 resolve, the callback, satisfied feedback, close and archive (the workflow's result). The baseline, in the
@@ -108,7 +109,7 @@ async def run_bare(stack: Stack, n: int, concurrency: int, run: str) -> tuple[fl
 
 async def main(argv: list[str] | None = None) -> None:
     p = argparse.ArgumentParser(description=(__doc__ or "").split("\n")[0])
-    p.add_argument("--tickets", type=int, default=500)
+    p.add_argument("--tickets", type=int, default=100)
     p.add_argument("--concurrency", type=int, default=32)
     p.add_argument("--warmup", type=int, default=10)
     p.add_argument("--profile", help="write a pyinstrument HTML profile of the ticket phase here")
