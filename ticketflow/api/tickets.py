@@ -1,6 +1,6 @@
 """Reading tickets: the list (read model), one ticket (live view, or the archive), its timeline."""
 
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Query, Request
@@ -10,9 +10,10 @@ from ticketflow.api.access import TicketScope, check_access, sees_contact
 from ticketflow.api.actions import TICKET_NO
 from ticketflow.api.auth import Principal, principal
 from ticketflow.api.errors import ApiError, ErrorResponse
-from ticketflow.api.state import pool_of, temporal_of
+from ticketflow.api.state import policy_of, pool_of, temporal_of
 from ticketflow.api.workflow_calls import WorkflowGone, query_view
 from ticketflow.domain.enums import ApiRole, Category, Kind, Priority, Status
+from ticketflow.domain.sla import DeadlineInCalendar, in_calendars
 from ticketflow.domain.ticket import TicketView
 from ticketflow.store import audit
 from ticketflow.store.listing import BadCursor, TicketFilter, TicketPage, list_tickets
@@ -69,6 +70,10 @@ class TicketDetail(BaseModel):
     request: str | None = None
     occurred_at: datetime | None = None
     contact: Contact | None = None
+    sla: list[DeadlineInCalendar] = Field(
+        default=[],
+        description="each deadline in the ticket's calendar (business hours or 24x7), working time left",
+    )
 
 
 class EventPage(BaseModel):
@@ -137,9 +142,12 @@ async def read(
     if sees_contact(caller, scope):
         contact = await get_contact(pool, row.customer_id)
         await audit.record_read(pool, caller.actor, ticket_no, "contact")
+    # The ticket names its calendars; their definitions are the API's policy's (a refresh only adds dates).
+    shown = in_calendars(view.deadlines, view.calendars, policy_of(request).calendars, datetime.now(UTC))
     return TicketDetail(
         source=source,
         ticket=view,
+        sla=shown,
         description=row.description,
         request=row.request,
         occurred_at=row.occurred_at,

@@ -143,6 +143,11 @@ def _zone(name: str) -> ZoneInfo:
     return ZoneInfo(name)
 
 
+def zone(name: str) -> ZoneInfo:
+    """The process-wide `ZoneInfo` of a zone name (see the module docstring)."""
+    return _zone(name)
+
+
 def warm_zones(names: Iterable[str]) -> None:
     """Load each zone once, outside any workflow; raises ValueError naming an unknown zone."""
     for name in names:

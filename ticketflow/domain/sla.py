@@ -14,6 +14,7 @@ from ticketflow.domain.calendar import (
     add_working_time,
     next_working_start,
     working_time_between,
+    zone,
 )
 from ticketflow.domain.enums import Priority, Role
 from ticketflow.domain.notification import Audience
@@ -292,3 +293,40 @@ def deadlines(
         callback_due=callback_due,
         feedback_due=due(Clock.FEEDBACK),
     )
+
+
+class DeadlineInCalendar(BaseModel):
+    """One deadline as its ticket's calendar shows it, and the working time left before it."""
+
+    deadline: str  # the Deadlines field: ack_due, response_due, resolve_due, ...
+    due: datetime
+    calendar: str
+    timezone: str
+    due_local: datetime  # `due` in the calendar's zone
+    working_seconds_left: int  # 0 once it has passed; for a paused clock, counted as if it ran from now
+    passed: bool
+
+
+def in_calendars(
+    shown: Deadlines, calendar_of: Mapping[str, str], calendars: Calendars, now: datetime
+) -> list[DeadlineInCalendar]:
+    """Each set deadline in its calendar, soonest first; a calendar unknown to `calendars` reads as 24x7."""
+    out: list[DeadlineInCalendar] = []
+    for field, due in shown.model_dump().items():
+        if due is None:
+            continue
+        name = calendar_of.get(field, ALWAYS)
+        cal = calendars.get(name, TWENTY_FOUR_SEVEN)
+        left = working_time_between(cal, now, due)
+        out.append(
+            DeadlineInCalendar(
+                deadline=field,
+                due=due,
+                calendar=name,
+                timezone=cal.timezone,
+                due_local=due.astimezone(zone(cal.timezone)),
+                working_seconds_left=int(left.total_seconds()),
+                passed=due <= now,
+            )
+        )
+    return sorted(out, key=lambda d: d.due)
