@@ -19,6 +19,7 @@ async def test_a_medium_ticket_shows_business_hour_deadlines_and_an_urgent_one_2
         body = intake_body(category="how_to", kind="consultation", priority=priority)
         r = await api.post("/tickets", json=body, headers=headers(keys.integrator))
         assert r.status_code == 201, r.text
+        promised = datetime.fromisoformat(r.json()["deadlines"]["resolve_due"])
         view = await assigned(env.client, r.json()["ticket_no"])
         r = await api.get(f"/tickets/{view.ticket_no}", headers=headers(keys.supervisor))
         assert r.status_code == 200, r.text
@@ -36,3 +37,4 @@ async def test_a_medium_ticket_shows_business_hour_deadlines_and_an_urgent_one_2
             assert due == view.opened_at + target
         assert target - timedelta(minutes=1) <= timedelta(seconds=resolve["working_seconds_left"]) <= target
         assert not resolve["passed"]
+        assert promised == due  # the intake answer already counts in the ticket's calendar

@@ -10,11 +10,13 @@ from ticketflow.api.auth import Principal, require
 from ticketflow.api.errors import ApiError, ErrorResponse
 from ticketflow.api.state import policy_of, pool_of, settings_of, temporal_of
 from ticketflow.api.workflow_calls import start_ticket
+from ticketflow.domain import sla
 from ticketflow.domain.enums import ApiRole, Kind, Priority, Status
 from ticketflow.domain.hotspot import TicketOpened
 from ticketflow.domain.intake import IntakeRequest, mask_customer
 from ticketflow.domain.policy import Policy
 from ticketflow.domain.routing import default_priority, route
+from ticketflow.domain.sla import Clock
 from ticketflow.domain.ticket import Deadlines, TicketInput
 from ticketflow.hotspots import count_ticket, prefix_for
 from ticketflow.store import intake as store
@@ -118,8 +120,8 @@ async def open_ticket(
                 request=body,
                 priority=priority,
                 opened_at=now,
-                response_due=now + policy.targets.first_response.for_(priority),
-                resolve_due=now + policy.targets.resolution.for_(priority),
+                response_due=sla.due_from(policy, Clock.RESPONSE, priority, body.customer.tier, now),
+                resolve_due=sla.due_from(policy, Clock.RESOLVE, priority, body.customer.tier, now),
             ),
         )
     if not record.workflow_started:

@@ -330,3 +330,9 @@ def in_calendars(
             )
         )
     return sorted(out, key=lambda d: d.due)
+
+
+def due_from(policy: Policy, clock: Clock, priority: Priority, tier: str, at: datetime) -> datetime:
+    """When `clock` started at `at` falls due in its calendar (what the ticket workflow will compute)."""
+    name = calendar_name(policy, clock, priority, tier)
+    return start(at, target(policy, clock, priority), policy.calendar(name), name).due
