@@ -198,6 +198,9 @@ async def _serve_api(stack: Stack) -> AsyncIterator[None]:
         log_level="warning",
         access_log=False,
         lifespan="on",
+        # Longer than any pause of the load: a keep-alive connection uvicorn closes just as the client
+        # reuses it fails the request (httpx.ReadError) instead of measuring it.
+        timeout_keep_alive=300,
     )
     server = _Server(config)
     serving = asyncio.create_task(server.serve())
