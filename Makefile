@@ -25,6 +25,9 @@ lint: $(STAMP)
 test: $(STAMP) lint
 	$(BIN)/pytest -q -p no:cacheprovider
 
+faults: $(STAMP)
+	TICKETFLOW_FAULTS_FULL=1 $(BIN)/pytest -q -p no:cacheprovider -s --timeout 7200 tests/faults
+
 bench: $(STAMP)
 	@for b in bench/[!_]*.py; do echo "== $$b"; $(BIN)/python $$b || exit 1; done
 
