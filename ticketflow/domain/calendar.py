@@ -112,6 +112,7 @@ class BusinessCalendar(BaseModel):
     _always: bool = PrivateAttr(default=False)
     _holiday_set: frozenset[date] = PrivateAttr(default=frozenset())
     _makeup_set: frozenset[date] = PrivateAttr(default=frozenset())
+    _week: tuple[Spans, ...] = PrivateAttr(default=())
 
     def model_post_init(self, context: Any, /) -> None:
         full = (Span(start=0, end=_DAY),)
@@ -120,6 +121,7 @@ class BusinessCalendar(BaseModel):
         self._always = all(getattr(self, d) == full for d in WEEKDAYS) and not self.holidays
         self._holiday_set = frozenset(self.holidays)
         self._makeup_set = frozenset(self.makeup_workdays)
+        self._week = tuple(getattr(self, d) for d in WEEKDAYS)
 
     @property
     def is_always(self) -> bool:
@@ -127,11 +129,14 @@ class BusinessCalendar(BaseModel):
 
     def spans_on(self, day: date) -> Spans:
         """The local working spans of one date."""
-        if day in self._holiday_set:
+        # One read of the private dict: pydantic resolves each private attribute through __getattr__, and
+        # deadline loops call this for every day they cross.
+        private: dict[str, Any] = self.__pydantic_private__ or {}
+        if day in private["_holiday_set"]:
             return ()
-        if day in self._makeup_set:
+        if day in private["_makeup_set"]:
             return self.makeup_spans or self.monday
-        spans: Spans = getattr(self, WEEKDAYS[day.weekday()])
+        spans: Spans = private["_week"][day.weekday()]
         return spans
 
 
@@ -168,15 +173,22 @@ def _local_instant(day: date, minute: int, zone: ZoneInfo) -> datetime:
 
 def intervals_on(cal: BusinessCalendar, day: date) -> list[tuple[datetime, datetime]]:
     """The working intervals of one local date as UTC instants, in order; empty ones (DST gaps) dropped."""
-    zone = _zone(cal.timezone)
+    return list(_utc_intervals(cal.timezone, day, cal.spans_on(day)))
+
+
+# Pure in its arguments, so one cache serves every ticket and calendar of the process (deadline loops ask for
+# the same days over and over).
+@functools.lru_cache(maxsize=8192)
+def _utc_intervals(timezone: str, day: date, spans: Spans) -> tuple[tuple[datetime, datetime], ...]:
+    tz = _zone(timezone)
     out: list[tuple[datetime, datetime]] = []
-    for span in cal.spans_on(day):
-        a, b = _local_instant(day, span.start, zone), _local_instant(day, span.end, zone)
+    for span in spans:
+        a, b = _local_instant(day, span.start, tz), _local_instant(day, span.end, tz)
         if out and a < out[-1][1]:
             a = out[-1][1]
         if b > a:
             out.append((a, b))
-    return out
+    return tuple(out)
 
 
 def _intervals_from(cal: BusinessCalendar, at: datetime) -> Iterator[tuple[datetime, datetime]]:
