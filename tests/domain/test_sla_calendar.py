@@ -5,9 +5,11 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
+from hypothesis import assume, given, settings
+from hypothesis import strategies as st
 
 from ticketflow.domain import sla
-from ticketflow.domain.calendar import TWENTY_FOUR_SEVEN
+from ticketflow.domain.calendar import TWENTY_FOUR_SEVEN, working_time_between
 from ticketflow.domain.enums import Priority
 from ticketflow.domain.notification import Audience
 from ticketflow.domain.policy import Policy, load_policy
@@ -122,3 +124,23 @@ def test_deadlines_in_their_calendar_with_working_time_left() -> None:
         ("resolve_due", "cn-business", 4 * 3600, False),
     ]
     assert got[1].due_local.isoformat() == "2026-11-23T11:00:00+08:00"
+
+
+STARTS = st.datetimes(datetime(2026, 9, 1), datetime(2027, 3, 1), timezones=st.just(UTC))
+SPANS = st.timedeltas(timedelta(0), timedelta(days=20))
+
+
+@settings(max_examples=200, deadline=None)
+@given(opened=STARTS, target=st.timedeltas(timedelta(minutes=1), timedelta(hours=120)), a=SPANS, b=SPANS)
+def test_a_pause_keeps_the_working_time_spent_and_left(
+    opened: datetime, target: timedelta, a: timedelta, b: timedelta
+) -> None:
+    run = sla.start(opened, target, CN, "cn-business")
+    paused_at, resumed_at = opened + a, opened + a + b
+    assume(paused_at < run.due)
+    moved = sla.resumed(run, paused_at, resumed_at, CN)
+    spent = working_time_between(CN, run.start, paused_at)
+    left = working_time_between(CN, paused_at, run.due)
+    assert working_time_between(CN, moved.start, moved.due) == target
+    assert working_time_between(CN, resumed_at, moved.due) == left
+    assert working_time_between(CN, moved.start, resumed_at) == spent

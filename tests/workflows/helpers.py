@@ -80,12 +80,14 @@ async def open_ticket(
     kind: Kind = Kind.CONSULTATION,
     category: Category = Category.OTHER,
     opened_at: datetime | None = None,
+    tier: str = "standard",
 ) -> WorkflowHandle[Any, TicketView]:
     """Insert the customer and ticket rows (as the API does at intake) and start the workflow."""
     ticket_no = f"T{uuid.uuid4().hex[:10]}"
     customer_id = await pool.fetchval(
         "INSERT INTO customers (name, phone, email, type, tier, preferred_contact)"
-        " VALUES ('李四', '13812345678', 'li@example.com', 'individual', 'standard', 'email') RETURNING id"
+        " VALUES ('李四', '13812345678', 'li@example.com', 'individual', $1, 'email') RETURNING id",
+        tier,
     )
     await pool.execute(
         "INSERT INTO tickets (ticket_no, channel, external_id, customer_id, kind, category, priority, status,"
@@ -109,7 +111,7 @@ async def open_ticket(
             phone="138****5678",
             email="l***@example.com",
             type=CustomerType.INDIVIDUAL,
-            tier="standard",
+            tier=tier,
             preferred_contact=Channel.EMAIL,
         ),
         opened_at=opened,

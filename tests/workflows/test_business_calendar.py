@@ -191,3 +191,23 @@ async def test_urgent_tickets_count_in_24x7_and_go_through_quiet_hours(
     assert not [r for r in rows if r["type"] == "notification_held"]
     assert await _escalated_to(pool, handle.id, crew) == [crew.supervisor, crew.head, crew.director]
     await handle.terminate("test done")
+
+
+async def test_a_vip_customer_counts_in_24x7_whatever_the_priority(
+    ts_env: WorkflowEnvironment,
+    pool: asyncpg.Pool,
+    worker: Worker,
+    task_queue: str,
+    policy: Policy,
+    crew: Crew,
+) -> None:
+    friday = _next_friday(await ts_env.get_current_time())
+    raw = _calendar_policy(policy, crew, friday).model_dump(mode="json")
+    raw["targets"]["calendar"]["tiers"] = {"vip": "24x7"}
+    vip_policy = Policy.model_validate(raw)
+    await ts_env.sleep(datetime.combine(friday, time(19, 30), tzinfo=SH) - await ts_env.get_current_time())
+    handle = await open_ticket(ts_env, pool, task_queue, vip_policy, priority=Priority.LOW, tier="vip")
+    view = await until(handle, lambda v: v.assignee is not None)
+    assert view.deadlines.resolve_due == view.opened_at + timedelta(hours=120)
+    assert set(view.calendars.values()) == {"24x7"}
+    await handle.terminate("test done")
