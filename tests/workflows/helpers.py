@@ -129,13 +129,20 @@ async def events(pool: asyncpg.Pool, ticket_no: str) -> list[asyncpg.Record]:
     )
 
 
-async def notified(pool: asyncpg.Pool, ticket_no: str, template: str) -> list[str]:
-    rows = await pool.fetch(
-        "SELECT recipient FROM notifications WHERE ticket_no = $1 AND template = $2 ORDER BY created_at, key",
-        ticket_no,
-        template,
-    )
-    return [r["recipient"] for r in rows]
+async def notified(pool: asyncpg.Pool, ticket_no: str, template: str, within: float = 15.0) -> list[str]:
+    """Recipients of `template` for the ticket, waiting for the first: the notify activity runs after the
+    event it follows, so a test that saw the event may look before the notification is written."""
+
+    async def read() -> list[str]:
+        rows = await pool.fetch(
+            "SELECT recipient FROM notifications WHERE ticket_no = $1 AND template = $2"
+            " ORDER BY created_at, key",
+            ticket_no,
+            template,
+        )
+        return [r["recipient"] for r in rows]
+
+    return await eventually(read, within)
 
 
 async def save_history(handle: WorkflowHandle[Any, Any], name: str) -> None:

@@ -272,7 +272,7 @@ async def test_dissatisfied_reopens_one_priority_up_supervisor_told_resolution_d
     reopened = [r for r in await events(pool, handle.id) if r["type"] == "reopened"][0]
     assert view.status is Status.IN_PROGRESS and view.priority is Priority.HIGH
     assert view.deadlines.resolve_due == reopened["at"] + timedelta(hours=24)
-    assert await eventually(lambda: notified(pool, handle.id, "reopened")) == [crew.supervisor]
+    assert await notified(pool, handle.id, "reopened") == [crew.supervisor]
     await save_history(handle, "dissatisfied_reopens_one_priority_up_supervisor_told_resolut")
     await handle.terminate("test done")
 
@@ -318,7 +318,11 @@ async def test_invalid_update_gets_validator_reason_and_ticket_unchanged_invalid
     assert after == view
     await handle.signal("customer_feedback", FeedbackAnswer(solved=True, score=5))
     await until(handle, lambda v: v.event_seq > view.event_seq)
-    rejected = [r for r in await events(pool, handle.id) if r["type"] == "rejected"]
+
+    async def rejections() -> list[asyncpg.Record]:
+        return [r for r in await events(pool, handle.id) if r["type"] == "rejected"]
+
+    rejected = await eventually(rejections)
     assert rejected[0]["data"]["message"] == "customer_feedback"
     assert "not awaiting" in rejected[0]["data"]["reason"]
     assert (await handle.query(W.view)).status is Status.ASSIGNED

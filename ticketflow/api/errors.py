@@ -63,7 +63,10 @@ def install(app: FastAPI) -> None:
         # Text PostgreSQL cannot store (a NUL character), or a value out of a column's range: bad input.
         return error_response(422, "invalid", f"a value cannot be stored: {exc}"[:300], "body")
 
+    # Every way an unreachable or restarting PostgreSQL shows itself: refused or lost connections, and
+    # "the database system is shutting down / starting up" (operator intervention) while it restarts.
     @app.exception_handler(asyncpg.PostgresConnectionError)
+    @app.exception_handler(asyncpg.exceptions.OperatorInterventionError)
     @app.exception_handler(OSError)
     async def _db_down(_: Request, exc: Exception) -> JSONResponse:
         log.warning("database unavailable", error=str(exc))
