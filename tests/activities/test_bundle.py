@@ -1,5 +1,7 @@
 """Retries of each ticket activity leave exactly one record (events, assignments, capacity, archive)."""
 
+import asyncio
+from collections import Counter
 from datetime import UTC, datetime
 
 import asyncpg
@@ -105,3 +107,26 @@ async def test_archive_retried_leaves_one_row(pool: asyncpg.Pool, settings: Sett
     assert (await env.run(acts.archive, req)).written
     assert not (await env.run(acts.archive, req)).written
     assert await pool.fetchval("SELECT count(*) FROM archive WHERE ticket_no = 'Z1'") == 1
+
+
+async def test_thirty_tickets_assigned_at_the_same_moment_never_overload_anyone(
+    pool: asyncpg.Pool, settings: Settings
+) -> None:
+    """Three agents with room for 4 each: of 30 simultaneous assignments exactly 12 get someone, 4 each,
+    the rest queue; the choice is atomic in SQL, so no member ever goes past their capacity."""
+    acts, env = TicketActivities(pool, settings), ActivityEnvironment()
+    crew = await make_crew(pool, agents=3, capacity=4)
+    results = await asyncio.gather(
+        *(env.run(acts.assign, AssignRequest(ticket_no=f"C{n}", round=1, team=crew.team)) for n in range(30))
+    )
+    given = [r.member_id for r in results if r.member_id is not None]
+    assert sorted(Counter(given).values()) == [4, 4, 4]
+    assert sum(r.member_id is None for r in results) == 18
+    rows = await pool.fetch(
+        "SELECT id, open_count, capacity FROM members WHERE team_id = $1 AND role = 'agent'", crew.team
+    )
+    assert all(r["open_count"] == r["capacity"] == 4 for r in rows)
+    assigned_rows = await pool.fetchval(
+        "SELECT count(*) FROM assignments WHERE team_id = $1 AND member_id IS NOT NULL", crew.team
+    )
+    assert assigned_rows == 12

@@ -36,21 +36,19 @@ async def assign(
                 why = "is not in the directory" if row is None else "is off duty or at full capacity"
                 raise MemberUnavailable(f"member {member_id!r} {why}")
         else:
-            # SKIP LOCKED: two tickets assigned at the same moment each lock a different member. When
-            # every free member is locked by another assignment (a burst of intakes on a small team),
-            # skipping them all would queue the ticket although people are free: then wait for a lock.
-            chosen = None
-            for lock in ("FOR UPDATE SKIP LOCKED", "FOR UPDATE"):
-                chosen = await conn.fetchval(
-                    "UPDATE members SET open_count = open_count + 1 WHERE id = ("
-                    " SELECT id FROM members WHERE team_id = $1 AND role = 'agent' AND on_duty"
-                    " AND open_count < capacity AND NOT (id = ANY($2::text[]))"
-                    f" ORDER BY open_count, id LIMIT 1 {lock}) AND open_count < capacity RETURNING id",
-                    team,
-                    exclude,
-                )
-                if chosen is not None:
-                    break
+            # One choice at a time per team: picking the least-loaded member and taking their capacity
+            # happen under one team lock, so simultaneous tickets never overload anyone. Row locks alone
+            # (FOR UPDATE [SKIP LOCKED] in the subquery) deadlocked under a burst: a row locked and then
+            # dropped by the recheck stays locked while the transaction waits for the next one.
+            await conn.execute("SELECT pg_advisory_xact_lock(1, hashtext($1))", team)
+            chosen = await conn.fetchval(
+                "UPDATE members SET open_count = open_count + 1 WHERE id = ("
+                " SELECT id FROM members WHERE team_id = $1 AND role = 'agent' AND on_duty"
+                " AND open_count < capacity AND NOT (id = ANY($2::text[]))"
+                " ORDER BY open_count, id LIMIT 1) RETURNING id",
+                team,
+                exclude,
+            )
             if chosen is None:
                 return None
         await conn.execute(
