@@ -42,6 +42,7 @@ FEEDBACK_LINK_LIFETIME = timedelta(days=7)
 # let a workflow give `notify` a short heartbeat timeout, so a worker that dies mid-delivery is noticed in
 # seconds and the attempt redone elsewhere, instead of after the whole start-to-close timeout.
 HEARTBEAT_EVERY = 2.0
+NOTIFY_HEARTBEAT_TIMEOUT = timedelta(seconds=10)
 
 
 @asynccontextmanager

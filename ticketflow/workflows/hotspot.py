@@ -7,7 +7,8 @@ carrying only the recent windows and the open incidents.
 import asyncio
 
 from temporalio import workflow
-from temporalio.exceptions import ActivityError
+
+from ticketflow.workflows import notifying
 
 with workflow.unsafe.imports_passed_through():
     from ticketflow.activities.incidents import (
@@ -19,7 +20,6 @@ with workflow.unsafe.imports_passed_through():
         OpenIncidentRequest,
         OpenIncidentResult,
     )
-    from ticketflow.activities.notify import NOTIFY_RETRY_POLICY, NOTIFY_START_TO_CLOSE, NotifyActivities
     from ticketflow.domain import hotspot
     from ticketflow.domain.hotspot import Crossing, HotspotInput, HotspotState, TicketOpened
     from ticketflow.domain.notification import Audience, NotifyRequest
@@ -155,13 +155,4 @@ class HotspotWorkflow:
         return result
 
     async def _notify(self, req: NotifyRequest) -> None:
-        try:
-            await workflow.execute_activity_method(
-                NotifyActivities.notify,
-                req,
-                start_to_close_timeout=NOTIFY_START_TO_CLOSE,
-                retry_policy=NOTIFY_RETRY_POLICY,
-            )
-        except ActivityError as e:
-            # A bad address must not stop the category's counting: the incident stands, the API shows it.
-            workflow.logger.warning("hotspot notification failed: %s (%s)", req.key, e.cause)
+        await notifying.notify(req)

@@ -3,10 +3,10 @@
 import asyncio
 
 from temporalio import workflow
-from temporalio.exceptions import ActivityError
+
+from ticketflow.workflows import notifying
 
 with workflow.unsafe.imports_passed_through():
-    from ticketflow.activities.notify import NOTIFY_RETRY_POLICY, NOTIFY_START_TO_CLOSE, NotifyActivities
     from ticketflow.activities.reports import REPORT_RETRY, REPORT_TIMEOUT, ReportActivities
     from ticketflow.domain.notification import Audience, NotifyRequest
     from ticketflow.domain.report import REPORT_WORKFLOW_NAME, ReportBuilt, ReportInput, ReportRequest
@@ -49,13 +49,4 @@ class WeeklyReportWorkflow:
         return built
 
     async def _notify(self, req: NotifyRequest) -> None:
-        try:
-            await workflow.execute_activity_method(
-                NotifyActivities.notify,
-                req,
-                start_to_close_timeout=NOTIFY_START_TO_CLOSE,
-                retry_policy=NOTIFY_RETRY_POLICY,
-            )
-        except ActivityError as e:
-            # The report is stored and served either way; a bad address is logged, not fatal.
-            workflow.logger.warning("report notification failed: %s (%s)", req.key, e.cause)
+        await notifying.notify(req)

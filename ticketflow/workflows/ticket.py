@@ -5,8 +5,10 @@ from datetime import datetime, timedelta
 from typing import Any, TypeVar
 
 from temporalio import workflow
-from temporalio.common import RawValue, RetryPolicy, SearchAttributeUpdate
+from temporalio.common import RawValue, SearchAttributeUpdate
 from temporalio.exceptions import ActivityError, ApplicationError
+
+from ticketflow.workflows import notifying
 
 with workflow.unsafe.imports_passed_through():
     from pydantic import BaseModel, ValidationError
@@ -36,22 +38,12 @@ with workflow.unsafe.imports_passed_through():
     )
     from ticketflow.domain.calendar import working_time_between
     from ticketflow.domain.enums import Priority, Status
-    from ticketflow.domain.notification import Audience, HeldNotice, NotifyRequest, NotifyResult
+    from ticketflow.domain.notification import Audience, HeldNotice, NotifyRequest
     from ticketflow.domain.routing import route
     from ticketflow.domain.sla import Clock, ClockRun, Firing, Outcome
     from ticketflow.domain.state import TicketRun, TicketState
     from ticketflow.domain.ticket import WORKFLOW_NAME, TicketView
 
-NOTIFY_RETRY = RetryPolicy(
-    initial_interval=timedelta(seconds=5),
-    backoff_coefficient=2.0,
-    maximum_interval=timedelta(minutes=5),
-    maximum_attempts=20,
-    non_retryable_error_types=["BadAddress", "BadNotifyRequest"],
-)
-NOTIFY_TIMEOUT = timedelta(minutes=2)
-# notify heartbeats every 2 s: a worker killed mid-delivery is noticed after this, not NOTIFY_TIMEOUT.
-NOTIFY_HEARTBEAT = timedelta(seconds=10)
 # When no clock runs the loop still waits with a timeout, so the command shape never changes.
 IDLE = timedelta(days=365)
 WORKING = (Status.IN_PROGRESS, Status.WAITING_CUSTOMER)
@@ -442,19 +434,8 @@ class TicketWorkflow:
             await self._send(self._s.held.pop(0).request)
 
     async def _send(self, req: NotifyRequest) -> None:
-        key = req.key
-        try:
-            await workflow.execute_activity(
-                "notify",
-                req,
-                result_type=NotifyResult,
-                start_to_close_timeout=NOTIFY_TIMEOUT,
-                heartbeat_timeout=NOTIFY_HEARTBEAT,
-                retry_policy=NOTIFY_RETRY,
-            )
-        except ActivityError as e:
-            # A message that cannot be delivered (bad address) must not stop the ticket; it is on record.
-            workflow.logger.warning("notification failed", extra={"key": key, "error": str(e.cause or e)})
+        # A message that cannot be delivered (bad address) must not stop the ticket; it is on record.
+        await notifying.notify(req)
 
     # ---- checks shared by validators and handlers ----------------------------------------------------
 

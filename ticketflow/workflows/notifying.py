@@ -1,0 +1,30 @@
+"""Notifying from workflow code: best effort, so an undeliverable message never stops a process."""
+
+from temporalio import workflow
+from temporalio.exceptions import ActivityError
+
+with workflow.unsafe.imports_passed_through():
+    from ticketflow.activities.notify import (
+        NOTIFY_HEARTBEAT_TIMEOUT,
+        NOTIFY_RETRY_POLICY,
+        NOTIFY_START_TO_CLOSE,
+        NotifyActivities,
+    )
+    from ticketflow.domain.notification import NotifyRequest
+
+
+async def notify(req: NotifyRequest) -> bool:
+    """Deliver through the `notify` activity (retried with backoff); False when it finally failed, which
+    is on record in the notifications table and in a warning naming the message's key."""
+    try:
+        await workflow.execute_activity_method(
+            NotifyActivities.notify,
+            req,
+            start_to_close_timeout=NOTIFY_START_TO_CLOSE,
+            heartbeat_timeout=NOTIFY_HEARTBEAT_TIMEOUT,
+            retry_policy=NOTIFY_RETRY_POLICY,
+        )
+        return True
+    except ActivityError as e:
+        workflow.logger.warning("notification failed", extra={"key": req.key, "error": str(e.cause or e)})
+        return False
