@@ -1,7 +1,11 @@
 """The Temporal worker process: the ticket workflows and their activities, on one task queue."""
 
 import asyncio
+import contextlib
+import importlib.util
+import py_compile
 import signal
+from pathlib import Path
 
 import asyncpg
 import structlog
@@ -10,6 +14,7 @@ from temporalio.client import Client
 from temporalio.worker import Worker
 from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner, SandboxRestrictions
 
+from ticketflow import workflows as workflows_package
 from ticketflow.settings import Settings
 from ticketflow.store.db import create_pool
 from ticketflow.temporal_client import connect
@@ -29,9 +34,24 @@ def sandbox_runner() -> SandboxedWorkflowRunner:
     )
 
 
+def compile_workflow_modules() -> None:
+    """Write the bytecode of the workflow modules, if missing or stale.
+
+    The sandbox imports a workflow's module afresh for every run; without a .pyc (PYTHONDONTWRITEBYTECODE
+    is set on these machines) each import compiles the source again: 10 of its 16 ms for the ticket
+    workflow, a CPU cost per ticket. A read-only install (a container image built with compileall) is fine.
+    """
+    for source in Path(workflows_package.__file__ or "").parent.glob("*.py"):
+        with contextlib.suppress(OSError, py_compile.PyCompileError):
+            cached = Path(importlib.util.cache_from_source(str(source)))
+            if not cached.exists() or cached.stat().st_mtime < source.stat().st_mtime:
+                py_compile.compile(str(source), cfile=str(cached), doraise=True)
+
+
 def build_worker(
     client: Client, pool: asyncpg.Pool, settings: Settings, task_queue: str | None = None
 ) -> Worker:
+    compile_workflow_modules()
     return Worker(
         client,
         task_queue=task_queue or settings.task_queue,
