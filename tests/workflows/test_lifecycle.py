@@ -9,18 +9,21 @@ from temporalio.exceptions import ApplicationError
 from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
 
+from ticketflow.domain.access import Caller
 from ticketflow.domain.actions import (
     Acknowledge,
+    Escalate,
     Extend,
     FeedbackAnswer,
     ProgressNote,
+    Reassign,
     Resolve,
     Resume,
     ReviewDecision,
     RootCause,
     WaitForCustomer,
 )
-from ticketflow.domain.enums import Fishbone, Kind, Priority, Role, Status
+from ticketflow.domain.enums import ApiRole, Fishbone, Kind, Priority, Role, Status
 from ticketflow.domain.policy import Policy
 from ticketflow.store.directory import Member, upsert_member
 from ticketflow.workflows.ticket import TicketWorkflow
@@ -374,4 +377,42 @@ async def test_malformed_signals_are_recorded_as_rejected_naming_the_field_and_t
     ]
     assert view.status is Status.IN_PROGRESS
     await save_history(handle, "malformed_signals_are_recorded_as_rejected")
+    await handle.terminate("test done")
+
+
+async def test_the_workflow_refuses_a_caller_who_does_not_hold_the_ticket_as_it_stands_now(
+    ts_env: WorkflowEnvironment,
+    pool: asyncpg.Pool,
+    worker: Worker,
+    task_queue: str,
+    policy: Policy,
+    crew: Crew,
+) -> None:
+    handle, view = await _started(ts_env, pool, task_queue, policy_for(policy, crew))
+    first = view.assignee
+    assert first is not None
+    other = next(a for a in crew.agents if a != first)
+    as_first = Caller(role=ApiRole.AGENT, member_id=first, team_id=crew.team)
+    as_other = Caller(role=ApiRole.AGENT, member_id=other, team_id=crew.team)
+    with pytest.raises(WorkflowUpdateFailedError) as not_yours:
+        await handle.execute_update(W.acknowledge, Acknowledge(by=other, caller=as_other))
+    assert isinstance(not_yours.value.cause, ApplicationError)
+    assert not_yours.value.cause.type == "Forbidden"
+    assert f"ticket {handle.id} is not yours" in str(not_yours.value.cause)
+    # The supervisor hands the ticket over: the first agent's access ends with it, whatever they last read.
+    sup = Caller(role=ApiRole.SUPERVISOR, member_id=crew.supervisor, team_id=crew.team)
+    moved = await handle.execute_update(
+        W.reassign, Reassign(by=crew.supervisor, caller=sup, to_member=other, reason="leave")
+    )
+    assert moved.assignee == other
+    with pytest.raises(WorkflowUpdateFailedError) as handed_over:
+        await handle.execute_update(W.acknowledge, Acknowledge(by=first, caller=as_first))
+    assert handed_over.value.cause.type == "Forbidden"  # type: ignore[union-attr]
+    stranger = Caller(role=ApiRole.SUPERVISOR, member_id="elsewhere-sup", team_id="elsewhere")
+    with pytest.raises(WorkflowUpdateFailedError) as other_team:
+        await handle.execute_update(W.escalate, Escalate(by="elsewhere-sup", caller=stranger, reason="x"))
+    assert other_team.value.cause.type == "Forbidden"  # type: ignore[union-attr]
+    acked = await handle.execute_update(W.acknowledge, Acknowledge(by=other, caller=as_other))
+    assert acked.status is Status.IN_PROGRESS and acked.escalation_level == 0
+    await save_history(handle, "workflow_refuses_a_caller_who_does_not_hold_the_ticket")
     await handle.terminate("test done")

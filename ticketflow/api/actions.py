@@ -5,11 +5,10 @@ from typing import TypeVar
 from fastapi import APIRouter, Depends, Path, Request
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationError
 
-from ticketflow.api.access import TicketScope, check_access
 from ticketflow.api.auth import Principal, require
 from ticketflow.api.errors import ApiError, ErrorResponse
-from ticketflow.api.state import temporal_of
-from ticketflow.api.workflow_calls import WorkflowGone, query_view, run_update
+from ticketflow.api.state import pool_of, temporal_of
+from ticketflow.api.workflow_calls import WorkflowGone, gone, run_update
 from ticketflow.domain import actions as act
 from ticketflow.domain.enums import ApiRole
 from ticketflow.domain.ticket import TicketView
@@ -21,7 +20,7 @@ TICKET_NO = Path(pattern=r"^\d{6}-\d{6,}$", description="ticket number, YYYYMM-N
 _HANDLERS = require(ApiRole.AGENT, ApiRole.SUPERVISOR, ApiRole.ADMIN)
 _SUPERVISORS = require(ApiRole.SUPERVISOR, ApiRole.ADMIN)
 
-A = TypeVar("A", bound=act._Action)
+A = TypeVar("A", bound=act.Action)
 
 RESPONSES: dict[int | str, dict[str, object]] = {
     401: {"model": ErrorResponse},
@@ -34,13 +33,15 @@ RESPONSES: dict[int | str, dict[str, object]] = {
 
 
 class _Body(BaseModel):
-    """An action's payload without `by`: the API fills that in from the caller's key."""
+    """An action's payload without `by` and `caller`: the API fills those in from the caller's key."""
 
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
-    def to_action(self, action: type[A], by: str) -> A:
+    def to_action(self, action: type[A], caller: Principal) -> A:
         try:
-            return action.model_validate({**self.model_dump(), "by": by})
+            return action.model_validate(
+                {**self.model_dump(), "by": caller.actor, "caller": caller.as_caller()}
+            )
         except ValidationError as e:
             first = e.errors()[0]
             field = ".".join(str(p) for p in first["loc"]) or "body"
@@ -90,16 +91,13 @@ class EscalateBody(_Body):
 
 
 async def perform(
-    request: Request, caller: Principal, ticket_no: str, update: str, action: BaseModel
+    request: Request, caller: Principal, ticket_no: str, update: str, action: act.Action
 ) -> TicketView:
-    """Authorise against the live view, then run the update."""
-    client = temporal_of(request)
+    """Run the update on the caller's behalf: its validator checks their access against the live ticket."""
     try:
-        view = await query_view(client, ticket_no)
-    except WorkflowGone as e:
-        raise ApiError(404, "not_found", f"no ticket {ticket_no}") from e
-    check_access(caller, TicketScope.of_view(view))
-    return await run_update(client, ticket_no, update, action)
+        return await run_update(temporal_of(request), ticket_no, update, action)
+    except WorkflowGone:
+        raise await gone(pool_of(request), ticket_no, caller) from None
 
 
 @router.post("/tickets/{ticket_no}/acknowledge", response_model=TicketView, responses=RESPONSES)
@@ -110,9 +108,7 @@ async def acknowledge(
     caller: Principal = Depends(_HANDLERS),
 ) -> TicketView:
     """The assignee confirms receipt."""
-    return await perform(
-        request, caller, ticket_no, "acknowledge", body.to_action(act.Acknowledge, caller.actor)
-    )
+    return await perform(request, caller, ticket_no, "acknowledge", body.to_action(act.Acknowledge, caller))
 
 
 @router.post("/tickets/{ticket_no}/progress", response_model=TicketView, responses=RESPONSES)
@@ -120,9 +116,7 @@ async def progress(
     request: Request, body: ProgressBody, ticket_no: str = TICKET_NO, caller: Principal = Depends(_HANDLERS)
 ) -> TicketView:
     """A progress note (and, by default, an update to the customer)."""
-    return await perform(
-        request, caller, ticket_no, "progress", body.to_action(act.ProgressNote, caller.actor)
-    )
+    return await perform(request, caller, ticket_no, "progress", body.to_action(act.ProgressNote, caller))
 
 
 @router.post("/tickets/{ticket_no}/extend", response_model=TicketView, responses=RESPONSES)
@@ -130,7 +124,7 @@ async def extend(
     request: Request, body: ExtendBody, ticket_no: str = TICKET_NO, caller: Principal = Depends(_HANDLERS)
 ) -> TicketView:
     """Move the resolution ETA, before it passes, with a reason the customer is told."""
-    return await perform(request, caller, ticket_no, "extend", body.to_action(act.Extend, caller.actor))
+    return await perform(request, caller, ticket_no, "extend", body.to_action(act.Extend, caller))
 
 
 @router.post("/tickets/{ticket_no}/wait", response_model=TicketView, responses=RESPONSES)
@@ -138,7 +132,7 @@ async def wait_for_customer(
     request: Request, body: WaitBody, ticket_no: str = TICKET_NO, caller: Principal = Depends(_HANDLERS)
 ) -> TicketView:
     """Wait for the customer: the resolution clock pauses."""
-    action = body.to_action(act.WaitForCustomer, caller.actor)
+    action = body.to_action(act.WaitForCustomer, caller)
     return await perform(request, caller, ticket_no, "wait_for_customer", action)
 
 
@@ -147,7 +141,7 @@ async def resume(
     request: Request, body: ResumeBody, ticket_no: str = TICKET_NO, caller: Principal = Depends(_HANDLERS)
 ) -> TicketView:
     """The customer answered: the resolution clock runs again."""
-    return await perform(request, caller, ticket_no, "resume", body.to_action(act.Resume, caller.actor))
+    return await perform(request, caller, ticket_no, "resume", body.to_action(act.Resume, caller))
 
 
 @router.post("/tickets/{ticket_no}/resolve", response_model=TicketView, responses=RESPONSES)
@@ -155,7 +149,7 @@ async def resolve(
     request: Request, body: ResolveBody, ticket_no: str = TICKET_NO, caller: Principal = Depends(_HANDLERS)
 ) -> TicketView:
     """Propose the solution with its root cause (reviewed first when the policy says so)."""
-    return await perform(request, caller, ticket_no, "resolve", body.to_action(act.Resolve, caller.actor))
+    return await perform(request, caller, ticket_no, "resolve", body.to_action(act.Resolve, caller))
 
 
 @router.post("/tickets/{ticket_no}/review", response_model=TicketView, responses=RESPONSES)
@@ -163,9 +157,7 @@ async def review(
     request: Request, body: ReviewBody, ticket_no: str = TICKET_NO, caller: Principal = Depends(_SUPERVISORS)
 ) -> TicketView:
     """A supervisor approves the solution or sends it back."""
-    return await perform(
-        request, caller, ticket_no, "review", body.to_action(act.ReviewDecision, caller.actor)
-    )
+    return await perform(request, caller, ticket_no, "review", body.to_action(act.ReviewDecision, caller))
 
 
 @router.post("/tickets/{ticket_no}/reassign", response_model=TicketView, responses=RESPONSES)
@@ -173,7 +165,7 @@ async def reassign(
     request: Request, body: ReassignBody, ticket_no: str = TICKET_NO, caller: Principal = Depends(_HANDLERS)
 ) -> TicketView:
     """Hand the ticket to another member or team."""
-    return await perform(request, caller, ticket_no, "reassign", body.to_action(act.Reassign, caller.actor))
+    return await perform(request, caller, ticket_no, "reassign", body.to_action(act.Reassign, caller))
 
 
 @router.post("/tickets/{ticket_no}/escalate", response_model=TicketView, responses=RESPONSES)
@@ -181,4 +173,4 @@ async def escalate(
     request: Request, body: EscalateBody, ticket_no: str = TICKET_NO, caller: Principal = Depends(_HANDLERS)
 ) -> TicketView:
     """Climb one level of the escalation ladder now."""
-    return await perform(request, caller, ticket_no, "escalate", body.to_action(act.Escalate, caller.actor))
+    return await perform(request, caller, ticket_no, "escalate", body.to_action(act.Escalate, caller))

@@ -4,11 +4,11 @@ from collections.abc import Awaitable, Callable
 
 from fastapi import Depends, Request, Security
 from fastapi.security import APIKeyHeader
-from pydantic import BaseModel
 
 from ticketflow.api.errors import ApiError
 from ticketflow.api.state import pool_of
-from ticketflow.domain.enums import ApiRole, Channel
+from ticketflow.domain.access import Caller
+from ticketflow.domain.enums import ApiRole
 from ticketflow.store.api_keys import lookup_api_key
 
 api_key_header = APIKeyHeader(
@@ -16,19 +16,19 @@ api_key_header = APIKeyHeader(
 )
 
 
-class Principal(BaseModel):
-    """The caller: its key's role, and the member (agents, supervisors) or channel (integrators) behind it."""
+class Principal(Caller):
+    """The caller behind an API key: the key, its role, and the member or channel behind it."""
 
     key_id: int
-    role: ApiRole
-    member_id: str | None = None
-    team_id: str | None = None
-    channel: Channel | None = None
 
     @property
     def actor(self) -> str:
         """How this caller appears in the audit log and as the `by` of an action."""
         return self.member_id or f"key:{self.key_id}"
+
+    def as_caller(self) -> Caller:
+        """What the workflow is told of the caller (no key id)."""
+        return Caller(role=self.role, member_id=self.member_id, team_id=self.team_id, channel=self.channel)
 
 
 async def principal(request: Request, key: str | None = Security(api_key_header)) -> Principal:

@@ -6,12 +6,13 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Depends, Query, Request
 from pydantic import AwareDatetime, BaseModel, Field, JsonValue, ValidationError
 
-from ticketflow.api.access import TicketScope, check_access, sees_contact
+from ticketflow.api.access import check_access
 from ticketflow.api.actions import TICKET_NO
 from ticketflow.api.auth import Principal, principal
 from ticketflow.api.errors import ApiError, ErrorResponse
 from ticketflow.api.state import policy_of, pool_of, temporal_of
 from ticketflow.api.workflow_calls import WorkflowGone, query_view
+from ticketflow.domain.access import scope_of, sees_contact
 from ticketflow.domain.enums import ApiRole, Category, Kind, Priority, Status
 from ticketflow.domain.sla import DeadlineInCalendar, in_calendars
 from ticketflow.domain.ticket import TicketView
@@ -136,7 +137,7 @@ async def read(
         if record is None:
             raise ApiError(503, "unavailable", f"ticket {ticket_no} is still being opened; retry") from None
         view, source = _archived_view(record, ticket_no), "archive"
-    scope = TicketScope.of_view(view)
+    scope = scope_of(view)
     check_access(caller, scope)
     contact = None
     if sees_contact(caller, scope):
@@ -168,6 +169,6 @@ async def events(
     row = await get_ticket_row(pool, ticket_no)
     if row is None:
         raise ApiError(404, "not_found", f"no ticket {ticket_no}")
-    check_access(caller, TicketScope.of_row(row))
+    check_access(caller, scope_of(row))
     items = await get_events(pool, ticket_no, limit, before_seq)
     return EventPage(items=items, next_before_seq=items[-1].seq if len(items) == limit else None)

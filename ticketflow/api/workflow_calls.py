@@ -1,11 +1,13 @@
 """Calls from the API into a ticket's workflow (start, `view` query, updates), Temporal's errors mapped.
 
-A rejected update is 409 with the validator's reason, an unknown workflow 404, Temporal down 503.
+A caller refused by an update's validator is 403, any other refusal 409 with the validator's reason, a
+workflow that is not running WorkflowGone, Temporal down 503.
 """
 
 import asyncio
 from datetime import timedelta
 
+import asyncpg
 import structlog
 from pydantic import BaseModel
 from temporalio.client import (
@@ -20,7 +22,9 @@ from temporalio.exceptions import ApplicationError, WorkflowAlreadyStartedError
 from temporalio.service import RPCError, RPCStatusCode
 
 from ticketflow.api.errors import ApiError
+from ticketflow.domain.access import Caller, refusal, scope_of
 from ticketflow.domain.ticket import WORKFLOW_NAME, TicketInput, TicketView
+from ticketflow.store.ticket_reads import get_ticket_row
 
 log = structlog.get_logger(__name__)
 
@@ -76,7 +80,8 @@ async def query_view(client: Client, ticket_no: str) -> TicketView:
 
 
 async def run_update(client: Client, ticket_no: str, update: str, arg: BaseModel) -> TicketView:
-    """Run one update; its validator's or handler's ApplicationError answers 409 with the reason."""
+    """Run one update: the caller refused by its validator answers 403, any other refusal 409 with the
+    reason; a workflow that is no longer running raises WorkflowGone (the caller tells 404 from closed)."""
     handle = client.get_workflow_handle(ticket_no)
     try:
         view: TicketView = await handle.execute_update(
@@ -85,11 +90,25 @@ async def run_update(client: Client, ticket_no: str, update: str, arg: BaseModel
         return view
     except WorkflowUpdateFailedError as e:
         cause = e.cause
+        if isinstance(cause, ApplicationError) and cause.type == "Forbidden":
+            raise ApiError(403, "forbidden", cause.message) from e
         message = cause.message if isinstance(cause, ApplicationError) else str(cause or e)
         raise ApiError(409, "rejected", message) from e
     except WorkflowUpdateRPCTimeoutOrCancelledError as e:
         raise _unavailable(e) from e
     except RPCError as e:
         if e.status == RPCStatusCode.NOT_FOUND:
-            raise ApiError(409, "closed", f"ticket {ticket_no} is closed: it takes no more actions") from e
+            raise WorkflowGone(ticket_no) from e
         raise _unavailable(e) from e
+
+
+async def gone(pool: asyncpg.Pool, ticket_no: str, caller: Caller | None) -> ApiError:
+    """What to answer for an action on a ticket whose workflow is not running: 404 when there is no such
+    ticket, 403 when it is not the caller's, else 409: a closed ticket takes no more actions."""
+    row = await get_ticket_row(pool, ticket_no)
+    if row is None or not row.workflow_started:
+        return ApiError(404, "not_found", f"no ticket {ticket_no}")
+    reason = refusal(caller, scope_of(row)) if caller is not None else None
+    if reason is not None:
+        return ApiError(403, "forbidden", reason)
+    return ApiError(409, "closed", f"ticket {ticket_no} is closed: it takes no more actions")

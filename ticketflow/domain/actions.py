@@ -4,36 +4,40 @@ from datetime import datetime
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from ticketflow.domain.access import Caller
 from ticketflow.domain.enums import Fishbone
 
 
-class _Action(BaseModel):
+class Action(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
     by: str = Field(min_length=1, max_length=64, description="member id of the person acting")
+    # The API passes whom it authenticated; the workflow checks their access against its own state in the
+    # update's validator, so no read can go stale between the check and the act. None: a trusted caller.
+    caller: Caller | None = None
 
 
-class Acknowledge(_Action):
+class Acknowledge(Action):
     """The assignee confirms receipt (seed 001: within 1 h)."""
 
 
-class ProgressNote(_Action):
+class ProgressNote(Action):
     note: str = Field(min_length=1, max_length=5_000)
     customer_visible: bool = Field(default=True, description="also tell the customer (seed 000: 同步信息)")
 
 
-class Extend(_Action):
+class Extend(Action):
     """Move the resolution ETA, before it passes, with a reason the customer is told (seeds 000, 001)."""
 
     new_due: datetime
     reason: str = Field(min_length=1, max_length=1_000)
 
 
-class WaitForCustomer(_Action):
+class WaitForCustomer(Action):
     reason: str = Field(min_length=1, max_length=1_000)
 
 
-class Resume(_Action):
+class Resume(Action):
     """The customer answered: the resolution clock runs again."""
 
 
@@ -52,25 +56,25 @@ class RootCause(BaseModel):
     common: bool = False
 
 
-class Resolve(_Action):
+class Resolve(Action):
     solution: str = Field(min_length=1, max_length=5_000)
     root_cause: RootCause
 
 
-class ReviewDecision(_Action):
+class ReviewDecision(Action):
     """A supervisor approves the solution, or sends it back with a comment (seed 002)."""
 
     approve: bool
     comment: str = Field(default="", max_length=2_000)
 
 
-class Reassign(_Action):
+class Reassign(Action):
     to_member: str | None = Field(default=None, max_length=64)
     to_team: str | None = Field(default=None, max_length=64)
     reason: str = Field(min_length=1, max_length=1_000)
 
 
-class Escalate(_Action):
+class Escalate(Action):
     reason: str = Field(min_length=1, max_length=1_000)
 
 

@@ -24,8 +24,10 @@ with workflow.unsafe.imports_passed_through():
         TicketActivities,
     )
     from ticketflow.domain import sla
+    from ticketflow.domain.access import refusal, scope_of
     from ticketflow.domain.actions import (
         Acknowledge,
+        Action,
         Escalate,
         Extend,
         FeedbackAnswer,
@@ -439,6 +441,12 @@ class TicketWorkflow:
 
     # ---- checks shared by validators and handlers ----------------------------------------------------
 
+    def _authorize(self, a: Action) -> None:
+        """The caller the API authenticated may touch this ticket as it stands now (else 403)."""
+        reason = refusal(a.caller, scope_of(self._s.view)) if a.caller is not None else None
+        if reason is not None:
+            raise ApplicationError(reason, type="Forbidden")
+
     def _can_acknowledge(self, a: Acknowledge) -> str | None:
         v = self._s.view
         if v.status is not Status.ASSIGNED:
@@ -526,6 +534,7 @@ class TicketWorkflow:
     @workflow.update
     async def acknowledge(self, a: Acknowledge) -> TicketView:
         async with self._lock:
+            self._authorize(a)
             _refuse(self._can_acknowledge(a))
             s, v, now = self._s, self._s.view, workflow.now()
             run = s.clocks.pop(Clock.ACK, None)
@@ -539,6 +548,7 @@ class TicketWorkflow:
 
     @acknowledge.validator
     def _validate_acknowledge(self, a: Acknowledge) -> None:
+        self._authorize(a)
         _refuse(self._can_acknowledge(a))
 
     async def _progress(self, p: ProgressNote) -> None:
@@ -553,17 +563,20 @@ class TicketWorkflow:
     @workflow.update
     async def progress(self, p: ProgressNote) -> TicketView:
         async with self._lock:
+            self._authorize(p)
             _refuse(self._can_progress(p))
             await self._progress(p)
             return self._view()
 
     @progress.validator
     def _validate_progress(self, p: ProgressNote) -> None:
+        self._authorize(p)
         _refuse(self._can_progress(p))
 
     @workflow.update
     async def extend(self, e: Extend) -> TicketView:
         async with self._lock:
+            self._authorize(e)
             _refuse(self._can_extend(e))
             run = self._s.clocks[Clock.RESOLVE]
             self._s.clocks[Clock.RESOLVE] = ClockRun(start=run.start, due=e.new_due, calendar=run.calendar)
@@ -577,11 +590,13 @@ class TicketWorkflow:
 
     @extend.validator
     def _validate_extend(self, e: Extend) -> None:
+        self._authorize(e)
         _refuse(self._can_extend(e))
 
     @workflow.update
     async def wait_for_customer(self, w: WaitForCustomer) -> TicketView:
         async with self._lock:
+            self._authorize(w)
             _refuse(self._can_wait(w))
             s = self._s
             s.view.status = Status.WAITING_CUSTOMER
@@ -593,11 +608,13 @@ class TicketWorkflow:
 
     @wait_for_customer.validator
     def _validate_wait_for_customer(self, w: WaitForCustomer) -> None:
+        self._authorize(w)
         _refuse(self._can_wait(w))
 
     @workflow.update
     async def resume(self, r: Resume) -> TicketView:
         async with self._lock:
+            self._authorize(r)
             _refuse(self._can_resume(r))
             s, now = self._s, workflow.now()
             paused = now - (s.paused_at or now)
@@ -620,11 +637,13 @@ class TicketWorkflow:
 
     @resume.validator
     def _validate_resume(self, r: Resume) -> None:
+        self._authorize(r)
         _refuse(self._can_resume(r))
 
     @workflow.update
     async def resolve(self, r: Resolve) -> TicketView:
         async with self._lock:
+            self._authorize(r)
             _refuse(self._can_resolve(r))
             s, v, now = self._s, self._s.view, workflow.now()
             self._respond()
@@ -648,6 +667,7 @@ class TicketWorkflow:
 
     @resolve.validator
     def _validate_resolve(self, r: Resolve) -> None:
+        self._authorize(r)
         _refuse(self._can_resolve(r))
 
     async def _resolution_delivered(self, now: datetime) -> None:
@@ -661,6 +681,7 @@ class TicketWorkflow:
     @workflow.update
     async def review(self, d: ReviewDecision) -> TicketView:
         async with self._lock:
+            self._authorize(d)
             _refuse(self._can_review(d))
             s, v, now = self._s, self._s.view, workflow.now()
             if d.approve:
@@ -683,11 +704,13 @@ class TicketWorkflow:
 
     @review.validator
     def _validate_review(self, d: ReviewDecision) -> None:
+        self._authorize(d)
         _refuse(self._can_review(d))
 
     @workflow.update
     async def reassign(self, r: Reassign) -> TicketView:
         async with self._lock:
+            self._authorize(r)
             _refuse(self._can_reassign(r))
             if r.to_team is not None:
                 self._s.excluded = []
@@ -699,17 +722,20 @@ class TicketWorkflow:
 
     @reassign.validator
     def _validate_reassign(self, r: Reassign) -> None:
+        self._authorize(r)
         _refuse(self._can_reassign(r))
 
     @workflow.update
     async def escalate(self, e: Escalate) -> TicketView:
         async with self._lock:
+            self._authorize(e)
             _refuse(self._can_escalate(e))
             await self._escalate(e.reason, e.by, workflow.now())
             return self._view()
 
     @escalate.validator
     def _validate_escalate(self, e: Escalate) -> None:
+        self._authorize(e)
         _refuse(self._can_escalate(e))
 
     async def _feedback(self, f: FeedbackAnswer) -> None:
