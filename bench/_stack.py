@@ -2,14 +2,18 @@
 
 import asyncio
 import contextlib
+import json
 import logging
 import os
 import platform
 import shutil
 import signal
 import statistics
+import subprocess
+import sys
 import tempfile
 import time
+from collections import Counter
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -21,6 +25,9 @@ import httpx
 import structlog
 import uvicorn
 from pydantic import SecretStr
+from temporalio.api.enums.v1 import TaskQueueType
+from temporalio.api.taskqueue.v1 import TaskQueue
+from temporalio.api.workflowservice.v1 import DescribeTaskQueueRequest
 from temporalio.client import Client
 from temporalio.worker import Worker
 
@@ -135,9 +142,16 @@ async def running_stack(
     api: bool = True,
     worker: bool = True,
     tuning: dict[str, Any] | None = None,
+    processes: bool = False,
+    workers: int = 1,
 ) -> AsyncIterator[Stack]:
     """Temporal dev server (WAL pragmas, as `ticketflow dev`) and PostgreSQL in a temp dir, migrated and
-    seeded; the ticket worker and the API (uvicorn on a free port) in this process, as `ticketflow dev`."""
+    seeded; the ticket worker and the API (uvicorn on a free port) in this process, as `ticketflow dev`.
+
+    With `processes`, as deployed instead: the API and the worker each in a process of their own
+    (bench/_serve.py), the worker hosting the bare baseline's worker too, so both sides are driven from
+    this process through Temporal alike; `workers` worker processes share the task queues.
+    """
     quiet()
     base = Path(tempfile.mkdtemp(prefix="tfbench-"))
     temporal = await asyncio.to_thread(
@@ -173,10 +187,16 @@ async def running_stack(
                 agent_keys=agent_keys,
             )
             async with contextlib.AsyncExitStack() as running:
-                if worker:
-                    await running.enter_async_context(ticket_worker(client, pool, settings, **(tuning or {})))
-                if api:
-                    await running.enter_async_context(_serve_api(stack))
+                if processes:
+                    for _ in range(workers):
+                        await running.enter_async_context(_worker_process(stack, pool_size, tuning or {}))
+                    await running.enter_async_context(_api_process(stack))
+                else:
+                    if worker:
+                        worker_ = ticket_worker(client, pool, settings, **(tuning or {}))
+                        await running.enter_async_context(worker_)
+                    if api:
+                        await running.enter_async_context(_serve_api(stack))
                 yield stack
         finally:
             await pool.close()
@@ -214,6 +234,77 @@ async def _serve_api(stack: Stack) -> AsyncIterator[None]:
     finally:
         server.should_exit = True
         await serving
+
+
+def _spawn(stack: Stack, role: str, *args: str) -> subprocess.Popen[bytes]:
+    env = {
+        **os.environ,
+        "TICKETFLOW_TEMPORAL_ADDRESS": stack.settings.temporal_address,
+        "TICKETFLOW_DATABASE_URL": stack.settings.database_url,
+        "TICKETFLOW_TASK_QUEUE": stack.settings.task_queue,
+        "TICKETFLOW_POLICY_FILE": str(stack.settings.policy_file),
+        "TICKETFLOW_DATA_DIR": str(stack.base),
+        "TICKETFLOW_API_PORT": str(stack.settings.api_port),
+        "TICKETFLOW_SECRET_KEY": stack.settings.secret_key.get_secret_value(),
+        "TICKETFLOW_LOG_LEVEL": "WARNING",
+    }
+    log = (stack.base / f"{role}.log").open("ab")
+    cmd = [sys.executable, str(ROOT / "bench" / "_serve.py"), role, *args]
+    return subprocess.Popen(cmd, env=env, stdout=log, stderr=subprocess.STDOUT, cwd=ROOT / "bench")
+
+
+@contextlib.asynccontextmanager
+async def _stopping(
+    stack: Stack, proc: subprocess.Popen[bytes], ready: Callable[[], Awaitable[bool]]
+) -> AsyncIterator[None]:
+    try:
+        until = time.monotonic() + 60
+        while not await ready():
+            if proc.poll() is not None or time.monotonic() > until:
+                logs = "".join(p.read_text(errors="replace")[-2000:] for p in stack.base.glob("*.log"))
+                raise RuntimeError(f"a benchmark process did not start:\n{logs}")
+            await asyncio.sleep(0.2)
+        yield
+    finally:
+        proc.terminate()
+        await asyncio.to_thread(proc.wait, 30)
+
+
+async def _pollers(stack: Stack, task_queue: str) -> set[str]:
+    request = DescribeTaskQueueRequest(
+        namespace=stack.client.namespace,
+        task_queue=TaskQueue(name=task_queue),
+        task_queue_type=TaskQueueType.TASK_QUEUE_TYPE_WORKFLOW,
+    )
+    return {p.identity for p in (await stack.client.workflow_service.describe_task_queue(request)).pollers}
+
+
+@contextlib.asynccontextmanager
+async def _worker_process(stack: Stack, pool_size: int, tuning: dict[str, Any]) -> AsyncIterator[None]:
+    args = ["--bare", "--pool-size", str(pool_size), "--tuning", json.dumps(tuning)]
+    proc = _spawn(stack, "worker", *args)
+
+    async def ready() -> bool:
+        polling = await _pollers(stack, stack.settings.task_queue) & await _pollers(stack, "bare")
+        return any(identity.startswith(f"{proc.pid}@") for identity in polling)
+
+    async with _stopping(stack, proc, ready):
+        yield
+
+
+@contextlib.asynccontextmanager
+async def _api_process(stack: Stack) -> AsyncIterator[None]:
+    proc = _spawn(stack, "api")
+
+    async def ready() -> bool:
+        async with stack.http(1) as http:
+            try:
+                return (await http.get("/healthz")).status_code == 200
+            except httpx.TransportError:
+                return False
+
+    async with _stopping(stack, proc, ready):
+        yield
 
 
 # ---- figures ---------------------------------------------------------------------------------------
@@ -285,10 +376,14 @@ async def bounded(n: int, concurrency: int, job: Callable[[int], Awaitable[None]
 
 
 class Timings:
-    """Latencies by label, in seconds."""
+    """Latencies by label, in seconds, and counts of things done along the way."""
 
     def __init__(self) -> None:
         self.by: dict[str, list[float]] = {}
+        self.counts: Counter[str] = Counter()
+
+    def count(self, label: str) -> None:
+        self.counts[label] += 1
 
     @contextlib.asynccontextmanager
     async def time(self, label: str) -> AsyncIterator[None]:

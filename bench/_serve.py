@@ -1,0 +1,75 @@
+"""The benchmarks' server processes, as deployed: `api` (uvicorn) or `worker` (ticketflow's worker, with
+the bare baseline's worker beside it on its own task queue). Settings come from TICKETFLOW_* variables.
+
+    python bench/_serve.py api
+    python bench/_serve.py worker [--bare] [--pool-size 20] [--tuning '{"max_cached_workflows": 500}']
+"""
+
+import argparse
+import asyncio
+import contextlib
+import json
+import os
+import signal
+from pathlib import Path
+
+import uvicorn
+from _stack import bare_worker, quiet, ticket_worker
+
+from ticketflow.api.app import create_app
+from ticketflow.settings import Settings
+from ticketflow.store.db import create_pool
+from ticketflow.temporal_client import connect
+
+
+async def worker(settings: Settings, bare: bool, pool_size: int, tuning: dict[str, int]) -> None:
+    stop = asyncio.Event()
+    asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, stop.set)
+    client = await connect(settings)
+    pool = await create_pool(settings.database_url, max_size=pool_size)
+    try:
+        async with contextlib.AsyncExitStack() as running:
+            await running.enter_async_context(ticket_worker(client, pool, settings, **tuning))
+            if bare:
+                await running.enter_async_context(bare_worker(client))
+            await stop.wait()
+    finally:
+        await pool.close()
+
+
+def main() -> None:
+    p = argparse.ArgumentParser(description=(__doc__ or "").split("\n")[0])
+    p.add_argument("role", choices=["api", "worker"])
+    p.add_argument("--bare", action="store_true")
+    p.add_argument("--pool-size", type=int, default=20)
+    p.add_argument("--tuning", default="{}", help="Worker arguments as JSON")
+    args = p.parse_args()
+    quiet()
+    settings = Settings()
+    if args.role == "worker":
+        profile = os.environ.get("TICKETFLOW_BENCH_PROFILE")  # a path: the worker's pyinstrument profile
+        profiler = None
+        if profile:
+            from pyinstrument import Profiler
+
+            profiler = Profiler(async_mode="disabled")
+            profiler.start()
+        asyncio.run(worker(settings, args.bare, args.pool_size, json.loads(args.tuning)))
+        if profiler is not None:
+            profiler.stop()
+            Path(profile).write_text(profiler.output_text(unicode=True, color=False, show_all=False))
+        return
+    uvicorn.run(
+        create_app(settings),
+        host=settings.api_host,
+        port=settings.api_port,
+        log_config=None,
+        log_level="warning",
+        access_log=False,
+        # Longer than any pause of the load (see _stack._serve_api).
+        timeout_keep_alive=300,
+    )
+
+
+if __name__ == "__main__":
+    main()
