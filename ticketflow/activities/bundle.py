@@ -98,12 +98,10 @@ class TicketActivities:
 
     @activity.defn(name="record")
     async def record(self, req: RecordRequest) -> RecordResult:
-        """Append the event and move the read model forward, in one transaction; a retry changes nothing."""
-        async with self._pool.acquire() as conn, conn.transaction():
-            written = await timeline.insert_event(
-                conn, req.ticket_no, req.seq, req.at, req.type, req.actor, req.data
-            )
-            state = await readmodel.write_state(conn, req.view, req.seq)
+        """Append the event and move the read model forward, in one statement; a retry changes nothing."""
+        written, state = await readmodel.record(
+            self._pool, req.seq, req.at, req.type, req.actor, req.data, req.view
+        )
         return RecordResult(event_written=written, state_written=state)
 
     @activity.defn(name="assign")

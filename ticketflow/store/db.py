@@ -16,8 +16,17 @@ async def _init_connection(conn: asyncpg.Connection) -> None:
     await conn.set_type_codec("jsonb", encoder=json.dumps, decoder=json.loads, schema="pg_catalog")
 
 
+async def _keep_session(conn: asyncpg.Connection) -> None:
+    """Nothing to undo when a connection goes back to the pool: ticketflow leaves no session state
+    (settings, cursors, listeners) behind, and the one session lock it takes (store/notifications.py)
+    is released or its connection terminated. asyncpg's default reset is a round trip of four statements
+    on every release; a transaction left open is still rolled back by the pool itself."""
+
+
 async def create_pool(dsn: str, *, min_size: int = 1, max_size: int = 10) -> asyncpg.Pool:
-    pool = await asyncpg.create_pool(dsn, min_size=min_size, max_size=max_size, init=_init_connection)
+    pool = await asyncpg.create_pool(
+        dsn, min_size=min_size, max_size=max_size, init=_init_connection, reset=_keep_session
+    )
     assert pool is not None
     return pool
 

@@ -121,7 +121,13 @@ async def delivery_lock(pool: asyncpg.Pool, key: str) -> AsyncIterator[PoolConne
             yield conn if held else None
         finally:
             if held:
-                await conn.execute("SELECT pg_advisory_unlock(hashtextextended($1, 0))", key)
+                try:
+                    await conn.execute("SELECT pg_advisory_unlock(hashtextextended($1, 0))", key)
+                except BaseException:
+                    # A lock left on a pooled connection would hold back this key's deliveries for good
+                    # (pools do not reset sessions, store/db.py): close the connection, which frees it.
+                    conn.terminate()
+                    raise
 
 
 async def mark_channel_delivered(pool: Executor, key: str, channel: str) -> None:
