@@ -1,7 +1,9 @@
 """Baseline workflows for the benchmarks: bare Temporal doing what a ticket is asked to do, no desk."""
 
+import os
 import time
 from datetime import datetime, timedelta
+from pathlib import Path
 
 from temporalio import activity, workflow
 
@@ -50,13 +52,30 @@ class BareLifecycle:
         return self.status
 
 
-# Wall-clock times at which each bare deadline's activity ran, by workflow id (the benchmark's process).
+# Wall-clock times at which each bare deadline's activity ran, by workflow id; a worker in a process of
+# its own (bench/_serve.py) also appends them to the file this variable names, for the benchmark to read.
 FIRED: dict[str, float] = {}
+FIRED_FILE = os.environ.get("TICKETFLOW_BENCH_FIRED")
 
 
 @activity.defn(name="bare_noop")
 async def bare_noop(workflow_id: str) -> None:
-    FIRED.setdefault(workflow_id, time.time())
+    if workflow_id in FIRED:
+        return
+    FIRED[workflow_id] = time.time()
+    if FIRED_FILE:
+        with open(FIRED_FILE, "a", encoding="utf-8") as out:  # noqa: ASYNC230  (one short line)
+            out.write(f"{workflow_id} {FIRED[workflow_id]}\n")
+
+
+def read_fired(path: Path) -> dict[str, float]:
+    """What a worker process appended to its FIRED_FILE (the first time each workflow fired)."""
+    fired: dict[str, float] = {}
+    if path.exists():
+        for line in path.read_text(encoding="utf-8").splitlines():
+            key, at = line.split()
+            fired.setdefault(key, float(at))
+    return fired
 
 
 @workflow.defn(name=BARE_DEADLINE)

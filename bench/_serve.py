@@ -17,6 +17,7 @@ import uvicorn
 from _stack import bare_worker, quiet, ticket_worker
 
 from ticketflow.api.app import create_app
+from ticketflow.domain.policy import Policy
 from ticketflow.settings import Settings
 from ticketflow.store.db import create_pool
 from ticketflow.temporal_client import connect
@@ -43,6 +44,7 @@ def main() -> None:
     p.add_argument("--bare", action="store_true")
     p.add_argument("--pool-size", type=int, default=20)
     p.add_argument("--tuning", default="{}", help="Worker arguments as JSON")
+    p.add_argument("--policy-json", help="the API's policy, as JSON (a benchmark's own; default: the file)")
     args = p.parse_args()
     quiet()
     settings = Settings()
@@ -59,8 +61,9 @@ def main() -> None:
             profiler.stop()
             Path(profile).write_text(profiler.output_text(unicode=True, color=False, show_all=False))
         return
+    policy = Policy.model_validate_json(Path(args.policy_json).read_text()) if args.policy_json else None
     uvicorn.run(
-        create_app(settings),
+        create_app(settings, policy=policy),
         host=settings.api_host,
         port=settings.api_port,
         log_config=None,

@@ -161,6 +161,7 @@ async def running_stack(
     try:
         postgres = await asyncio.to_thread(start_postgres, base / "pg")
         await migrate(postgres.uri)
+        own_policy = policy is not None
         policy = policy or load_policy(ROOT / "policy.toml")
         settings = Settings(
             temporal_address=temporal.address,
@@ -190,7 +191,7 @@ async def running_stack(
                 if processes:
                     for _ in range(workers):
                         await running.enter_async_context(_worker_process(stack, pool_size, tuning or {}))
-                    await running.enter_async_context(_api_process(stack))
+                    await running.enter_async_context(_api_process(stack, own_policy))
                 else:
                     if worker:
                         worker_ = ticket_worker(client, pool, settings, **(tuning or {}))
@@ -236,6 +237,11 @@ async def _serve_api(stack: Stack) -> AsyncIterator[None]:
         await serving
 
 
+def fired_file(stack: Stack) -> Path:
+    """Where the bare worker in a process of its own records when each bare deadline fired."""
+    return stack.base / "bare-fired.txt"
+
+
 def _spawn(stack: Stack, role: str, *args: str) -> subprocess.Popen[bytes]:
     env = {
         **os.environ,
@@ -247,6 +253,7 @@ def _spawn(stack: Stack, role: str, *args: str) -> subprocess.Popen[bytes]:
         "TICKETFLOW_API_PORT": str(stack.settings.api_port),
         "TICKETFLOW_SECRET_KEY": stack.settings.secret_key.get_secret_value(),
         "TICKETFLOW_LOG_LEVEL": "WARNING",
+        "TICKETFLOW_BENCH_FIRED": str(fired_file(stack)),
     }
     log = (stack.base / f"{role}.log").open("ab")
     cmd = [sys.executable, str(ROOT / "bench" / "_serve.py"), role, *args]
@@ -293,8 +300,13 @@ async def _worker_process(stack: Stack, pool_size: int, tuning: dict[str, Any]) 
 
 
 @contextlib.asynccontextmanager
-async def _api_process(stack: Stack) -> AsyncIterator[None]:
-    proc = _spawn(stack, "api")
+async def _api_process(stack: Stack, own_policy: bool) -> AsyncIterator[None]:
+    args = []
+    if own_policy:  # the benchmark's own policy (seconds-scale targets), not the file's
+        path = stack.base / "policy.json"
+        path.write_text(stack.policy.model_dump_json())
+        args = ["--policy-json", str(path)]
+    proc = _spawn(stack, "api", *args)
 
     async def ready() -> bool:
         async with stack.http(1) as http:

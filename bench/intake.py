@@ -3,7 +3,8 @@
     python bench/intake.py [--tickets 300] [--concurrency 32]
 
 Intake numbers the ticket in Postgres, starts its workflow and counts it towards hotspots; the baseline,
-in the same process against the same server, starts a bare workflow per ticket. Target: ratio ≥ 0.8.
+from the same driver against the same server, starts a bare workflow per ticket. The API and the worker
+(with the bare worker beside it) run in processes of their own, as deployed. Target: ratio ≥ 0.8.
 """
 
 import argparse
@@ -12,7 +13,7 @@ import sys
 import time
 
 from _bare import BARE_LIFECYCLE
-from _stack import Stack, Timings, bare_worker, bounded, ms, pct, record, running_stack, table
+from _stack import Stack, Timings, bounded, ms, pct, record, running_stack, table
 from lifecycle import intake_body
 
 TARGET = 0.8
@@ -49,7 +50,8 @@ async def main(argv: list[str] | None = None) -> None:
     p.add_argument("--no-record", action="store_true", help="print only; do not append to RESULTS.md")
     args = p.parse_args(argv)
     t = Timings()
-    async with running_stack() as stack, bare_worker(stack.client):
+    # The API and the worker each in a process of their own, as deployed (bench/_serve.py).
+    async with running_stack(processes=True) as stack:
         await run_intake(stack, args.warmup, args.concurrency, 0, Timings())
         await run_bare(stack, args.warmup, args.concurrency, "warm", Timings())
         wall = await run_intake(stack, args.tickets, args.concurrency, args.warmup, t)

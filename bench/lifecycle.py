@@ -1,12 +1,13 @@
 """Whole-life cost of a ticket through the HTTP API, beside a bare workflow receiving the same messages.
 
-    python bench/lifecycle.py [--tickets 100] [--concurrency 32] [--profile out.html]
-    python bench/lifecycle.py --tickets 500   # the issue's full size
+    python bench/lifecycle.py [--tickets 500] [--concurrency 32] [--workers 1] [--in-process]
+    TICKETFLOW_BENCH_PROFILE=worker.txt python bench/lifecycle.py   # the worker's pyinstrument profile
 
 Each ticket: intake, assignment (polled through GET /tickets/{no}), acknowledge, one progress note,
-resolve, the callback, satisfied feedback, close and archive (the workflow's result). The baseline, in the
-same process against the same server: a bare workflow started and sent the same four updates. Target:
-tickets/s ÷ bare/s ≥ 0.7.
+resolve, the callback, satisfied feedback, close and archive (the workflow's result). The baseline, from
+the same driver against the same server: a bare workflow started and sent the same four updates. The API
+and the worker (the bare worker beside it) run in processes of their own, as deployed; `--in-process`
+puts them in the driver's process, as `ticketflow dev` does. Target: tickets/s ÷ bare/s ≥ 0.7.
 """
 
 import argparse
@@ -120,7 +121,7 @@ async def run_bare(stack: Stack, n: int, concurrency: int, run: str) -> tuple[fl
 
 async def main(argv: list[str] | None = None) -> None:
     p = argparse.ArgumentParser(description=(__doc__ or "").split("\n")[0])
-    p.add_argument("--tickets", type=int, default=100)
+    p.add_argument("--tickets", type=int, default=500)
     p.add_argument("--concurrency", type=int, default=32)
     p.add_argument("--warmup", type=int, default=10)
     p.add_argument("--profile", help="write a pyinstrument HTML profile of the ticket phase here")

@@ -1,6 +1,6 @@
 """Worker resident memory by open tickets: a `ticketflow worker` process measured at each level.
 
-    python bench/memory.py [--levels 0,500,2000] [--concurrency 32]
+    python bench/memory.py [--levels 0,500,1000] [--concurrency 32]
     python bench/memory.py --levels 0,1000,10000   # the issue's full size (long on 2 cores)
 
 The worker runs as its own process (`ticketflow worker`, the production command) so its RSS is its own;
@@ -55,7 +55,7 @@ async def settled(stack: Stack, n: int, within: float) -> None:
 
 async def main(argv: list[str] | None = None) -> None:
     p = argparse.ArgumentParser(description=(__doc__ or "").split("\n")[0])
-    p.add_argument("--levels", default="0,500,2000", help="open tickets at which to measure")
+    p.add_argument("--levels", default="0,500,1000", help="open tickets at which to measure")
     p.add_argument("--concurrency", type=int, default=32)
     p.add_argument("--no-record", action="store_true", help="print only; do not append to RESULTS.md")
     args = p.parse_args(argv)
