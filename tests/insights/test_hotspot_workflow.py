@@ -6,12 +6,14 @@ from datetime import UTC, datetime, timedelta
 import asyncpg
 from temporalio.testing import WorkflowEnvironment
 
+from ticketflow.domain import hotspot
 from ticketflow.domain.enums import Category
-from ticketflow.domain.hotspot import HotspotState, TicketOpened
+from ticketflow.domain.hotspot import HotspotInput, HotspotState, TicketOpened
 from ticketflow.domain.incident import IncidentStatus
 from ticketflow.hotspots import count_ticket, incident_closed, workflow_id
 from ticketflow.settings import Settings
 from ticketflow.store import incidents
+from ticketflow.workflows.hotspot import BATCH
 
 from .helpers import eventually, insight_worker
 
@@ -184,3 +186,42 @@ async def test_the_counter_continues_as_new_and_keeps_its_windows(
             "expected at least one continue-as-new"
         )
     assert await _incidents_for(pool, products[0]) == []
+
+
+async def test_a_flood_into_an_open_incident_is_counted_in_batches_and_linked_a_batch_at_a_time(
+    time_env: WorkflowEnvironment, pool: asyncpg.Pool, settings: Settings
+) -> None:
+    """1,000 tickets of one product arrive at once (a flood's backlog): one incident, every ticket linked,
+    a link activity per batch rather than per ticket, and no workflow task past the deadlock detector."""
+    await _seed_team(pool)
+    prefix = f"hs-{uuid.uuid4().hex[:8]}"
+    product = uuid.uuid4().hex[:8]
+    backlog = [_ticket(product, i, i / 100) for i in range(1_000)]
+    wf_id = workflow_id(Category.PRODUCT_QUALITY, prefix)
+    async with insight_worker(time_env.client, pool, settings):
+        handle = await time_env.client.start_workflow(
+            hotspot.WORKFLOW_NAME,
+            HotspotInput(category=Category.PRODUCT_QUALITY, pending=backlog),
+            id=wf_id,
+            task_queue=settings.task_queue,
+        )
+        ids = await eventually(lambda: _incidents_for(pool, product), bool)
+        assert len(ids) == 1
+        found = await eventually(
+            lambda: incidents.get(pool, ids[0]), lambda i: i is not None and len(i.ticket_nos) == 1_000
+        )
+        assert found is not None and len(found.ticket_nos) == 1_000
+        assert await eventually(lambda: _counted(time_env, prefix), lambda n: n >= 1_000) >= 1_000
+        # The run that counted the backlog (it continued as new afterwards: more than TICKETS_PER_RUN).
+        first = time_env.client.get_workflow_handle(wf_id, run_id=handle.first_execution_run_id)
+        history = await first.fetch_history()
+    links = [
+        e
+        for e in history.events
+        if e.HasField("activity_task_scheduled_event_attributes")
+        and e.activity_task_scheduled_event_attributes.activity_type.name == "link_incident_tickets"
+    ]
+    assert 2 <= len(links) <= 1_000 // BATCH + 1  # the crossing's own tickets, then one a batch
+    failed = [e for e in history.events if e.HasField("workflow_task_failed_event_attributes")]
+    assert failed == []
+    await handle.terminate("test done")
