@@ -1,9 +1,11 @@
-"""A database that is down or restarting answers 503 with a clear message, never 500."""
+"""A database or a ticket engine that is down, restarting or overloaded answers 503 with a clear message,
+never 500."""
 
 import asyncpg
 import httpx
 import pytest
 from fastapi import FastAPI
+from temporalio.service import RPCError, RPCStatusCode
 
 from ticketflow.api import errors
 
@@ -34,4 +36,30 @@ async def test_database_outage_answers_503_in_the_one_error_shape(failure: Excep
             "message": "the database is unavailable; retry shortly",
             "field": None,
         }
+    }
+
+
+ENGINE_DOWN = [
+    RPCError("Workflow is busy", RPCStatusCode.RESOURCE_EXHAUSTED, b""),
+    RPCError("connection refused", RPCStatusCode.UNAVAILABLE, b""),
+    RPCError("deadline exceeded", RPCStatusCode.DEADLINE_EXCEEDED, b""),
+]
+
+
+@pytest.mark.parametrize("failure", ENGINE_DOWN, ids=[f.status.name for f in ENGINE_DOWN])
+async def test_a_temporal_call_failing_anywhere_answers_503_not_500(failure: RPCError) -> None:
+    app = FastAPI()
+    errors.install(app)
+
+    @app.get("/boom")
+    async def boom() -> None:
+        raise failure  # e.g. the hotspot signal-with-start at intake, on an overloaded server
+
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as http:
+        r = await http.get("/boom")
+    assert r.status_code == 503
+    assert r.json()["error"] == {
+        "code": "unavailable",
+        "message": "the ticket engine is not answering; retry shortly",
+        "field": None,
     }

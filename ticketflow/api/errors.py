@@ -10,6 +10,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from temporalio.service import RPCError
 
 log = structlog.get_logger(__name__)
 
@@ -71,3 +72,10 @@ def install(app: FastAPI) -> None:
     async def _db_down(_: Request, exc: Exception) -> JSONResponse:
         log.warning("database unavailable", error=str(exc))
         return error_response(503, "unavailable", "the database is unavailable; retry shortly")
+
+    # A Temporal call that failed and was not answered where it was made (an overloaded or restarting
+    # server, a signal to the hotspot workflow at intake): the caller's retry finishes the job.
+    @app.exception_handler(RPCError)
+    async def _engine_down(_: Request, exc: RPCError) -> JSONResponse:
+        log.warning("temporal call failed", status=exc.status.name if exc.status else None, error=str(exc))
+        return error_response(503, "unavailable", "the ticket engine is not answering; retry shortly")
