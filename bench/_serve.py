@@ -21,6 +21,7 @@ from ticketflow.domain.policy import Policy
 from ticketflow.settings import Settings
 from ticketflow.store.db import create_pool
 from ticketflow.temporal_client import connect
+from ticketflow.worker.worker import build_counter_worker
 
 
 async def worker(settings: Settings, bare: bool, pool_size: int, tuning: dict[str, int]) -> None:
@@ -31,6 +32,7 @@ async def worker(settings: Settings, bare: bool, pool_size: int, tuning: dict[st
     try:
         async with contextlib.AsyncExitStack() as running:
             await running.enter_async_context(ticket_worker(client, pool, settings, **tuning))
+            await running.enter_async_context(build_counter_worker(client, pool, settings))
             if bare:
                 await running.enter_async_context(bare_worker(client))
             await stop.wait()

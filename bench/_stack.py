@@ -41,7 +41,7 @@ from ticketflow.store.db import create_pool, migrate
 from ticketflow.temporal_client import connect
 from ticketflow.worker import registry
 from ticketflow.worker.embedded import free_port, start_postgres, start_temporal
-from ticketflow.worker.worker import build_worker, sandbox_runner
+from ticketflow.worker.worker import build_counter_worker, build_worker, sandbox_runner
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench" / "RESULTS.md"
@@ -114,6 +114,7 @@ def ticket_worker(client: Client, pool: asyncpg.Pool, settings: Settings, **tuni
         "activities": list(registry.activities(pool, settings)),
         "workflow_runner": sandbox_runner(),
         "max_cached_workflows": 10_000,
+        "max_concurrent_workflow_tasks": settings.worker_workflow_tasks,
     }
     return Worker(client, **{**args, **tuning})
 
@@ -196,6 +197,7 @@ async def running_stack(
                     if worker:
                         worker_ = ticket_worker(client, pool, settings, **(tuning or {}))
                         await running.enter_async_context(worker_)
+                        await running.enter_async_context(build_counter_worker(client, pool, settings))
                     if api:
                         await running.enter_async_context(_serve_api(stack))
                 yield stack

@@ -30,7 +30,8 @@ async def count_ticket(
     rule: Hotspot | None = None,
     id_prefix: str = ID_PREFIX,
 ) -> str:
-    """Send `ticket_opened` to the category's workflow, starting it when none runs; returns its id.
+    """Send `ticket_opened` to the category's workflow, starting it on the counters' queue when none runs;
+    returns its id.
 
     `rule` only matters when this call starts the workflow; a running one keeps the rule it started with
     until it continues as new. Call it once the ticket number exists (a repeated call is ignored).
@@ -41,7 +42,7 @@ async def count_ticket(
         hotspot.WORKFLOW_NAME,
         HotspotInput(category=ticket.category, rule=rule or Hotspot()),
         id=wf_id,
-        task_queue=task_queue,
+        task_queue=hotspot.counter_queue(task_queue),
         start_signal=hotspot.SIGNAL_TICKET_OPENED,
         start_signal_args=[ticket],
     )

@@ -31,6 +31,11 @@ class Settings(BaseSettings):
     smtp_port: int = 25
     smtp_sender: str = "ticketflow@localhost"
 
+    # Workflow tasks a worker runs at once. Each runs Python on a thread of its own: a hundred (the SDK's
+    # default) on 2 cores shared the GIL so thinly under a flood that single tasks passed the 2 s deadlock
+    # detector and were retried from their whole history. Throughput is CPU-bound either way.
+    worker_workflow_tasks: int = Field(default=8, ge=1)
+
     log_format: str = Field(default="auto", pattern="^(auto|console|json)$")
     log_level: str = "INFO"
 

@@ -19,7 +19,7 @@ from ticketflow.domain.policy import Policy
 from ticketflow.settings import Settings
 from ticketflow.store.api_keys import NewApiKey, create_api_key
 from ticketflow.store.directory import seed_demo
-from ticketflow.worker.worker import build_worker
+from ticketflow.worker.worker import workers
 
 
 class Keys(BaseModel):
@@ -72,7 +72,7 @@ async def env(dev_env: WorkflowEnvironment) -> WorkflowEnvironment:
 async def worker(
     env: WorkflowEnvironment, pool: asyncpg.Pool, settings: Settings, task_queue: str
 ) -> AsyncIterator[Worker]:
-    async with build_worker(env.client, pool, settings, task_queue=task_queue) as w:
+    async with workers(env.client, pool, settings, task_queue=task_queue) as w:
         yield w
 
 

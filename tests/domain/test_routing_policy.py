@@ -38,6 +38,17 @@ def test_bad_policy_names_the_bad_key(tmp_path: Path) -> None:
         load_policy(bad)
 
 
+def test_a_hotspot_threshold_past_a_thousand_is_refused_by_name(tmp_path: Path) -> None:
+    """The counter carries up to threshold - 1 tickets a group: a threshold of a million let one flood
+    grow a window past what a workflow task can count in its 2 s."""
+    bad = tmp_path / "policy.toml"
+    bad.write_text("[hotspot]\nthreshold = 1000000\n")
+    with pytest.raises(PolicyError, match=r"hotspot\.threshold"):
+        load_policy(bad)
+    bad.write_text("[hotspot]\nthreshold = 1000\n")
+    assert load_policy(bad).hotspot.threshold == 1000
+
+
 def test_durations() -> None:
     assert parse_duration("90s") == timedelta(seconds=90)
     assert parse_duration("1h30m") == timedelta(minutes=90)

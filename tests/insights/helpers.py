@@ -1,7 +1,8 @@
 """Shared by the insight tests: a worker for the hotspot, purge and report workflows, and polling."""
 
 import asyncio
-from collections.abc import Awaitable, Callable
+import contextlib
+from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import TypeVar
 
 import asyncpg
@@ -10,25 +11,31 @@ from temporalio.worker import Worker
 
 from ticketflow.activities.notify import NotifyActivities
 from ticketflow.settings import Settings
-from ticketflow.worker.worker import sandbox_runner
+from ticketflow.worker.worker import build_counter_worker, sandbox_runner
 
 T = TypeVar("T")
 
 
-def insight_worker(client: Client, pool: asyncpg.Pool, settings: Settings) -> Worker:
-    """Only this issue's workflows and activities, so these tests do not depend on the ticket workflow."""
+@contextlib.asynccontextmanager
+async def insight_worker(client: Client, pool: asyncpg.Pool, settings: Settings) -> AsyncIterator[Worker]:
+    """Only this issue's workflows and activities, so these tests do not depend on the ticket workflow;
+    with the counters' own worker on their queue, as deployed."""
     from ticketflow.worker import registry
 
-    return Worker(
-        client,
-        task_queue=settings.task_queue,
-        workflows=list(registry.insight_workflows()),
-        activities=[
-            *registry.insight_activities(pool, settings),
-            NotifyActivities(pool, settings).notify,
-        ],
-        workflow_runner=sandbox_runner(),
-    )
+    async with (
+        Worker(
+            client,
+            task_queue=settings.task_queue,
+            workflows=list(registry.insight_workflows()),
+            activities=[
+                *registry.insight_activities(pool, settings),
+                NotifyActivities(pool, settings).notify,
+            ],
+            workflow_runner=sandbox_runner(),
+        ) as worker,
+        build_counter_worker(client, pool, settings),
+    ):
+        yield worker
 
 
 async def eventually(probe: Callable[[], Awaitable[T]], done: Callable[[T], bool], within: float = 20.0) -> T:

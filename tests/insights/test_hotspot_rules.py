@@ -1,5 +1,6 @@
 """The pure hotspot rule: threshold within the window, product / batch groups, one incident a burst."""
 
+import random
 from datetime import UTC, datetime, timedelta
 
 from ticketflow.domain import hotspot
@@ -77,3 +78,21 @@ def test_prune_drops_tickets_outside_every_window() -> None:
     assert [t.ticket_no for t in state.windows["logistics"]] == ["202611-000001"]
     hotspot.prune(state, T0 + timedelta(hours=5), RULE.window)
     assert state.windows == {}
+
+
+def test_tickets_arriving_out_of_order_keep_exactly_the_window_a_full_sort_would() -> None:
+    """Windows are kept sorted and a ticket is bisected in (a flood counts thousands in one task): the
+    result is the window sorting everything again would give, ties in arrival order."""
+    rule = Hotspot(threshold=1_000, window=timedelta(minutes=30))
+    rng = random.Random(7)
+    state = HotspotState()
+    seen: list[TicketOpened] = []
+    for n in range(600):
+        ticket = _t(n, rng.choice([n / 2, n / 2 - rng.uniform(0, 20), float(n // 10)]))
+        hotspot.observe(state, ticket, rule)
+        seen.append(ticket)
+        latest = max(t.opened_at for t in seen)
+        expected = sorted(
+            (t for t in seen if latest - rule.window <= t.opened_at <= latest), key=lambda t: t.opened_at
+        )
+        assert state.windows[Category.LOGISTICS.value] == expected, n

@@ -4,16 +4,18 @@ import uuid
 from datetime import UTC, datetime, timedelta
 
 import asyncpg
+from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.testing import WorkflowEnvironment
 
 from ticketflow.domain import hotspot
 from ticketflow.domain.enums import Category
-from ticketflow.domain.hotspot import HotspotInput, HotspotState, TicketOpened
+from ticketflow.domain.hotspot import HotspotInput, HotspotState, TicketOpened, counter_queue
 from ticketflow.domain.incident import IncidentStatus
 from ticketflow.hotspots import count_ticket, incident_closed, workflow_id
 from ticketflow.settings import Settings
 from ticketflow.store import incidents
-from ticketflow.workflows.hotspot import BATCH
+from ticketflow.worker.worker import build_counter_worker
+from ticketflow.workflows.hotspot import BATCH, BATCH_CARRYING
 
 from .helpers import eventually, insight_worker
 
@@ -110,6 +112,21 @@ async def test_four_tickets_open_nothing_and_the_fifth_within_two_hours_opens_on
         assert await eventually(lambda: _counted(time_env, prefix), lambda n: n == 7) == 7
         after = await incidents.get(pool, ids[0])
         assert after is not None and len(after.ticket_nos) == 6 and after.status is IncidentStatus.CLOSED
+
+
+async def test_the_counter_runs_on_a_queue_of_its_own_so_no_ticket_backlog_is_ahead_of_it(
+    time_env: WorkflowEnvironment, pool: asyncpg.Pool, settings: Settings
+) -> None:
+    """Nothing polls the ticket queue here (as when a flood's ticket tasks fill it): the count still lands."""
+    prefix = f"hs-{uuid.uuid4().hex[:8]}"
+    async with build_counter_worker(time_env.client, pool, settings):
+        await count_ticket(
+            time_env.client, settings.task_queue, _ticket(uuid.uuid4().hex[:8], 0, 0), id_prefix=prefix
+        )
+        assert await eventually(lambda: _counted(time_env, prefix), lambda n: n == 1) == 1
+        counter = time_env.client.get_workflow_handle(workflow_id(Category.PRODUCT_QUALITY, prefix))
+        assert (await counter.describe()).task_queue == counter_queue(settings.task_queue)
+        await counter.terminate("test done")
 
 
 async def test_five_tickets_spread_over_three_hours_open_no_incident(
@@ -224,4 +241,17 @@ async def test_a_flood_into_an_open_incident_is_counted_in_batches_and_linked_a_
     assert 2 <= len(links) <= 1_000 // BATCH + 1  # the crossing's own tickets, then one a batch
     failed = [e for e in history.events if e.HasField("workflow_task_failed_event_attributes")]
     assert failed == []
+    # Started on the ticket queue (as counters were before they had a queue), it moved over.
+    assert (await handle.describe()).task_queue == counter_queue(settings.task_queue)
+    # A full run stopped counting and handed the rest on: under a flood the backlog never empties, and a
+    # run that waited for it reached the server's 10,000 signals a run.
+    (continued,) = [
+        e for e in history.events if e.HasField("workflow_execution_continued_as_new_event_attributes")
+    ]
+    (carried,) = await pydantic_data_converter.decode(
+        continued.workflow_execution_continued_as_new_event_attributes.input.payloads, [HotspotInput]
+    )
+    counted_here = BATCH_CARRYING  # one workflow task's batch fills the run
+    assert len(carried.pending) == 1_000 - counted_here
+    assert len(carried.state.seen) == counted_here
     await handle.terminate("test done")

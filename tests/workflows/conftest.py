@@ -8,7 +8,7 @@ from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
 
 from ticketflow.settings import Settings
-from ticketflow.worker.worker import build_worker
+from ticketflow.worker.worker import workers
 
 from .helpers import Crew, make_crew
 
@@ -23,8 +23,7 @@ def ts_env(time_env: WorkflowEnvironment) -> WorkflowEnvironment:
 async def worker(
     ts_env: WorkflowEnvironment, pool: asyncpg.Pool, settings: Settings, task_queue: str
 ) -> AsyncIterator[Worker]:
-    w = build_worker(ts_env.client, pool, settings, task_queue=task_queue)
-    async with w:
+    async with workers(ts_env.client, pool, settings, task_queue=task_queue) as w:
         yield w
 
 

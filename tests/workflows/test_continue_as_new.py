@@ -8,7 +8,7 @@ from ticketflow.domain.actions import Acknowledge, ProgressNote
 from ticketflow.domain.enums import Status
 from ticketflow.domain.policy import Policy
 from ticketflow.settings import Settings
-from ticketflow.worker.worker import build_worker
+from ticketflow.worker.worker import workers
 from ticketflow.workflows.ticket import TicketWorkflow
 
 from .helpers import Crew, events, open_ticket, policy_for, until
@@ -22,7 +22,7 @@ async def test_forced_continue_as_new_keeps_the_ticket_state(
     policy: Policy,
     crew: Crew,
 ) -> None:
-    async with build_worker(dev_env.client, pool, settings, task_queue=task_queue):
+    async with workers(dev_env.client, pool, settings, task_queue=task_queue):
         handle = await open_ticket(dev_env, pool, task_queue, policy_for(policy, crew))
         first = await until(handle, lambda v: v.assignee is not None)
         first_run = (await handle.describe()).run_id

@@ -210,10 +210,15 @@ class Policy(_Strict):
         )
 
 
+MAX_HOTSPOT_THRESHOLD = 1_000
+
+
 class Hotspot(_Strict):
     """Seed 003: this many tickets of one category (and product / order batch when named) within `window`."""
 
-    threshold: int = Field(default=5, ge=2)
+    # At most a thousand: the counter keeps up to threshold - 1 tickets a group and carries them across
+    # runs; with no ceiling a flood grew one window past the workflow's payload and time limits.
+    threshold: int = Field(default=5, ge=2, le=MAX_HOTSPOT_THRESHOLD)
     window: Duration = timedelta(hours=2)
 
 

@@ -29,6 +29,14 @@ def insight_workflows() -> Sequence[type]:
     return [HotspotWorkflow, PurgeWorkflow, WeeklyReportWorkflow]
 
 
+def counter_activities(pool: asyncpg.Pool, settings: Settings) -> Sequence[Callable[..., Any]]:
+    """What the hotspot counters call: the incident writes and `notify`."""
+    from ticketflow.activities.incidents import IncidentActivities
+    from ticketflow.activities.notify import NotifyActivities
+
+    return [*IncidentActivities(pool, settings).all(), NotifyActivities(pool, settings).notify]
+
+
 def insight_activities(pool: asyncpg.Pool, settings: Settings) -> Sequence[Callable[..., Any]]:
     """The activities of the insight workflows, except `notify`, which the ticket bundle registers."""
     from ticketflow.activities.incidents import IncidentActivities

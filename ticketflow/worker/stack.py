@@ -20,7 +20,7 @@ from ticketflow.store.api_keys import NewApiKey, create_api_key
 from ticketflow.store.db import create_pool, migrate
 from ticketflow.temporal_client import connect
 from ticketflow.worker.embedded import EmbeddedPostgres, TemporalDevServer, start_postgres, start_temporal
-from ticketflow.worker.worker import build_worker
+from ticketflow.worker.worker import workers
 
 log = structlog.get_logger(__name__)
 
@@ -105,7 +105,6 @@ async def _serve(settings: Settings, stop: asyncio.Event) -> None:
     await ensure_schedules(client, settings)
     pool = await create_pool(settings.database_url, max_size=20)
     try:
-        worker = build_worker(client, pool, settings)
         app = create_app(settings, client=client, pool=pool)
         server = _Server(
             uvicorn.Config(
@@ -117,7 +116,7 @@ async def _serve(settings: Settings, stop: asyncio.Event) -> None:
                 lifespan="on",
             )
         )
-        async with worker:
+        async with workers(client, pool, settings):
             serving = asyncio.create_task(server.serve())
             # uvicorn exposes readiness only as a flag, so poll it briefly.
             while not server.started and not serving.done():  # noqa: ASYNC110

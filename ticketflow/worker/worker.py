@@ -1,10 +1,12 @@
-"""The Temporal worker process: the ticket workflows and their activities, on one task queue."""
+"""The Temporal worker process: the ticket workflows on the deployment's task queue, the hotspot counters on
+a queue of their own, and their activities."""
 
 import asyncio
 import contextlib
 import importlib.util
 import py_compile
 import signal
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 import asyncpg
@@ -15,6 +17,7 @@ from temporalio.worker import Worker
 from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner, SandboxRestrictions
 
 from ticketflow import workflows as workflows_package
+from ticketflow.domain.hotspot import counter_queue
 from ticketflow.settings import Settings
 from ticketflow.store.db import create_pool
 from ticketflow.temporal_client import connect
@@ -59,7 +62,37 @@ def build_worker(
         activities=list(registry.activities(pool, settings)),
         workflow_runner=sandbox_runner(),
         max_cached_workflows=10_000,
+        max_concurrent_workflow_tasks=settings.worker_workflow_tasks,
     )
+
+
+def build_counter_worker(
+    client: Client, pool: asyncpg.Pool, settings: Settings, task_queue: str | None = None
+) -> Worker:
+    """The hotspot counters' worker: their own queue, so a flood of tickets never starves the counting."""
+    from ticketflow.workflows.hotspot import HotspotWorkflow
+
+    return Worker(
+        client,
+        task_queue=counter_queue(task_queue or settings.task_queue),
+        workflows=[HotspotWorkflow],
+        activities=list(registry.counter_activities(pool, settings)),
+        workflow_runner=sandbox_runner(),
+        max_concurrent_workflow_tasks=2,
+    )
+
+
+@contextlib.asynccontextmanager
+async def workers(
+    client: Client, pool: asyncpg.Pool, settings: Settings, task_queue: str | None = None
+) -> AsyncIterator[Worker]:
+    """Both workers running; yields the ticket queue's (it also runs counters started before they had a
+    queue of their own, until they continue as new onto it)."""
+    async with (
+        build_worker(client, pool, settings, task_queue) as main,
+        build_counter_worker(client, pool, settings, task_queue),
+    ):
+        yield main
 
 
 async def run_worker(settings: Settings, stop: asyncio.Event | None = None) -> None:
@@ -68,9 +101,8 @@ async def run_worker(settings: Settings, stop: asyncio.Event | None = None) -> N
     pool = await create_pool(settings.database_url, max_size=20)
     stop = stop or _stop_on_signals()
     try:
-        worker = build_worker(client, pool, settings)
-        log.info("worker started", task_queue=settings.task_queue, temporal=settings.temporal_address)
-        async with worker:
+        async with workers(client, pool, settings):
+            log.info("worker started", task_queue=settings.task_queue, temporal=settings.temporal_address)
             await stop.wait()
         log.info("worker stopped")
     finally:

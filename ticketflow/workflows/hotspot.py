@@ -30,6 +30,11 @@ TICKETS_PER_RUN = 500
 # Tickets counted between two workflow tasks. A flood delivers thousands of signals at once: counted in
 # one task they kept it past the deadlock detector's 2 s, and the counter failed that task forever.
 BATCH = 200
+# Since runs hand their backlog on: a run counts up to this many in one workflow task, then continues as
+# new. The 1 ms timer between batches of 200 took seconds to fire on a server busy with a flood, and the
+# counter fell behind; counting is cheap (sorted windows), and the run carries at most MAX_CARRIED on.
+BATCH_CARRYING = TICKETS_PER_RUN
+MAX_CARRIED = 2_000
 NOTIFY_TEMPLATE = "hotspot_incident"
 
 
@@ -43,6 +48,7 @@ class HotspotWorkflow:
         self._counted = 0
         # Notifications run beside the counting, so a slow mail server never delays the next ticket.
         self._notifying: list[asyncio.Task[None]] = []
+        self._carries = False  # set by the run: whether a full run hands its backlog to the next
 
     @workflow.signal(name=hotspot.SIGNAL_TICKET_OPENED)
     def ticket_opened(self, ticket: TicketOpened) -> None:
@@ -59,25 +65,31 @@ class HotspotWorkflow:
     @workflow.run
     async def run(self, inp: HotspotInput) -> None:
         batched = workflow.patched("hotspot-batches")
+        # A flood never leaves the backlog empty: waiting for it kept one run open until it reached the
+        # server's 10,000 signals a run, and every intake after that failed. The backlog travels instead.
+        self._carries = workflow.patched("hotspot-carry-pending")
         while True:
             await workflow.wait_condition(lambda: bool(self._pending) or self._time_to_continue())
             if batched:
                 await self._count_pending()
-            while self._pending:  # histories from before batches
-                await self._count(self._pending.pop(0))
-                self._counted += 1
+            else:  # histories from before batches
+                while self._pending:
+                    await self._count(self._pending.pop(0))
+                    self._counted += 1
             if self._time_to_continue():
                 for task in self._notifying:
                     await task
                 self._notifying = []
                 await workflow.wait_condition(workflow.all_handlers_finished)
-                if self._pending:
+                if self._pending and not self._carries:
                     continue
                 hotspot.prune(self._state, workflow.now(), inp.rule.window)
                 workflow.continue_as_new(
                     HotspotInput(
                         category=inp.category, rule=inp.rule, state=self._state, pending=self._pending
-                    )
+                    ),
+                    # A counter started on the ticket queue (before counters had their own) moves over.
+                    task_queue=hotspot.counter_queue(workflow.info().task_queue),
                 )
 
     def _time_to_continue(self) -> bool:
@@ -86,9 +98,11 @@ class HotspotWorkflow:
     async def _count_pending(self) -> None:
         """Count what has arrived, BATCH tickets a workflow task. The tickets of a batch that join an open
         incident are linked to it in one activity: one a ticket, a flood into an open incident fell behind
-        the intake until the run hit the server's limit of signals per run, and intake failed."""
-        while self._pending:
-            batch, self._pending = self._pending[:BATCH], self._pending[BATCH:]
+        the intake until the run hit the server's limit of signals per run, and intake failed. A full run
+        stops counting and hands the rest to the next run: no run outlives TICKETS_PER_RUN signals by much."""
+        while self._pending and not (self._carries and self._time_to_continue()):
+            size = max(BATCH_CARRYING, len(self._pending) - MAX_CARRIED) if self._carries else BATCH
+            batch, self._pending = self._pending[:size], self._pending[size:]
             joined: dict[int, list[TicketOpened]] = {}
             for ticket in batch:
                 joins, crossings = hotspot.observe(self._state, ticket, self._input.rule)
