@@ -36,6 +36,9 @@ class Settings(BaseSettings):
     # detector and were retried from their whole history. Throughput is CPU-bound either way.
     worker_workflow_tasks: int = Field(default=8, ge=1)
 
+    # Seconds between two signals from one API process to one hotspot counter; the tickets between share one.
+    hotspot_signal_spacing: float = Field(default=0.25, ge=0)
+
     log_format: str = Field(default="auto", pattern="^(auto|console|json)$")
     log_level: str = "INFO"
 

@@ -1,5 +1,6 @@
 """HotspotWorkflow against Temporal's time-skipping server and a real Postgres: the seed-003 threshold."""
 
+import asyncio
 import uuid
 from datetime import UTC, datetime, timedelta
 
@@ -11,7 +12,7 @@ from ticketflow.domain import hotspot
 from ticketflow.domain.enums import Category
 from ticketflow.domain.hotspot import HotspotInput, HotspotState, TicketOpened, counter_queue
 from ticketflow.domain.incident import IncidentStatus
-from ticketflow.hotspots import count_ticket, incident_closed, workflow_id
+from ticketflow.hotspots import HotspotCounter, count_ticket, incident_closed, workflow_id
 from ticketflow.settings import Settings
 from ticketflow.store import incidents
 from ticketflow.worker.worker import build_counter_worker
@@ -255,3 +256,24 @@ async def test_a_flood_into_an_open_incident_is_counted_in_batches_and_linked_a_
     assert len(carried.pending) == 1_000 - counted_here
     assert len(carried.state.seen) == counted_here
     await handle.terminate("test done")
+
+
+async def test_fifty_tickets_opened_together_reach_the_counter_in_one_signal_and_each_counts_once(
+    time_env: WorkflowEnvironment, pool: asyncpg.Pool, settings: Settings
+) -> None:
+    """How intake counts: a flood's tickets share signals (a signal a ticket kept a counter's run from ever
+    continuing as new), a retried intake's repeat is ignored, and each intake learns when its ticket is in."""
+    prefix = f"hs-{uuid.uuid4().hex[:8]}"
+    product = uuid.uuid4().hex[:8]
+    counter = HotspotCounter(time_env.client, settings.task_queue, id_prefix=prefix, spacing=0.2)
+    tickets = [_ticket(product, i, i / 10, team=None) for i in range(50)]
+    async with insight_worker(time_env.client, pool, settings):
+        await asyncio.gather(*(counter.count(t) for t in tickets))
+        await counter.count(tickets[0])  # an integrator's retry after a lost answer
+        assert await eventually(lambda: _counted(time_env, prefix), lambda n: n >= 50) == 50
+        handle = time_env.client.get_workflow_handle(workflow_id(Category.PRODUCT_QUALITY, prefix))
+        history = await handle.fetch_history()
+        await counter.aclose()
+        await handle.terminate("test done")
+    signals = [e for e in history.events if e.HasField("workflow_execution_signaled_event_attributes")]
+    assert len(signals) == 2  # the fifty together, then the repeat on its own

@@ -10,6 +10,7 @@ from temporalio.client import Client
 from ticketflow.api import actions, admin, errors, feedback, health, intake, reports, tickets
 from ticketflow.api.request_log import RequestLog
 from ticketflow.domain.policy import Policy, load_policy
+from ticketflow.hotspots import HotspotCounter, prefix_for
 from ticketflow.settings import Settings, get_settings
 from ticketflow.store.db import create_pool
 from ticketflow.temporal_client import connect
@@ -32,9 +33,17 @@ def create_app(
         app.state.policy = policy or load_policy(settings.policy_file)
         app.state.temporal = client or await connect(settings)
         app.state.pool = pool or await create_pool(settings.database_url)
+        app.state.hotspots = HotspotCounter(
+            app.state.temporal,
+            settings.task_queue,
+            rule=app.state.policy.hotspot,
+            id_prefix=prefix_for(settings.task_queue),
+            spacing=settings.hotspot_signal_spacing,
+        )
         try:
             yield
         finally:
+            await app.state.hotspots.aclose()
             if own_pool:
                 await app.state.pool.close()
 

@@ -8,7 +8,7 @@ from pydantic import BaseModel
 
 from ticketflow.api.auth import Principal, require
 from ticketflow.api.errors import ApiError, ErrorResponse
-from ticketflow.api.state import policy_of, pool_of, settings_of, temporal_of
+from ticketflow.api.state import hotspots_of, policy_of, pool_of, settings_of, temporal_of
 from ticketflow.api.workflow_calls import start_ticket
 from ticketflow.domain import sla
 from ticketflow.domain.enums import ApiRole, Kind, Priority, Status
@@ -18,7 +18,6 @@ from ticketflow.domain.policy import Policy
 from ticketflow.domain.routing import default_priority, route
 from ticketflow.domain.sla import Clock
 from ticketflow.domain.ticket import Deadlines, TicketInput
-from ticketflow.hotspots import count_ticket, prefix_for
 from ticketflow.store import intake as store
 
 log = structlog.get_logger(__name__)
@@ -131,9 +130,7 @@ async def open_ticket(
         await start_ticket(client, task_queue, ticket)
         # Counted before the start is marked done, so a crash here is finished by the retry too; the
         # hotspot workflow ignores a ticket it has already counted.
-        await count_ticket(
-            client, task_queue, _opened(ticket, record), rule=policy.hotspot, id_prefix=prefix_for(task_queue)
-        )
+        await hotspots_of(request).count(_opened(ticket, record))
         await store.mark_workflow_started(pool, record.ticket_no)
     response.status_code = 201 if record.created else 200
     log.info(

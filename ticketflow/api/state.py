@@ -1,10 +1,12 @@
-"""Typed access to what the lifespan put on `app.state`: Temporal client, pool, policy, settings."""
+"""Typed access to what the lifespan put on `app.state`: Temporal client, pool, policy, settings, the
+hotspot counter."""
 
 import asyncpg
 from fastapi import Request
 from temporalio.client import Client
 
 from ticketflow.domain.policy import Policy
+from ticketflow.hotspots import HotspotCounter
 from ticketflow.settings import Settings
 
 
@@ -26,3 +28,8 @@ def policy_of(request: Request) -> Policy:
 def settings_of(request: Request) -> Settings:
     settings: Settings = request.app.state.settings
     return settings
+
+
+def hotspots_of(request: Request) -> HotspotCounter:
+    counter: HotspotCounter = request.app.state.hotspots
+    return counter

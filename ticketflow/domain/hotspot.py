@@ -13,6 +13,7 @@ from ticketflow.domain.policy import Hotspot
 
 WORKFLOW_NAME = "HotspotWorkflow"
 SIGNAL_TICKET_OPENED = "ticket_opened"
+SIGNAL_TICKETS_OPENED = "tickets_opened"  # several at once: how intake sends them (ticketflow.hotspots)
 QUEUE_SUFFIX = "-hotspots"
 
 

@@ -54,6 +54,10 @@ class HotspotWorkflow:
     def ticket_opened(self, ticket: TicketOpened) -> None:
         self._pending.append(ticket)
 
+    @workflow.signal(name=hotspot.SIGNAL_TICKETS_OPENED)
+    def tickets_opened(self, tickets: list[TicketOpened]) -> None:
+        self._pending.extend(tickets)
+
     @workflow.signal(name="incident_closed")
     def incident_closed(self, incident_id: int) -> None:
         hotspot.closed(self._state, incident_id)
