@@ -3,6 +3,7 @@
 import asyncio
 import uuid
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import asyncpg
 from temporalio.contrib.pydantic import pydantic_data_converter
@@ -18,7 +19,10 @@ from ticketflow.store import incidents
 from ticketflow.worker.worker import build_counter_worker
 from ticketflow.workflows.hotspot import BATCH, BATCH_CARRYING
 
+from ..workflows.helpers import save_history
 from .helpers import eventually, insight_worker
+
+HISTORIES = Path(__file__).parent / "histories"
 
 T0 = datetime(2026, 11, 16, 8, 0, tzinfo=UTC)
 
@@ -113,6 +117,8 @@ async def test_four_tickets_open_nothing_and_the_fifth_within_two_hours_opens_on
         assert await eventually(lambda: _counted(time_env, prefix), lambda n: n == 7) == 7
         after = await incidents.get(pool, ids[0])
         assert after is not None and len(after.ticket_nos) == 6 and after.status is IncidentStatus.CLOSED
+        counter = time_env.client.get_workflow_handle(workflow_id(Category.PRODUCT_QUALITY, prefix))
+        await save_history(counter, "hotspot_crossing_incident_link_close_recount", into=HISTORIES)
 
 
 async def test_the_counter_runs_on_a_queue_of_its_own_so_no_ticket_backlog_is_ahead_of_it(
@@ -233,6 +239,7 @@ async def test_a_flood_into_an_open_incident_is_counted_in_batches_and_linked_a_
         # The run that counted the backlog (it continued as new afterwards: more than TICKETS_PER_RUN).
         first = time_env.client.get_workflow_handle(wf_id, run_id=handle.first_execution_run_id)
         history = await first.fetch_history()
+        await save_history(first, "hotspot_backlog_counted_in_batches_carried_on", into=HISTORIES)
     links = [
         e
         for e in history.events
@@ -273,6 +280,7 @@ async def test_fifty_tickets_opened_together_reach_the_counter_in_one_signal_and
         assert await eventually(lambda: _counted(time_env, prefix), lambda n: n >= 50) == 50
         handle = time_env.client.get_workflow_handle(workflow_id(Category.PRODUCT_QUALITY, prefix))
         history = await handle.fetch_history()
+        await save_history(handle, "hotspot_tickets_opened_together", into=HISTORIES)
         await counter.aclose()
         await handle.terminate("test done")
     signals = [e for e in history.events if e.HasField("workflow_execution_signaled_event_attributes")]

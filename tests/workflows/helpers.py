@@ -145,17 +145,16 @@ async def notified(pool: asyncpg.Pool, ticket_no: str, template: str, within: fl
     return await eventually(read, within)
 
 
-async def save_history(handle: WorkflowHandle[Any, Any], name: str) -> None:
-    """Keep the history for the replay test (tests/workflows/test_replay.py).
+async def save_history(handle: WorkflowHandle[Any, Any], name: str, into: Path = HISTORIES) -> None:
+    """Keep the history for a replay test (tests/workflows/test_replay.py, tests/insights/test_replay.py).
 
     A recorded history is kept as it is, so the replay test goes on proving that today's workflow code
     still replays what earlier code wrote; TICKETFLOW_RECORD_HISTORIES=1 records them anew.
     """
-    path = HISTORIES / f"{name}.json"
+    path = into / f"{name}.json"
     if path.exists() and os.environ.get("TICKETFLOW_RECORD_HISTORIES") != "1":
         return
     history = await handle.fetch_history()
-    HISTORIES.mkdir(exist_ok=True)
     path.write_text(json.dumps(json.loads(history.to_json()), indent=1))
 
 
