@@ -145,6 +145,20 @@ async def notified(pool: asyncpg.Pool, ticket_no: str, template: str, within: fl
     return await eventually(read, within)
 
 
+async def replay(name: str, text: str, workflow: type) -> None:
+    """Replay one recorded history (JSON text) against today's code of `workflow`, in the worker's sandbox."""
+    from temporalio.client import WorkflowHistory
+    from temporalio.contrib.pydantic import pydantic_data_converter
+    from temporalio.worker import Replayer
+
+    from ticketflow.worker.worker import sandbox_runner
+
+    replayer = Replayer(
+        workflows=[workflow], workflow_runner=sandbox_runner(), data_converter=pydantic_data_converter
+    )
+    await replayer.replay_workflow(WorkflowHistory.from_json(name, text))
+
+
 async def save_history(handle: WorkflowHandle[Any, Any], name: str, into: Path = HISTORIES) -> None:
     """Keep the history for a replay test (tests/workflows/test_replay.py, tests/insights/test_replay.py).
 

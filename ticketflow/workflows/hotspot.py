@@ -100,10 +100,11 @@ class HotspotWorkflow:
         return self._counted >= TICKETS_PER_RUN or workflow.info().is_continue_as_new_suggested()
 
     async def _count_pending(self) -> None:
-        """Count what has arrived, BATCH tickets a workflow task. The tickets of a batch that join an open
-        incident are linked to it in one activity: one a ticket, a flood into an open incident fell behind
-        the intake until the run hit the server's limit of signals per run, and intake failed. A full run
-        stops counting and hands the rest to the next run: no run outlives TICKETS_PER_RUN signals by much."""
+        """Count what has arrived, a batch a workflow task (BATCH; BATCH_CARRYING once runs carry their
+        backlog). The tickets of a batch that join an open incident are linked to it in one activity: one a
+        ticket, a flood into an open incident fell behind the intake until the run hit the server's limit of
+        signals per run, and intake failed. A full run stops counting and hands the rest to the next run:
+        no run outlives TICKETS_PER_RUN signals by much."""
         while self._pending and not (self._carries and self._time_to_continue()):
             size = max(BATCH_CARRYING, len(self._pending) - MAX_CARRIED) if self._carries else BATCH
             batch, self._pending = self._pending[:size], self._pending[size:]
