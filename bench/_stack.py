@@ -244,8 +244,9 @@ def fired_file(stack: Stack) -> Path:
     return stack.base / "bare-fired.txt"
 
 
-def _spawn(stack: Stack, role: str, *args: str) -> subprocess.Popen[bytes]:
-    env = {
+def process_env(stack: Stack) -> dict[str, str]:
+    """The environment a ticketflow process of the benchmark's stack runs with (API, worker, bare worker)."""
+    return {
         **os.environ,
         "TICKETFLOW_TEMPORAL_ADDRESS": stack.settings.temporal_address,
         "TICKETFLOW_DATABASE_URL": stack.settings.database_url,
@@ -257,6 +258,10 @@ def _spawn(stack: Stack, role: str, *args: str) -> subprocess.Popen[bytes]:
         "TICKETFLOW_LOG_LEVEL": "WARNING",
         "TICKETFLOW_BENCH_FIRED": str(fired_file(stack)),
     }
+
+
+def _spawn(stack: Stack, role: str, *args: str) -> subprocess.Popen[bytes]:
+    env = process_env(stack)
     log = (stack.base / f"{role}.log").open("ab")
     cmd = [sys.executable, str(ROOT / "bench" / "_serve.py"), role, *args]
     return subprocess.Popen(cmd, env=env, stdout=log, stderr=subprocess.STDOUT, cwd=ROOT / "bench")

@@ -10,13 +10,12 @@ acknowledgement, deadlines hours away, so every one stays in the worker's workfl
 
 import argparse
 import asyncio
-import os
 import subprocess
 import sys
 import time
 from pathlib import Path
 
-from _stack import Stack, bounded, record, running_stack, table
+from _stack import Stack, bounded, process_env, record, running_stack, table
 from lifecycle import intake_body
 
 
@@ -28,16 +27,7 @@ def rss_mib(pid: int) -> float:
 
 
 def start_worker(stack: Stack) -> subprocess.Popen[bytes]:
-    env = {
-        **os.environ,
-        "TICKETFLOW_TEMPORAL_ADDRESS": stack.settings.temporal_address,
-        "TICKETFLOW_DATABASE_URL": stack.settings.database_url,
-        "TICKETFLOW_TASK_QUEUE": stack.settings.task_queue,
-        "TICKETFLOW_POLICY_FILE": str(stack.settings.policy_file),
-        "TICKETFLOW_DATA_DIR": str(stack.base),
-        "TICKETFLOW_SECRET_KEY": "bench-secret",
-        "TICKETFLOW_LOG_LEVEL": "WARNING",
-    }
+    env = process_env(stack)
     exe = Path(sys.executable).parent / "ticketflow"
     log = (stack.base / "worker.log").open("ab")
     return subprocess.Popen([str(exe), "worker"], env=env, stdout=log, stderr=subprocess.STDOUT)

@@ -1,7 +1,7 @@
 """HotspotWorkflow: one long-lived counter per category; opens an incident when a group crosses the threshold.
 
-Fed by signal-with-start (`ticketflow.hotspots.count_ticket`); continues as new every few hundred tickets
-carrying only the recent windows and the open incidents.
+Fed by signal-with-start (`ticketflow.hotspots.HotspotCounter`, several tickets a signal); continues as
+new every few hundred tickets carrying only the recent windows, the open incidents and any backlog.
 """
 
 import asyncio
