@@ -394,6 +394,54 @@ async def bounded(n: int, concurrency: int, job: Callable[[int], Awaitable[None]
     return time.perf_counter() - t0
 
 
+def _processes() -> dict[int, tuple[int, str, float]]:
+    """Every process this user can read: pid → (parent pid, command line, CPU seconds so far)."""
+    tick = os.sysconf("SC_CLK_TCK")
+    found: dict[int, tuple[int, str, float]] = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+            cmdline = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+        except OSError:
+            continue
+        fields = stat[stat.rindex(")") + 2 :].split()
+        found[int(entry.name)] = (int(fields[1]), cmdline, (int(fields[11]) + int(fields[12])) / tick)
+    return found
+
+
+def _role(cmdline: str) -> str:
+    roles = (("postgres", "postgres"), ("temporal", "temporal"), (" api", "api"), ("worker", "worker"))
+    for word, role in roles:
+        if word in cmdline:
+            return role
+    return "driver"
+
+
+def cpu_by_role(stack: Stack) -> dict[str, float]:
+    """CPU seconds spent so far by the benchmark's processes, by role: the Temporal server, PostgreSQL,
+    the worker, the API and the driver (this process). Wall time on a shared 2-core box is noisy; CPU per
+    ticket compares the desk with the bare baseline whatever else the machine is doing."""
+    procs = _processes()
+    # PostgreSQL daemonises away from the driver's tree; its command line names the stack's directory.
+    mine = {os.getpid()} | {pid for pid, (_, cmd, _) in procs.items() if str(stack.base) in cmd}
+    grew = True
+    while grew:  # and their descendants, whatever their depth
+        more = {pid for pid, (ppid, _, _) in procs.items() if ppid in mine} - mine
+        mine |= more
+        grew = bool(more)
+    by: Counter[str] = Counter()
+    for pid in mine:
+        _, cmd, cpu = procs[pid]
+        by["driver" if pid == os.getpid() else _role(cmd)] += cpu
+    return dict(by)
+
+
+def cpu_spent(before: dict[str, float], after: dict[str, float]) -> dict[str, float]:
+    return {role: after.get(role, 0.0) - before.get(role, 0.0) for role in sorted(set(before) | set(after))}
+
+
 class Timings:
     """Latencies by label, in seconds, and counts of things done along the way."""
 

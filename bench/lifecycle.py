@@ -22,7 +22,19 @@ from typing import Any
 
 import httpx
 from _bare import BARE_LIFECYCLE
-from _stack import Stack, Timings, bare_worker, bounded, ms, pct, record, running_stack, table
+from _stack import (
+    Stack,
+    Timings,
+    bare_worker,
+    bounded,
+    cpu_by_role,
+    cpu_spent,
+    ms,
+    pct,
+    record,
+    running_stack,
+    table,
+)
 
 from ticketflow.domain.actions import Acknowledge, FeedbackAnswer, ProgressNote, Resolve, RootCause
 
@@ -119,6 +131,18 @@ async def run_bare(stack: Stack, n: int, concurrency: int, run: str) -> tuple[fl
     return wall, t
 
 
+def cpu_table(desk: dict[str, float], bare: dict[str, float], n: int) -> str:
+    """CPU milliseconds a ticket, by process: steadier than wall time on a shared machine."""
+    roles = [r for r in ("temporal", "worker", "api", "postgres", "driver") if r in desk or r in bare]
+    rows = [[r, f"{desk.get(r, 0) / n * 1000:.0f}", f"{bare.get(r, 0) / n * 1000:.0f}"] for r in roles]
+    d, b = sum(desk.values()) / n * 1000, sum(bare.values()) / n * 1000
+    rows.append(["all", f"{d:.0f}", f"{b:.0f}"])
+    return (
+        table(["CPU ms a ticket", "ticketflow", "bare"], rows)
+        + f"\n\nCPU ratio (bare ÷ ticketflow, steadier than wall time on a shared box): {b / d:.2f}"
+    )
+
+
 async def main(argv: list[str] | None = None) -> None:
     p = argparse.ArgumentParser(description=(__doc__ or "").split("\n")[0])
     p.add_argument("--tickets", type=int, default=500)
@@ -160,12 +184,16 @@ async def main(argv: list[str] | None = None) -> None:
 
             profiler = Profiler(async_mode="disabled")
             profiler.start()
+        cpu0 = cpu_by_role(stack)
         wall, t = await run_tickets(stack, args.tickets, args.concurrency)
+        cpu1 = cpu_by_role(stack)
         if profiler is not None:
             profiler.stop()
             await asyncio.to_thread(Path(args.profile).write_text, profiler.output_html())
             print(profiler.output_text(unicode=True, color=False, show_all=False))
         bare_wall, bare_t = await run_bare(stack, args.tickets, args.concurrency, "timed")
+        cpu2 = cpu_by_role(stack)
+    desk_cpu, bare_cpu = cpu_spent(cpu0, cpu1), cpu_spent(cpu1, cpu2)
     rate, bare_rate = args.tickets / wall, args.tickets / bare_wall
     ratio = rate / bare_rate
     body = "\n\n".join(
@@ -179,6 +207,7 @@ async def main(argv: list[str] | None = None) -> None:
             ),
             f"{LAYOUT[args.in_process]}{f' ({args.workers} workers)' if args.workers > 1 else ''};"
             f" {t.counts[POLLS] / args.tickets:.1f} polls a ticket until assigned.",
+            cpu_table(desk_cpu, bare_cpu, args.tickets),
             table(["ticketflow step", "n", "p50", "p99", "max"], t.rows()),
             table(["bare step", "n", "p50", "p99", "max"], bare_t.rows()),
         ]

@@ -36,6 +36,11 @@ class Settings(BaseSettings):
     # detector and were retried from their whole history. Throughput is CPU-bound either way.
     worker_workflow_tasks: int = Field(default=8, ge=1)
 
+    # Ticket workflows run in the SDK's sandbox, which refuses non-deterministic calls at run time. Off, a
+    # replayed ticket costs about half the worker CPU and an open one about 130 KiB less (bench/RESULTS.md);
+    # the tests and replay tests always run sandboxed, so code that would break it still fails CI.
+    workflow_sandbox: bool = True
+
     # Seconds between two signals from one API process to one hotspot counter; the tickets between share one.
     hotspot_signal_spacing: float = Field(default=0.25, ge=0)
 

@@ -13,9 +13,11 @@ from tests.workflows.helpers import make_crew
 from ticketflow.activities.bundle import (
     ArchiveRequest,
     AssignRequest,
+    RecordBatch,
     RecordRequest,
     ReleaseRequest,
     TicketActivities,
+    TimelineEvent,
 )
 from ticketflow.domain.enums import Category, Channel, CustomerType, Kind, Priority, Status
 from ticketflow.domain.intake import MaskedCustomer
@@ -69,6 +71,33 @@ async def test_record_retried_writes_one_event_and_never_rolls_the_read_model_ba
     assert not again.event_written and not again.state_written
     assert await pool.fetchval("SELECT count(*) FROM ticket_events WHERE ticket_no = 'R1'") == 2
     assert await pool.fetchval("SELECT status FROM tickets WHERE ticket_no = 'R1'") == "assigned"
+
+
+async def test_a_steps_events_retried_are_written_once_and_leave_the_last_state(
+    pool: asyncpg.Pool, settings: Settings
+) -> None:
+    acts, env = TicketActivities(pool, settings), ActivityEnvironment()
+    view = await _view(pool, "R2")
+    opened = RecordBatch(events=[TimelineEvent(seq=1, at=NOW, type="opened")], view=view)
+    step = RecordBatch(
+        events=[
+            TimelineEvent(seq=2, at=NOW, type="feedback", data={"score": 5}),
+            TimelineEvent(seq=3, at=NOW, type="closed", data={"reason": "satisfied"}),
+        ],
+        view=view.model_copy(update={"status": Status.CLOSED, "event_seq": 3}),
+    )
+    assert (await env.run(acts.record_events, opened)).event_written
+    first = await env.run(acts.record_events, step)
+    again = await env.run(acts.record_events, step)
+    assert first.event_written and first.state_written
+    assert not again.event_written and not again.state_written
+    rows = await pool.fetch("SELECT seq, type FROM ticket_events WHERE ticket_no = 'R2' ORDER BY seq")
+    assert [(r["seq"], r["type"]) for r in rows] == [(1, "opened"), (2, "feedback"), (3, "closed")]
+    row = await pool.fetchrow("SELECT status, state_seq FROM tickets WHERE ticket_no = 'R2'")
+    assert (row["status"], row["state_seq"]) == ("closed", 3)
+    # An older step retried late does not roll the row back.
+    await env.run(acts.record_events, opened)
+    assert await pool.fetchval("SELECT status FROM tickets WHERE ticket_no = 'R2'") == "closed"
 
 
 async def test_assign_retried_takes_capacity_once_and_release_gives_it_back_once(

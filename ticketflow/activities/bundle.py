@@ -43,6 +43,23 @@ class RecordRequest(BaseModel):
     view: TicketView
 
 
+class TimelineEvent(BaseModel):
+    """One event of the timeline, without the state: a batch carries that once."""
+
+    seq: int
+    at: datetime
+    type: str
+    actor: str | None = None
+    data: dict[str, Any] = {}
+
+
+class RecordBatch(BaseModel):
+    """The events of one step of a ticket, in order, and the state they leave it in."""
+
+    events: list[TimelineEvent]
+    view: TicketView
+
+
 class RecordResult(BaseModel):
     event_written: bool
     state_written: bool
@@ -90,6 +107,7 @@ class TicketActivities:
 
         return [
             self.record,
+            self.record_events,
             self.assign,
             self.release,
             self.archive,
@@ -102,6 +120,13 @@ class TicketActivities:
         written, state = await readmodel.record(
             self._pool, req.seq, req.at, req.type, req.actor, req.data, req.view
         )
+        return RecordResult(event_written=written, state_written=state)
+
+    @activity.defn(name="record_events")
+    async def record_events(self, req: RecordBatch) -> RecordResult:
+        """Append a step's events and move the read model to the state they leave, in one transaction."""
+        events = [(e.seq, e.at, e.type, e.actor, e.data) for e in req.events]
+        written, state = await readmodel.record_events(self._pool, events, req.view)
         return RecordResult(event_written=written, state_written=state)
 
     @activity.defn(name="assign")

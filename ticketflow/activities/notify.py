@@ -47,7 +47,7 @@ NOTIFY_HEARTBEAT_TIMEOUT = timedelta(seconds=10)
 
 @asynccontextmanager
 async def _heartbeating() -> AsyncIterator[None]:
-    if not activity.in_activity():
+    if not activity.in_activity() or activity.info().is_local:  # a local activity has no heartbeat
         yield
         return
 

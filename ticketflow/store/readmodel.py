@@ -4,6 +4,8 @@ older state: `state_seq`), written together in one statement."""
 from datetime import datetime
 from typing import Any
 
+import asyncpg
+
 from ticketflow.domain.ticket import TicketView
 from ticketflow.store.timeline import Executor
 
@@ -73,3 +75,20 @@ async def record(
     )
     assert row is not None
     return bool(row["event_written"]), bool(row["state_written"])
+
+
+Event = tuple[int, datetime, str, str | None, dict[str, Any]]
+
+
+async def record_events(pool: asyncpg.Pool, events: list[Event], view: TicketView) -> tuple[bool, bool]:
+    """Events `seq`… of one step and the state they leave, atomically: each event row is written with the
+    final state, so the row ends at the last event's sequence number. Whether any event and the state were
+    written; a retry writes nothing."""
+    if len(events) == 1:
+        return await record(pool, *events[0], view)
+    written = state = False
+    async with pool.acquire() as conn, conn.transaction():
+        for event in events:
+            e, s = await record(conn, *event, view)
+            written, state = written or e, state or s
+    return written, state

@@ -13,7 +13,7 @@ import asyncpg
 import structlog
 from temporalio import workflow
 from temporalio.client import Client
-from temporalio.worker import Worker
+from temporalio.worker import UnsandboxedWorkflowRunner, Worker
 from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner, SandboxRestrictions
 
 from ticketflow import workflows as workflows_package
@@ -60,7 +60,7 @@ def build_worker(
         task_queue=task_queue or settings.task_queue,
         workflows=list(registry.workflows()),
         activities=list(registry.activities(pool, settings)),
-        workflow_runner=sandbox_runner(),
+        workflow_runner=sandbox_runner() if settings.workflow_sandbox else UnsandboxedWorkflowRunner(),
         max_cached_workflows=10_000,
         max_concurrent_workflow_tasks=settings.worker_workflow_tasks,
     )

@@ -1,7 +1,8 @@
 """The ticket workflow: one customer-service ticket from intake to archive, as the seeds' process runs it."""
 
 import asyncio
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
 from datetime import datetime, timedelta
 from typing import Any, TypeVar
 
@@ -20,9 +21,11 @@ with workflow.unsafe.imports_passed_through():
         DB_TIMEOUT,
         ArchiveRequest,
         AssignRequest,
+        RecordBatch,
         RecordRequest,
         ReleaseRequest,
         TicketActivities,
+        TimelineEvent,
     )
     from ticketflow.domain import sla
     from ticketflow.domain.access import refusal, scope_of
@@ -85,13 +88,19 @@ class TicketWorkflow:
         # Business calendars, several reminders, quiet hours: only for a policy that has them, and only in
         # runs begun by this code; recorded histories (policies without them) replay the wall-clock rules.
         self._calendars = input.policy.uses_calendars() and workflow.patched("business-calendar")
-        # The timeline write is a short idempotent upsert: as a local activity it costs no server round
-        # trip and no extra workflow task (8 of a ticket's 14 activities; bench/RESULTS.md). Recorded
-        # histories wrote it as a normal activity and replay that way.
-        self._local_record = workflow.patched("local-record")
-        # Assign, release and archive are short idempotent Postgres writes too: as local activities they
-        # spare the server three activity tasks and the worker three workflow tasks a ticket.
-        self._local_writes = workflow.patched("local-db-writes")
+        # A lean history (bench/RESULTS.md): every Postgres write and notification a local activity, so an
+        # update completes in the workflow task that accepted it; the events of one step (resolved and
+        # callback, feedback and closed) written in one activity with one search-attribute upsert of what
+        # changed; the run loop's timer kept while the next wake-up stays where it was. One patch, not
+        # three: each patch is a marker and a search-attribute upsert in every ticket's history.
+        self._lean = workflow.patched("lean-history")
+        # Older runs replay as they were written. Before lean histories the timeline write became a local
+        # activity ("local-record"), then assign, release and archive did ("local-db-writes").
+        self._local_record = self._lean or workflow.patched("local-record")
+        self._local_writes = self._lean or workflow.patched("local-db-writes")
+        self._staged: list[TimelineEvent] = []
+        self._upserted: dict[str, object] = {}
+        self._wake_at: datetime | None = None
         if input.carried is not None:
             self._s: TicketState = input.carried
             return
@@ -118,30 +127,27 @@ class TicketWorkflow:
     @workflow.run
     async def run(self, input: TicketRun) -> TicketView:
         if input.carried is None:
-            async with self._lock:
+            async with self._step():
                 await self._intake()
         while self._s.view.status is not Status.CLOSED:
             if workflow.info().is_continue_as_new_suggested():
                 await workflow.wait_condition(workflow.all_handlers_finished)
                 if self._s.view.status is not Status.CLOSED:
                     workflow.continue_as_new(self._input.model_copy(update={"carried": self._s}))
-            nxt = self._next_firing()
-            wait = (nxt[0] - workflow.now()) if nxt else IDLE
-            summary = f"{nxt[1].value} {nxt[2].value}" if nxt else "idle"
-            if self._s.held and self._s.held[0].at - workflow.now() < wait:
-                wait, summary = self._s.held[0].at - workflow.now(), "held notification"
+            self._wake_at, summary = self._next_wake()
+            wait = (self._wake_at - workflow.now()) if self._wake_at else IDLE
             if wait > timedelta(0):
                 self._woken = False
                 try:
                     await workflow.wait_condition(lambda: self._woken, timeout=wait, timeout_summary=summary)
                 except TimeoutError:
                     pass
-            async with self._lock:
+            async with self._step():
                 await self._fire_due()
         while self._s.held:  # a closed ticket still delivers what quiet hours held, when they end
             if self._s.held[0].at > workflow.now():
                 await workflow.sleep(self._s.held[0].at - workflow.now(), summary="held notification")
-            async with self._lock:
+            async with self._step():
                 await self._deliver_held()
         await self._archive()
         await workflow.wait_condition(workflow.all_handlers_finished)
@@ -324,6 +330,7 @@ class TicketWorkflow:
     async def _archive(self) -> None:
         """Closing archives the full record once and gives the member back their capacity."""
         if not self._s.archived:
+            await self._flush()  # the archive copies the timeline
             await self._write(
                 TicketActivities.archive,
                 ArchiveRequest(view=self._view(), outcomes=self._s.outcomes),
@@ -345,6 +352,24 @@ class TicketWorkflow:
 
     def _next_firing(self) -> tuple[datetime, Clock, Firing] | None:
         return sla.next_firing(self._s.clocks, self._policy.targets.warn_at, self._policy.calendars)
+
+    def _next_wake(self) -> tuple[datetime | None, str]:
+        """When the run loop must next wake (None: no clock runs, nothing is held), and why."""
+        nxt = self._next_firing()
+        at, why = (nxt[0], f"{nxt[1].value} {nxt[2].value}") if nxt else (None, "idle")
+        if self._s.held and (at is None or self._s.held[0].at < at):
+            at, why = self._s.held[0].at, "held notification"
+        return at, why
+
+    def _wake_if_needed(self) -> None:
+        """Wake the run loop when its timer no longer fits: the next wake-up moved, the ticket closed, or the
+        history has grown enough to continue as new. (Before lean histories: after every event.)"""
+        if (
+            self._s.view.status is Status.CLOSED
+            or self._next_wake()[0] != self._wake_at
+            or workflow.info().is_continue_as_new_suggested()
+        ):
+            self._woken = True
 
     def _view(self) -> TicketView:
         s = self._s
@@ -373,13 +398,36 @@ class TicketWorkflow:
             sa.DUE_AT.value_set(due) if due else sa.DUE_AT.value_unset(),
         ]
 
+    def _upsert_search_attributes(self) -> None:
+        """Only what changed: each upsert is a history event and a visibility write on the server."""
+        updates = self._search_attributes()
+        values = {u.key.name: u.value for u in updates}
+        updates = [u for u in updates if self._upserted.get(u.key.name) != u.value]
+        self._upserted = values
+        if updates:
+            workflow.upsert_search_attributes(updates)
+
+    @asynccontextmanager
+    async def _step(self) -> AsyncIterator[None]:
+        """One step of the process (intake, an update, a signal, the clocks firing): handlers take turns,
+        and what the step did is written and published as it ends."""
+        async with self._lock:
+            try:
+                yield
+            finally:
+                await self._flush()
+
     async def _event(self, type_: str, actor: str | None, **data: Any) -> int:
-        """Every state change: next sequence number, search attributes, and the idempotent record."""
+        """Every state change: the next sequence number and the idempotent timeline record; in lean
+        histories staged, and written with the step's other events when it ends or before its next effect."""
         v = self._s.view
         v.event_seq += 1
         seq = v.event_seq
         view = self._view()
         v.deadlines = view.deadlines
+        if self._lean:
+            self._staged.append(TimelineEvent(seq=seq, at=workflow.now(), type=type_, actor=actor, data=data))
+            return seq
         workflow.upsert_search_attributes(self._search_attributes())
         self._woken = True
         record = RecordRequest(
@@ -387,6 +435,17 @@ class TicketWorkflow:
         )
         await self._write(TicketActivities.record, record, self._local_record)
         return seq
+
+    async def _flush(self) -> None:
+        """Write the staged events and the state they leave in one local activity, and publish that state:
+        the search attributes that changed, and the run loop woken if its timer no longer fits."""
+        if not self._staged:
+            return
+        events, self._staged = self._staged, []
+        self._upsert_search_attributes()
+        self._wake_if_needed()
+        batch = RecordBatch(events=events, view=self._view())
+        await self._write(TicketActivities.record_events, batch, local=True)
 
     async def _write(self, activity: Callable[[Any, A], Awaitable[R]], arg: A, local: bool) -> R:
         """One of the ticket's Postgres writes, as a local activity when this run's patches say so."""
@@ -442,8 +501,9 @@ class TicketWorkflow:
             await self._send(self._s.held.pop(0).request)
 
     async def _send(self, req: NotifyRequest) -> None:
+        await self._flush()  # a message follows the events it tells of
         # A message that cannot be delivered (bad address) must not stop the ticket; it is on record.
-        await notifying.notify(req)
+        await notifying.notify(req, local=self._lean)
 
     # ---- checks shared by validators and handlers ----------------------------------------------------
 
@@ -539,7 +599,7 @@ class TicketWorkflow:
 
     @workflow.update
     async def acknowledge(self, a: Acknowledge) -> TicketView:
-        async with self._lock:
+        async with self._step():
             self._authorize(a)
             _refuse(self._can_acknowledge(a))
             s, v, now = self._s, self._s.view, workflow.now()
@@ -568,7 +628,7 @@ class TicketWorkflow:
 
     @workflow.update
     async def progress(self, p: ProgressNote) -> TicketView:
-        async with self._lock:
+        async with self._step():
             self._authorize(p)
             _refuse(self._can_progress(p))
             await self._progress(p)
@@ -581,7 +641,7 @@ class TicketWorkflow:
 
     @workflow.update
     async def extend(self, e: Extend) -> TicketView:
-        async with self._lock:
+        async with self._step():
             self._authorize(e)
             _refuse(self._can_extend(e))
             run = self._s.clocks[Clock.RESOLVE]
@@ -601,7 +661,7 @@ class TicketWorkflow:
 
     @workflow.update
     async def wait_for_customer(self, w: WaitForCustomer) -> TicketView:
-        async with self._lock:
+        async with self._step():
             self._authorize(w)
             _refuse(self._can_wait(w))
             s = self._s
@@ -619,7 +679,7 @@ class TicketWorkflow:
 
     @workflow.update
     async def resume(self, r: Resume) -> TicketView:
-        async with self._lock:
+        async with self._step():
             self._authorize(r)
             _refuse(self._can_resume(r))
             s, now = self._s, workflow.now()
@@ -648,7 +708,7 @@ class TicketWorkflow:
 
     @workflow.update
     async def resolve(self, r: Resolve) -> TicketView:
-        async with self._lock:
+        async with self._step():
             self._authorize(r)
             _refuse(self._can_resolve(r))
             s, v, now = self._s, self._s.view, workflow.now()
@@ -686,7 +746,7 @@ class TicketWorkflow:
 
     @workflow.update
     async def review(self, d: ReviewDecision) -> TicketView:
-        async with self._lock:
+        async with self._step():
             self._authorize(d)
             _refuse(self._can_review(d))
             s, v, now = self._s, self._s.view, workflow.now()
@@ -715,7 +775,7 @@ class TicketWorkflow:
 
     @workflow.update
     async def reassign(self, r: Reassign) -> TicketView:
-        async with self._lock:
+        async with self._step():
             self._authorize(r)
             _refuse(self._can_reassign(r))
             if r.to_team is not None:
@@ -733,7 +793,7 @@ class TicketWorkflow:
 
     @workflow.update
     async def escalate(self, e: Escalate) -> TicketView:
-        async with self._lock:
+        async with self._step():
             self._authorize(e)
             _refuse(self._can_escalate(e))
             await self._escalate(e.reason, e.by, workflow.now())
@@ -765,7 +825,7 @@ class TicketWorkflow:
 
     @workflow.update
     async def feedback(self, f: FeedbackAnswer) -> TicketView:
-        async with self._lock:
+        async with self._step():
             _refuse(self._can_feedback(f))
             await self._feedback(f)
             return self._view()
@@ -780,7 +840,7 @@ class TicketWorkflow:
     # (a score of 7, a missing field) without a trace; we record it as rejected with the reason.
     @workflow.signal(name="progress_note")
     async def progress_note(self, raw: RawValue) -> None:
-        async with self._lock:
+        async with self._step():
             p = await self._decoded(raw, ProgressNote, "progress_note")
             if p is None:
                 return
@@ -792,7 +852,7 @@ class TicketWorkflow:
 
     @workflow.signal(name="customer_feedback")
     async def customer_feedback(self, raw: RawValue) -> None:
-        async with self._lock:
+        async with self._step():
             f = await self._decoded(raw, FeedbackAnswer, "customer_feedback")
             if f is None:
                 return
