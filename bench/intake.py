@@ -13,8 +13,8 @@ import sys
 import time
 
 from _bare import BARE_LIFECYCLE
-from _stack import Stack, Timings, bounded, ms, pct, record, running_stack, table
-from lifecycle import intake_body
+from _stack import Stack, Timings, bounded, cpu_by_role, cpu_spent, ms, pct, record, running_stack, table
+from lifecycle import cpu_table, intake_body
 
 TARGET = 0.8
 LABEL, BARE_LABEL = "POST /tickets", "start_workflow"
@@ -42,6 +42,17 @@ async def run_bare(stack: Stack, n: int, concurrency: int, run: str, t: Timings)
     return await bounded(n, concurrency, one)
 
 
+async def settled(stack: Stack, quiet_for: float = 1.0) -> None:
+    """Until the stack's processes have been nearly idle (under 0.2 cores together) for `quiet_for` s."""
+    last, idle_since = cpu_by_role(stack), time.monotonic()
+    while time.monotonic() - idle_since < quiet_for:
+        await asyncio.sleep(0.25)
+        now = cpu_by_role(stack)
+        if sum(now.values()) - sum(last.values()) > 0.05:
+            idle_since = time.monotonic()
+        last = now
+
+
 async def main(argv: list[str] | None = None) -> None:
     p = argparse.ArgumentParser(description=(__doc__ or "").split("\n")[0])
     p.add_argument("--tickets", type=int, default=300)
@@ -54,8 +65,15 @@ async def main(argv: list[str] | None = None) -> None:
     async with running_stack(processes=True) as stack:
         await run_intake(stack, args.warmup, args.concurrency, 0, Timings())
         await run_bare(stack, args.warmup, args.concurrency, "warm", Timings())
+        cpu0 = cpu_by_role(stack)
         wall = await run_intake(stack, args.tickets, args.concurrency, args.warmup, t)
+        # What the intakes set going (each ticket's first workflow task: assignment, timeline, notice)
+        # is billed to them: wait for the worker to finish it before the baseline starts.
+        await settled(stack)
+        cpu1 = cpu_by_role(stack)
         bare_wall = await run_bare(stack, args.tickets, args.concurrency, "timed", t)
+        await settled(stack)
+        cpu2 = cpu_by_role(stack)
     rate, bare_rate = args.tickets / wall, args.tickets / bare_wall
     ratio = rate / bare_rate
     rows = []
@@ -63,6 +81,7 @@ async def main(argv: list[str] | None = None) -> None:
         v = t.by[label]
         rows.append([label, len(v), f"{w:.1f} s", f"{r:.1f}", ms(pct(v, 50)), ms(pct(v, 99)), ms(max(v))])
     body = table(["call", "n", "wall", "per second", "p50", "p99", "max"], rows)
+    body += "\n\n" + cpu_table(cpu_spent(cpu0, cpu1), cpu_spent(cpu1, cpu2), args.tickets)
     verdict = (
         f"intake: {'PASS' if ratio >= TARGET else 'FAIL'} — ratio {ratio:.2f} (target ≥ {TARGET}): "
         f"{rate:.1f} intakes/s against {bare_rate:.1f} bare starts/s at concurrency {args.concurrency}, "

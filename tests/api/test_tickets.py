@@ -6,17 +6,22 @@ from typing import Any
 
 import asyncpg
 import httpx
+from temporalio.client import Client
+from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.testing import WorkflowEnvironment
 
 from tests.api.conftest import Keys, headers
 from tests.api.helpers import EMAIL, NAME, PHONE, assigned, intake_body
+from ticketflow.api.app import create_app
 from ticketflow.domain.enums import Priority, Status
 from ticketflow.domain.feedback_link import sign
 from ticketflow.domain.intake import IntakeRequest, mask_customer
+from ticketflow.domain.policy import Policy
 from ticketflow.domain.ticket import TicketView
 from ticketflow.settings import Settings
 from ticketflow.store import audit
 from ticketflow.store import intake as store
+from ticketflow.worker.embedded import free_port
 
 MEMBER_KEYS = {"frontline-1": "agent", "frontline-2": "other_agent"}
 
@@ -55,6 +60,35 @@ async def test_acknowledge_answers_the_new_state_then_409_with_the_reason(
     again = await api.post(url, json={}, headers=headers(_assignee_key(keys, view)))
     assert again.status_code == 409
     assert again.json()["error"]["code"] == "rejected" and again.json()["error"]["message"]
+
+
+async def test_an_open_ticket_is_read_from_postgres_as_its_last_step_left_it_even_with_temporal_down(
+    api: httpx.AsyncClient,
+    keys: Keys,
+    env: WorkflowEnvironment,
+    settings: Settings,
+    pool: asyncpg.Pool,
+    policy: Policy,
+) -> None:
+    view = await _open(api, keys, env)
+    ack = await api.post(
+        f"/tickets/{view.ticket_no}/acknowledge", json={}, headers=headers(_assignee_key(keys, view))
+    )
+    assert ack.status_code == 200, ack.text
+    # The same API with a ticket engine that never answers: the read needs no query.
+    nowhere = await Client.connect(
+        f"127.0.0.1:{free_port()}", lazy=True, data_converter=pydantic_data_converter
+    )
+    cut_off = create_app(settings, client=nowhere, pool=pool, policy=policy)
+    async with (
+        cut_off.router.lifespan_context(cut_off),
+        httpx.AsyncClient(transport=httpx.ASGITransport(app=cut_off), base_url="http://t") as http,
+    ):
+        r = await http.get(f"/tickets/{view.ticket_no}", headers=headers(keys.supervisor))
+    assert r.status_code == 200, r.text
+    read = r.json()["ticket"]
+    assert read == ack.json()
+    assert read["status"] == "in_progress" and read["acknowledged_at"] is not None
 
 
 async def test_a_ticket_not_yours_is_403_and_an_unknown_one_404(

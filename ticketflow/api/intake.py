@@ -1,5 +1,6 @@
 """`POST /tickets`: integrators open tickets, idempotently per (channel, external_id)."""
 
+import asyncio
 from datetime import UTC, datetime
 
 import structlog
@@ -127,10 +128,16 @@ async def open_ticket(
         # Also the path of a retry after a crash between numbering and starting: finish the job.
         client, task_queue = temporal_of(request), settings_of(request).task_queue
         ticket = ticket_input(record, policy)
-        await start_ticket(client, task_queue, ticket)
-        # Counted before the start is marked done, so a crash here is finished by the retry too; the
-        # hotspot workflow ignores a ticket it has already counted.
-        await hotspots_of(request).count(_opened(ticket, record))
+        # Started and counted side by side (the count waits for its counter's next signal), both before
+        # the start is marked done, so a crash here is finished by the retry too; a start that is already
+        # running is success, and the hotspot workflow ignores a ticket it has already counted.
+        done = await asyncio.gather(
+            start_ticket(client, task_queue, ticket),
+            hotspots_of(request).count(_opened(ticket, record)),
+            return_exceptions=True,
+        )
+        for failed in (d for d in done if isinstance(d, BaseException)):
+            raise failed  # both finished; the first failure answers (503 when Temporal is down)
         await store.mark_workflow_started(pool, record.ticket_no)
     response.status_code = 201 if record.created else 200
     log.info(

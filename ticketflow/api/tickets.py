@@ -131,7 +131,12 @@ async def read(
         raise ApiError(404, "not_found", f"no ticket {ticket_no}")
     source: Literal["live", "archive"] = "live"
     try:
-        view = await query_view(temporal_of(request), ticket_no)
+        # An open ticket's view is in Postgres, written by the step that left it so before that step's
+        # update answered: no query through Temporal. Before its first step, and once closed, ask as before.
+        if row.view is not None and row.view.status is not Status.CLOSED:
+            view = row.view
+        else:
+            view = await query_view(temporal_of(request), ticket_no)
     except WorkflowGone:
         record = await get_archive_record(pool, ticket_no)
         if record is None:

@@ -18,15 +18,16 @@ _RECORD = (
     "), state AS ("
     " INSERT INTO tickets (ticket_no, channel, external_id, customer_id, kind, category, priority, status,"
     " team, collaborators, assignee, escalation_level, sla_breached, description, ack_due,"
-    " response_due, resolve_due, update_due, workflow_started, state_seq, updated_at, closed_at)"
+    " response_due, resolve_due, update_due, workflow_started, state_seq, updated_at, closed_at, view)"
     " VALUES ($1, $7, $1, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, '', $18, $19, $20, $21, true, $2,"
-    " now(), $22)"
+    " now(), $22, $23)"
     " ON CONFLICT (ticket_no) DO UPDATE SET priority = EXCLUDED.priority, status = EXCLUDED.status,"
     " team = EXCLUDED.team, collaborators = EXCLUDED.collaborators, assignee = EXCLUDED.assignee,"
     " escalation_level = EXCLUDED.escalation_level, sla_breached = EXCLUDED.sla_breached,"
     " ack_due = EXCLUDED.ack_due, response_due = EXCLUDED.response_due,"
     " resolve_due = EXCLUDED.resolve_due, update_due = EXCLUDED.update_due, workflow_started = true,"
-    " state_seq = EXCLUDED.state_seq, updated_at = now(), closed_at = EXCLUDED.closed_at"
+    " state_seq = EXCLUDED.state_seq, updated_at = now(), closed_at = EXCLUDED.closed_at,"
+    " view = EXCLUDED.view"
     " WHERE tickets.state_seq < EXCLUDED.state_seq RETURNING 1"
     ") SELECT EXISTS (SELECT 1 FROM event) AS event_written, EXISTS (SELECT 1 FROM state) AS state_written"
 )
@@ -72,6 +73,7 @@ async def record(
         d.resolve_due,
         d.update_due,
         view.closed_at,
+        view.model_dump(mode="json"),
     )
     assert row is not None
     return bool(row["event_written"]), bool(row["state_written"])

@@ -7,6 +7,7 @@ import asyncpg
 from pydantic import BaseModel, JsonValue
 
 from ticketflow.domain.enums import Channel
+from ticketflow.domain.ticket import TicketView
 
 
 class TicketRow(BaseModel):
@@ -22,6 +23,8 @@ class TicketRow(BaseModel):
     request: str | None = None
     occurred_at: datetime | None = None
     workflow_started: bool
+    # The workflow's view as its last step left it (None until its first step is written).
+    view: TicketView | None = None
 
 
 class Contact(BaseModel):
@@ -44,7 +47,7 @@ class TicketEvent(BaseModel):
 async def get_ticket_row(pool: asyncpg.Pool, ticket_no: str) -> TicketRow | None:
     row = await pool.fetchrow(
         "SELECT ticket_no, channel, customer_id, team, collaborators, assignee, description, request,"
-        " occurred_at, workflow_started FROM tickets WHERE ticket_no = $1",
+        " occurred_at, workflow_started, view FROM tickets WHERE ticket_no = $1",
         ticket_no,
     )
     if row is None:
