@@ -121,10 +121,12 @@ async def burst_phase(stack: Stack, http: httpx.AsyncClient, n: int) -> tuple[da
         no = o["ticket_no"]
         async with sem:
             while True:  # extending is the assignee's act: wait for the assignment
-                view = (await http.get(f"/tickets/{no}", headers=integrator)).json()["ticket"]
+                read = await http.get(f"/tickets/{no}", headers=integrator)
+                # 503 "still being opened": its workflow's first task has not run yet (a worker behind).
+                view = read.json()["ticket"] if read.status_code == 200 else {"assignee": None}
                 if view["assignee"]:
                     break
-                await asyncio.sleep(0.1)
+                await asyncio.sleep(0.1 if read.status_code == 200 else 1.0)
             agent = {"X-API-Key": stack.agent_keys[view["assignee"]]}
             r = await http.post(
                 f"/tickets/{no}/extend",

@@ -119,4 +119,7 @@ def settings(database: str, task_queue: str) -> Settings:
         task_queue=task_queue,
         policy_file=ROOT / "policy.toml",
         secret_key="test-secret",  # type: ignore[arg-type]
+        # Every in-process test runs the workflows sandboxed, so code that is not deterministic or imports
+        # what it should not fails here; production runs them without the sandbox (settings.py).
+        workflow_sandbox=True,
     )

@@ -36,10 +36,13 @@ class Settings(BaseSettings):
     # detector and were retried from their whole history. Throughput is CPU-bound either way.
     worker_workflow_tasks: int = Field(default=8, ge=1)
 
-    # Ticket workflows run in the SDK's sandbox, which refuses non-deterministic calls at run time. Off, a
-    # replayed ticket costs about half the worker CPU and an open one about 130 KiB less (bench/RESULTS.md);
-    # the tests and replay tests always run sandboxed, so code that would break it still fails CI.
-    workflow_sandbox: bool = True
+    # Ticket workflows in the SDK's sandbox, which refuses non-deterministic calls at run time, at a price:
+    # every payload crosses into it through `exec`, and every run imports the workflow module afresh. Off,
+    # a replayed ticket costs 43 ms of CPU instead of 94 and an open one ~130 KiB less; escalations at 7
+    # new tickets a second were late by 0.4 s at the median instead of 2.0 s (bench/RESULTS.md). So
+    # production runs without it, and every in-process test and replay runs with it (tests/conftest.py):
+    # code that would break it still fails CI. The hotspot counters always run sandboxed.
+    workflow_sandbox: bool = False
 
     # Seconds between two signals from one API process to one hotspot counter; the tickets between share one.
     hotspot_signal_spacing: float = Field(default=0.25, ge=0)

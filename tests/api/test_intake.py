@@ -95,6 +95,10 @@ async def test_numbers_restart_each_month(pool: asyncpg.Pool) -> None:
         second = await store.allocate_ticket_no(conn, datetime(2031, 2, 28, 23, 59, tzinfo=UTC))
         march = await store.allocate_ticket_no(conn, datetime(2031, 3, 1, tzinfo=UTC))
     assert (first, second, march) == ("203102-000001", "203102-000002", "203103-000001")
+    await pool.execute("INSERT INTO ticket_counters (month, last) VALUES ('203104', 999999)")
+    async with pool.acquire() as conn:
+        busy = await store.allocate_ticket_no(conn, datetime(2031, 4, 30, tzinfo=UTC))
+    assert busy == "203104-1000000"  # a millionth ticket in a month widens the number, never wraps it
 
 
 async def test_a_retry_after_a_crash_between_numbering_and_start_finishes_the_job(

@@ -55,3 +55,25 @@ def test_durations() -> None:
     assert parse_duration("3d") == timedelta(days=3)
     with pytest.raises(ValueError, match="not a duration"):
         parse_duration("2 hours")
+
+
+def test_tickets_opened_under_one_policy_share_one_snapshot_and_a_changed_policy_has_its_own() -> None:
+    from datetime import UTC, datetime
+
+    from ticketflow.domain.ticket import TicketInput
+
+    def decoded(policy_json: str) -> TicketInput:
+        """A workflow input as the worker decodes it from its payload."""
+        return TicketInput.model_validate_json(
+            '{"ticket_no": "T1", "channel": "phone", "kind": "consultation", "category": "other",'
+            ' "priority": "medium", "opened_at": "' + datetime.now(UTC).isoformat() + '",'
+            ' "customer": {"customer_id": 1, "display_name": "王*", "type": "individual",'
+            ' "tier": "standard", "preferred_contact": "phone"}, "policy": ' + policy_json + "}"
+        )
+
+    same = POLICY.model_dump_json()
+    first, second = decoded(same), decoded(same)
+    assert first.policy is second.policy and first.policy == POLICY
+    edited = POLICY.model_copy(update={"review": POLICY.review.model_copy(update={"kinds": ()})})
+    third = decoded(edited.model_dump_json())
+    assert third.policy is not first.policy and third.policy == edited

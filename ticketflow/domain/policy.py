@@ -243,6 +243,19 @@ class ReportPolicy(_Strict):
 Policy.model_rebuild()
 
 
+_SHARED: dict[str, Policy] = {}
+_SHARED_MAX = 256  # distinct snapshots kept; more (a policy edited thousands of times) starts afresh
+
+
+def shared(policy: Policy) -> Policy:
+    """The one instance of this policy in the process: an equal snapshot decoded again is the same frozen
+    object, so tickets opened under one policy share it instead of each holding its own parsed copy."""
+    key = policy.model_dump_json()
+    if len(_SHARED) >= _SHARED_MAX and key not in _SHARED:
+        _SHARED.clear()
+    return _SHARED.setdefault(key, policy)
+
+
 class PolicyError(ValueError):
     """A policy file that cannot be used; the message names the file and the bad key."""
 

@@ -2,12 +2,12 @@
 
 from datetime import datetime
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, field_validator
 
 from ticketflow.domain.actions import FeedbackAnswer, RootCause
 from ticketflow.domain.enums import Category, Channel, Kind, Priority, Status
 from ticketflow.domain.intake import MaskedCustomer
-from ticketflow.domain.policy import Policy
+from ticketflow.domain.policy import Policy, shared
 
 WORKFLOW_NAME = "TicketWorkflow"
 
@@ -25,6 +25,12 @@ class TicketInput(BaseModel):
     product: str | None = None
     order_batch: str | None = None
     policy: Policy = Field(description="snapshot taken at intake; later policy edits never reach this ticket")
+
+    @field_validator("policy", mode="after")
+    @classmethod
+    def _one_copy(cls, policy: Policy) -> Policy:
+        # Thousands of open tickets hold a handful of distinct snapshots: ~36 KiB each, kept once.
+        return shared(policy)
 
 
 class Deadlines(BaseModel):

@@ -89,21 +89,22 @@ def _record(row: asyncpg.Record, created: bool) -> IntakeRecord:
     )
 
 
-def format_ticket_no(month: str, sequence: int) -> str:
-    return f"{month}-{sequence:06d}"
+# The month's next number ($1 = 'YYYYMM'). The counter row is the lock that keeps numbers gapless: every
+# intake of the month waits for it, so it is taken in the same statement as the ticket's insert and held
+# only until that transaction commits.
+_NEXT_NO = (
+    "INSERT INTO ticket_counters (month, last) VALUES ($1, 1)"
+    " ON CONFLICT (month) DO UPDATE SET last = ticket_counters.last + 1"
+    " RETURNING $1 || '-' || lpad(last::text, greatest(6, length(last::text)), '0') AS ticket_no"
+)
 
 
 async def allocate_ticket_no(
     conn: asyncpg.Connection | asyncpg.pool.PoolConnectionProxy, at: datetime
 ) -> str:
     """The next number of `at`'s month; unique under any concurrency (the counter row is the lock)."""
-    month = at.strftime("%Y%m")
-    last: int = await conn.fetchval(
-        "INSERT INTO ticket_counters (month, last) VALUES ($1, 1)"
-        " ON CONFLICT (month) DO UPDATE SET last = ticket_counters.last + 1 RETURNING last",
-        month,
-    )
-    return format_ticket_no(month, last)
+    ticket_no: str = await conn.fetchval(_NEXT_NO, at.strftime("%Y%m"))
+    return ticket_no
 
 
 async def find_by_external_id(pool: asyncpg.Pool, channel: Channel, external_id: str) -> IntakeRecord | None:
@@ -141,13 +142,14 @@ async def open_ticket(pool: asyncpg.Pool, new: NewTicket) -> IntakeRecord:
             c.tier,
             c.preferred_contact.value if c.preferred_contact else None,
         )
-        ticket_no = await allocate_ticket_no(conn, new.opened_at)
-        await conn.execute(
-            "INSERT INTO tickets (ticket_no, channel, external_id, customer_id, kind, category, priority,"
+        ticket_no: str = await conn.fetchval(
+            f"WITH n AS ({_NEXT_NO})"
+            " INSERT INTO tickets (ticket_no, channel, external_id, customer_id, kind, category, priority,"
             " status, description, request, occurred_at, product, order_batch, response_due, resolve_due,"
             " created_at, updated_at)"
-            " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $16)",
-            ticket_no,
+            " SELECT n.ticket_no, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $16"
+            " FROM n RETURNING ticket_no",
+            new.opened_at.strftime("%Y%m"),
             req.channel.value,
             req.external_id,
             customer_id,
@@ -164,9 +166,9 @@ async def open_ticket(pool: asyncpg.Pool, new: NewTicket) -> IntakeRecord:
             new.resolve_due,
             new.opened_at,
         )
-        row = await conn.fetchrow(_SELECT + " WHERE t.ticket_no = $1", ticket_no)
-        assert row is not None
-        return _record(row, created=True)
+    row = await pool.fetchrow(_SELECT + " WHERE t.ticket_no = $1", ticket_no)
+    assert row is not None
+    return _record(row, created=True)
 
 
 async def mark_workflow_started(pool: asyncpg.Pool, ticket_no: str) -> None:
