@@ -3,8 +3,8 @@
     python bench/escalation.py [--tickets 270] [--spread 90] [--burst 200]
     python bench/escalation.py --tickets 2000 --spread 300 --burst 500   # the full size
 
-The default pace (3 new tickets a second) is one this 2-core box sustains; above about 5 a second the
-worker falls behind and lateness is the queue's (bench/RESULTS.md has both).
+The default pace (3 new tickets a second) is one this 2-core box sustains; at the full size's 6.7 a second
+it falls behind and lateness is the queue's (bench/RESULTS.md has both).
 
 With a seconds-scale policy: (a) `--tickets` open tickets whose first-response deadlines are spread over
 `--spread` seconds (tickets opened through the API at that pace, each due `--lead` seconds after intake);
