@@ -15,6 +15,8 @@ DOWN = [
     asyncpg.exceptions.ConnectionDoesNotExistError("connection was closed in the middle of operation"),
     FileNotFoundError(2, "No such file or directory"),  # the Unix socket is gone
     ConnectionRefusedError(111, "Connection refused"),
+    # Seen in the full-size Postgres outage: a pooled connection broken mid-protocol by the restart.
+    asyncpg.InternalClientError("cannot switch to state 12; another operation (2) is in progress"),
 ]
 
 

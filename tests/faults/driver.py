@@ -103,7 +103,7 @@ async def _read_model(pool: asyncpg.Pool, ticket_no: str) -> asyncpg.Record | No
                 "SELECT status, assignee FROM tickets WHERE ticket_no = $1", ticket_no
             )
             return row
-        except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError):
+        except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError, asyncpg.InternalClientError):
             await asyncio.sleep(0.5)  # the test's own reads wait out a Postgres outage too
     raise AssertionError("the test cannot reach Postgres")
 

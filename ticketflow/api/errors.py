@@ -65,8 +65,10 @@ def install(app: FastAPI) -> None:
         return error_response(422, "invalid", f"a value cannot be stored: {exc}"[:300], "body")
 
     # Every way an unreachable or restarting PostgreSQL shows itself: refused or lost connections, and
-    # "the database system is shutting down / starting up" (operator intervention) while it restarts.
+    # "the database system is shutting down / starting up" (operator intervention) while it restarts, and
+    # a connection broken mid-protocol by the restart ("cannot switch to state …").
     @app.exception_handler(asyncpg.PostgresConnectionError)
+    @app.exception_handler(asyncpg.InternalClientError)
     @app.exception_handler(asyncpg.exceptions.OperatorInterventionError)
     @app.exception_handler(OSError)
     async def _db_down(_: Request, exc: Exception) -> JSONResponse:

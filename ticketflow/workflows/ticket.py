@@ -88,12 +88,16 @@ class TicketWorkflow:
         # Business calendars, several reminders, quiet hours: only for a policy that has them, and only in
         # runs begun by this code; recorded histories (policies without them) replay the wall-clock rules.
         self._calendars = input.policy.uses_calendars() and workflow.patched("business-calendar")
-        # A lean history (bench/RESULTS.md): every Postgres write and notification a local activity, so an
-        # update completes in the workflow task that accepted it; the events of one step (resolved and
-        # callback, feedback and closed) written in one activity with one search-attribute upsert of what
-        # changed; the run loop's timer kept while the next wake-up stays where it was. One patch, not
-        # three: each patch is a marker and a search-attribute upsert in every ticket's history.
-        self._lean = workflow.patched("lean-history")
+        # A lean history (bench/RESULTS.md): every Postgres write a local activity; the events of one step
+        # (resolved and callback, feedback and closed) written in one activity with one search-attribute
+        # upsert of what changed; the run loop's timer kept while the next wake-up stays where it was. One
+        # patch a run, not several: each is a marker and a search-attribute upsert in every history.
+        # Notifications stay normal activities ("lean-history-2"): a local one holds a workflow-task slot
+        # while it runs, so a hanging webhook stalled every ticket on the worker (the full-size webhook
+        # outage). Runs begun under "lean-history" (never released) replay theirs as local activities.
+        lean2 = workflow.patched("lean-history-2")
+        self._lean = lean2 or workflow.patched("lean-history")
+        self._local_notify = self._lean and not lean2
         # Older runs replay as they were written. Before lean histories the timeline write became a local
         # activity ("local-record"), then assign, release and archive did ("local-db-writes").
         self._local_record = self._lean or workflow.patched("local-record")
@@ -503,7 +507,7 @@ class TicketWorkflow:
     async def _send(self, req: NotifyRequest) -> None:
         await self._flush()  # a message follows the events it tells of
         # A message that cannot be delivered (bad address) must not stop the ticket; it is on record.
-        await notifying.notify(req, local=self._lean)
+        await notifying.notify(req, local=self._local_notify)
 
     # ---- checks shared by validators and handlers ----------------------------------------------------
 
