@@ -17,7 +17,7 @@ from ticketflow.activities.bundle import (
     RecordRequest,
     ReleaseRequest,
     TicketActivities,
-    TimelineEvent,
+    TicketEvent,
 )
 from ticketflow.domain.enums import Category, Channel, CustomerType, Kind, Priority, Status
 from ticketflow.domain.intake import MaskedCustomer
@@ -78,11 +78,11 @@ async def test_a_steps_events_retried_are_written_once_and_leave_the_last_state(
 ) -> None:
     acts, env = TicketActivities(pool, settings), ActivityEnvironment()
     view = await _view(pool, "R2")
-    opened = RecordBatch(events=[TimelineEvent(seq=1, at=NOW, type="opened")], view=view)
+    opened = RecordBatch(events=[TicketEvent(seq=1, at=NOW, type="opened")], view=view)
     step = RecordBatch(
         events=[
-            TimelineEvent(seq=2, at=NOW, type="feedback", data={"score": 5}),
-            TimelineEvent(seq=3, at=NOW, type="closed", data={"reason": "satisfied"}),
+            TicketEvent(seq=2, at=NOW, type="feedback", data={"score": 5}),
+            TicketEvent(seq=3, at=NOW, type="closed", data={"reason": "satisfied"}),
         ],
         view=view.model_copy(update={"status": Status.CLOSED, "event_seq": 3}),
     )

@@ -12,7 +12,7 @@ from temporalio.common import RetryPolicy
 from temporalio.exceptions import ApplicationError
 
 from ticketflow.domain.sla import Outcome
-from ticketflow.domain.ticket import TicketView
+from ticketflow.domain.ticket import TicketEvent, TicketView
 from ticketflow.settings import Settings
 from ticketflow.store import archive as archive_store
 from ticketflow.store import assignment as assignment_store
@@ -43,20 +43,10 @@ class RecordRequest(BaseModel):
     view: TicketView
 
 
-class TimelineEvent(BaseModel):
-    """One event of the timeline, without the state: a batch carries that once."""
-
-    seq: int
-    at: datetime
-    type: str
-    actor: str | None = None
-    data: dict[str, Any] = {}
-
-
 class RecordBatch(BaseModel):
     """The events of one step of a ticket, in order, and the state they leave it in."""
 
-    events: list[TimelineEvent]
+    events: list[TicketEvent]
     view: TicketView
 
 

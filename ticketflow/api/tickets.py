@@ -15,12 +15,11 @@ from ticketflow.api.workflow_calls import WorkflowGone, query_view
 from ticketflow.domain.access import scope_of, sees_contact
 from ticketflow.domain.enums import ApiRole, Category, Kind, Priority, Status
 from ticketflow.domain.sla import DeadlineInCalendar, in_calendars
-from ticketflow.domain.ticket import TicketView
+from ticketflow.domain.ticket import TicketEvent, TicketView
 from ticketflow.store import audit
 from ticketflow.store.listing import BadCursor, TicketFilter, TicketPage, list_tickets
 from ticketflow.store.ticket_reads import (
     Contact,
-    TicketEvent,
     get_archive_record,
     get_contact,
     get_events,

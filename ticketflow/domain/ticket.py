@@ -2,7 +2,7 @@
 
 from datetime import datetime
 
-from pydantic import BaseModel, Field, field_validator
+from pydantic import BaseModel, Field, JsonValue, field_validator
 
 from ticketflow.domain.actions import FeedbackAnswer, RootCause
 from ticketflow.domain.enums import Category, Channel, Kind, Priority, Status
@@ -31,6 +31,16 @@ class TicketInput(BaseModel):
     def _one_copy(cls, policy: Policy) -> Policy:
         # Thousands of open tickets hold a handful of distinct snapshots: ~36 KiB each, kept once.
         return shared(policy)
+
+
+class TicketEvent(BaseModel):
+    """One event of a ticket's timeline: what the workflow writes and what the API lists."""
+
+    seq: int
+    at: datetime
+    type: str
+    actor: str | None = None
+    data: dict[str, JsonValue] = {}
 
 
 class Deadlines(BaseModel):

@@ -7,7 +7,7 @@ import asyncpg
 from pydantic import BaseModel, JsonValue
 
 from ticketflow.domain.enums import Channel
-from ticketflow.domain.ticket import TicketView
+from ticketflow.domain.ticket import TicketEvent, TicketView
 
 
 class TicketRow(BaseModel):
@@ -34,14 +34,6 @@ class Contact(BaseModel):
     name: str
     phone: str | None = None
     email: str | None = None
-
-
-class TicketEvent(BaseModel):
-    seq: int
-    at: datetime
-    type: str
-    actor: str | None = None
-    data: dict[str, JsonValue] = {}
 
 
 async def get_ticket_row(pool: asyncpg.Pool, ticket_no: str) -> TicketRow | None:

@@ -25,7 +25,6 @@ with workflow.unsafe.imports_passed_through():
         RecordRequest,
         ReleaseRequest,
         TicketActivities,
-        TimelineEvent,
     )
     from ticketflow.domain import sla
     from ticketflow.domain.access import refusal, scope_of
@@ -48,7 +47,7 @@ with workflow.unsafe.imports_passed_through():
     from ticketflow.domain.routing import route
     from ticketflow.domain.sla import Clock, ClockRun, Firing, Outcome
     from ticketflow.domain.state import TicketRun, TicketState
-    from ticketflow.domain.ticket import WORKFLOW_NAME, TicketView
+    from ticketflow.domain.ticket import WORKFLOW_NAME, TicketEvent, TicketView
 
 # When no clock runs the loop still waits with a timeout, so the command shape never changes.
 IDLE = timedelta(days=365)
@@ -102,7 +101,7 @@ class TicketWorkflow:
         # activity ("local-record"), then assign, release and archive did ("local-db-writes").
         self._local_record = self._lean or workflow.patched("local-record")
         self._local_writes = self._lean or workflow.patched("local-db-writes")
-        self._staged: list[TimelineEvent] = []
+        self._staged: list[TicketEvent] = []
         self._upserted: dict[str, object] = {}
         self._wake_at: datetime | None = None
         if input.carried is not None:
@@ -430,7 +429,7 @@ class TicketWorkflow:
         view = self._view()
         v.deadlines = view.deadlines
         if self._lean:
-            self._staged.append(TimelineEvent(seq=seq, at=workflow.now(), type=type_, actor=actor, data=data))
+            self._staged.append(TicketEvent(seq=seq, at=workflow.now(), type=type_, actor=actor, data=data))
             return seq
         workflow.upsert_search_attributes(self._search_attributes())
         self._woken = True
