@@ -7,6 +7,7 @@ import uuid
 from typing import Any
 
 from temporalio.client import Client
+from temporalio.service import RPCError, RPCStatusCode
 
 from ticketflow.domain.ticket import TicketView
 
@@ -27,12 +28,26 @@ def intake_body(external_id: str | None = None, **overrides: Any) -> dict[str, A
     return body
 
 
-async def assigned(client: Client, ticket_no: str, wait_s: float = 20.0) -> TicketView:
-    """The ticket once the workflow's assignment activity has given it an assignee."""
+async def live_view(client: Client, ticket_no: str, wait_s: float = 20.0) -> TicketView:
+    """The workflow's own view. A test's worker is new on its task queue: until the server has seen its
+    first poll, a query answers FAILED_PRECONDITION ("no poller seen"), so ask again until `wait_s`."""
     handle = client.get_workflow_handle(ticket_no)
     deadline = asyncio.get_running_loop().time() + wait_s
     while True:
-        view: TicketView = await handle.query("view", result_type=TicketView)
+        try:
+            view: TicketView = await handle.query("view", result_type=TicketView)
+            return view
+        except RPCError as e:
+            if e.status != RPCStatusCode.FAILED_PRECONDITION or asyncio.get_running_loop().time() > deadline:
+                raise
+            await asyncio.sleep(0.2)
+
+
+async def assigned(client: Client, ticket_no: str, wait_s: float = 20.0) -> TicketView:
+    """The ticket once the workflow's assignment activity has given it an assignee."""
+    deadline = asyncio.get_running_loop().time() + wait_s
+    while True:
+        view = await live_view(client, ticket_no, wait_s)
         if view.assignee is not None or asyncio.get_running_loop().time() > deadline:
             return view
         await asyncio.sleep(0.2)
