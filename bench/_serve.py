@@ -27,7 +27,7 @@ from ticketflow.worker.worker import build_counter_worker
 async def worker(settings: Settings, bare: bool, pool_size: int, tuning: dict[str, int]) -> None:
     stop = asyncio.Event()
     asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, stop.set)
-    client = await connect(settings)
+    client = await connect(settings, settings.worker_metrics_address)
     pool = await create_pool(settings.database_url, max_size=pool_size)
     try:
         async with contextlib.AsyncExitStack() as running:

@@ -39,7 +39,6 @@ from ticketflow.store import directory
 from ticketflow.store.api_keys import NewApiKey, create_api_key
 from ticketflow.store.db import create_pool, migrate
 from ticketflow.temporal_client import connect
-from ticketflow.worker import registry
 from ticketflow.worker.embedded import free_port, start_postgres, start_temporal
 from ticketflow.worker.worker import build_counter_worker, build_worker, sandbox_runner
 
@@ -105,18 +104,8 @@ async def _directory(pool: asyncpg.Pool, agents_per_team: int, capacity: int) ->
 
 
 def ticket_worker(client: Client, pool: asyncpg.Pool, settings: Settings, **tuning: Any) -> Worker:
-    """The product's worker, or, with `tuning`, the same worker with some Worker arguments changed."""
-    if not tuning:
-        return build_worker(client, pool, settings)
-    args: dict[str, Any] = {
-        "task_queue": settings.task_queue,
-        "workflows": list(registry.workflows()),
-        "activities": list(registry.activities(pool, settings)),
-        "workflow_runner": sandbox_runner(),
-        "max_cached_workflows": 10_000,
-        "max_concurrent_workflow_tasks": settings.worker_workflow_tasks,
-    }
-    return Worker(client, **{**args, **tuning})
+    """The product's worker, with `tuning`'s Worker arguments changed, if any."""
+    return build_worker(client, pool, settings, **tuning)
 
 
 def bare_worker(client: Client, task_queue: str = "bare") -> Worker:

@@ -17,6 +17,7 @@ of their own, as deployed. Targets: (a) p99 < 1 s and ≤ 1.5× the bare p99; (b
 
 import argparse
 import asyncio
+import json
 import sys
 import time
 import uuid
@@ -190,11 +191,19 @@ async def main(argv: list[str] | None = None) -> None:
     p.add_argument("--lead", type=float, default=30.0, help="first-response target of phase (a), seconds")
     p.add_argument("--burst", type=int, default=200, help="phase (b): deadlines within one second")
     p.add_argument("--no-record", action="store_true", help="print only; do not append to RESULTS.md")
+    p.add_argument(
+        "--tuning",
+        default="{}",
+        help='Worker arguments as JSON, e.g. {"max_concurrent_workflow_task_polls": 10}',
+    )
     args = p.parse_args(argv)
     burst_resolution = max(15.0, args.burst / 5)  # every burst ticket opened before the first is due
     policy = seconds_policy(args.lead, burst_resolution)
     # The API and the worker (the bare worker beside it) each in a process of their own, as deployed.
-    async with running_stack(policy, processes=True) as stack, stack.http(128) as http:
+    async with (
+        running_stack(policy, processes=True, tuning=json.loads(args.tuning)) as stack,
+        stack.http(128) as http,
+    ):
         print(f"(a) opening {args.tickets} tickets over {args.spread:.0f} s", flush=True)
         dues_a, bare_dues_a = await spread_phase(stack, http, args.tickets, args.spread)
         last = max(dues_a.values()).timestamp() - time.time()

@@ -31,10 +31,14 @@ class Settings(BaseSettings):
     smtp_port: int = 25
     smtp_sender: str = "ticketflow@localhost"
 
-    # Workflow tasks a worker runs at once. Each runs Python on a thread of its own: a hundred (the SDK's
-    # default) on 2 cores shared the GIL so thinly under a flood that single tasks passed the 2 s deadlock
-    # detector and were retried from their whole history. Throughput is CPU-bound either way.
-    worker_workflow_tasks: int = Field(default=8, ge=1)
+    # Workflow tasks a worker holds at once (a task waiting on its local activities holds one), the threads
+    # that run their Python, and the polls kept open for new ones. A hundred threads (the SDK's default) on
+    # 2 cores shared the GIL so thinly under a flood that single tasks passed the 2 s deadlock detector, so
+    # 8 threads; but 8 tasks and the SDK's 5 polls left the queue behind while the CPU was not: at 6.7 new
+    # tickets a second escalations were late by 11 s at the median (bench/RESULTS.md); 16 and 12, 0.3 s.
+    worker_workflow_tasks: int = Field(default=16, ge=1)
+    worker_workflow_threads: int = Field(default=8, ge=1)
+    worker_workflow_polls: int = Field(default=12, ge=2)
 
     # Ticket workflows in the SDK's sandbox, which refuses non-deterministic calls at run time, at a price:
     # every payload crosses into it through `exec`, and every run imports the workflow module afresh. Off,
@@ -43,6 +47,10 @@ class Settings(BaseSettings):
     # production runs without it, and every in-process test and replay runs with it (tests/conftest.py):
     # code that would break it still fails CI. The hotspot counters always run sandboxed.
     workflow_sandbox: bool = False
+
+    # host:port where the worker serves the SDK's Prometheus metrics (task slots, schedule-to-start and
+    # execution latencies, sticky cache hits): what an operator watches to tell a worker that is behind.
+    worker_metrics_address: str = ""
 
     # Seconds between two signals from one API process to one hotspot counter; the tickets between share one.
     hotspot_signal_spacing: float = Field(default=0.25, ge=0)

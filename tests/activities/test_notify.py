@@ -401,3 +401,54 @@ async def test_overlapping_attempts_send_once(
     assert len(hook.delivered) == 1
     again = await run(acts, req)  # the retry of the loser
     assert again.already_sent and len(hook.delivered) == 1
+
+
+async def test_a_first_try_on_a_failing_webhook_makes_one_attempt_then_leaves_the_destination_alone(
+    pool: asyncpg.Pool, settings: Settings, world: World, hook: WebhookReceiver
+) -> None:
+    """The first try runs inside the workflow's task, so a failing receiver gets one request and, for the
+    next half minute, none from first tries; the retried `notify` delivers what is left, once."""
+    acts = NotifyActivities(pool, settings)  # the production channels: one try, a 2 s timeout
+    hook.script([500, 500, 500])
+    reqs = [
+        NotifyRequest(
+            key=f"F-{world.u}:{i}",
+            ticket_no=f"F-{world.u}",
+            audience=Audience.TEAM_SUPERVISOR,
+            team=world.team.id,
+            template="escalated",
+        )
+        for i in (1, 2)
+    ]
+    for req in reqs:
+        with pytest.raises(ApplicationError) as info:
+            await ActivityEnvironment().run(acts.notify_once, req)
+        assert info.value.type == "DeliveryFailed" and not info.value.non_retryable
+    assert [r.status for r in hook.requests] == [500]  # the second first-try never reached it
+    assert "failed a moment ago" in str(info.value)
+
+    first = await ActivityEnvironment().run(acts.notify, reqs[0])  # Temporal's retried delivery
+    assert first.recipients == [world.sup.id]
+    assert [r.status for r in hook.requests] == [500, 500, 500, 200]  # notify's own in-call retries
+    assert len(hook.delivered) == 1
+    row = await notifications.get(pool, f"{reqs[0].key}:{world.sup.id}")
+    assert row is not None and row.delivered_at is not None
+    assert row.payload["delivered"] == ["log", "webhook"]  # the log line from the first try, not again
+
+
+async def test_a_first_try_on_healthy_channels_delivers_and_a_retry_sends_nothing_twice(
+    acts: NotifyActivities, pool: asyncpg.Pool, world: World, hook: WebhookReceiver, smtp: SmtpServer
+) -> None:
+    req = NotifyRequest(
+        key=f"H-{world.u}:1",
+        ticket_no=f"H-{world.u}",
+        audience=Audience.TEAM_SUPERVISOR,
+        team=world.team.id,
+        template="warning",
+        facts={"target": "resolution", "due": "2025-01-02T10:00:00+00:00"},
+    )
+    result = await ActivityEnvironment().run(acts.notify_once, req)
+    assert result == NotifyResult(recipients=[world.sup.id], already_sent=False)
+    again = await ActivityEnvironment().run(acts.notify, req)
+    assert again.already_sent
+    assert len(hook.delivered) == 1 and len(smtp.collector.messages) == 1

@@ -95,13 +95,15 @@ class TicketActivities:
     def all(self) -> list[Callable[..., Any]]:
         from ticketflow.activities.notify import NotifyActivities
 
+        notify = NotifyActivities(self._pool, self._settings)
         return [
             self.record,
             self.record_events,
             self.assign,
             self.release,
             self.archive,
-            NotifyActivities(self._pool, self._settings).notify,
+            notify.notify,
+            notify.notify_once,
         ]
 
     @activity.defn(name="record")

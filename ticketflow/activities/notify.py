@@ -20,6 +20,7 @@ from ticketflow.domain.notification import Audience, NotifyRequest, NotifyResult
 from ticketflow.notifiers.base import DeliveryError, Notifier, OutgoingMessage, PermanentDeliveryError
 from ticketflow.notifiers.email import EmailNotifier
 from ticketflow.notifiers.log import LogNotifier
+from ticketflow.notifiers.quick import CoolingOff, FirstTry
 from ticketflow.notifiers.webhook import WebhookNotifier
 from ticketflow.settings import Settings
 from ticketflow.store import notifications as store
@@ -30,12 +31,13 @@ log = structlog.get_logger(__name__)
 # What a workflow should use when it calls notify. Transient failures (SMTP down, webhook 5xx after the
 # in-call retries) come back retryable; a bad address is "BadAddress", non-retryable.
 NOTIFY_START_TO_CLOSE = timedelta(minutes=2)
+PERMANENT_ERRORS = ("BadAddress", "BadNotifyRequest")
 NOTIFY_RETRY_POLICY = RetryPolicy(
     initial_interval=timedelta(seconds=5),
     backoff_coefficient=2.0,
     maximum_interval=timedelta(minutes=5),
     maximum_attempts=20,
-    non_retryable_error_types=["BadAddress", "BadNotifyRequest"],
+    non_retryable_error_types=list(PERMANENT_ERRORS),
 )
 FEEDBACK_LINK_LIFETIME = timedelta(days=7)
 # A delivery retries within the call for up to ~25 s (webhook backoff, SMTP); heartbeats every few seconds
@@ -43,6 +45,11 @@ FEEDBACK_LINK_LIFETIME = timedelta(days=7)
 # seconds and the attempt redone elsewhere, instead of after the whole start-to-close timeout.
 HEARTBEAT_EVERY = 2.0
 NOTIFY_HEARTBEAT_TIMEOUT = timedelta(seconds=10)
+# A first try (`notify_once`, a local activity inside the workflow's task) waits this long on a channel.
+FIRST_TRY_WEBHOOK_TIMEOUT = 2.0
+FIRST_TRY_EMAIL_TIMEOUT = 3.0
+FIRST_TRY_START_TO_CLOSE = timedelta(seconds=10)
+FIRST_TRY_RETRY_POLICY = RetryPolicy(maximum_attempts=1)
 
 
 @asynccontextmanager
@@ -52,9 +59,10 @@ async def _heartbeating() -> AsyncIterator[None]:
         return
 
     async def beat() -> None:
+        # Not at once: most deliveries are over in milliseconds, and every heartbeat is a server write.
         while True:
-            activity.heartbeat()
             await asyncio.sleep(HEARTBEAT_EVERY)
+            activity.heartbeat()
 
     task = asyncio.create_task(beat())
     try:
@@ -101,13 +109,44 @@ class NotifyActivities:
             if settings.smtp_host
             else None
         )
+        # The first try's channels: one attempt, a short timeout, a destination that just failed skipped.
+        cooling = CoolingOff()
+        self._first_webhook: Notifier = FirstTry(
+            webhook
+            or WebhookNotifier(
+                settings.secret_key.get_secret_value(), timeout=FIRST_TRY_WEBHOOK_TIMEOUT, attempts=1
+            ),
+            cooling,
+        )
+        self._first_email: Notifier | None = (
+            FirstTry(
+                email
+                or EmailNotifier(
+                    settings.smtp_host,
+                    settings.smtp_port,
+                    settings.smtp_sender,
+                    timeout=FIRST_TRY_EMAIL_TIMEOUT,
+                ),
+                cooling,
+            )
+            if self._email is not None
+            else None
+        )
 
     @activity.defn(name="notify")
     async def notify(self, req: NotifyRequest) -> NotifyResult:
         async with _heartbeating():
-            return await self._notify(req)
+            return await self._notify(req, first_try=False)
 
-    async def _notify(self, req: NotifyRequest) -> NotifyResult:
+    @activity.defn(name="notify_once")
+    async def notify_once(self, req: NotifyRequest) -> NotifyResult:
+        """The first try, run as a local activity inside the workflow's task (no activity task, no extra
+        workflow task): one attempt a channel with a short timeout, none at all for a destination that
+        failed in the last half minute. Any failure leaves the message to `notify`, retried with backoff;
+        what this try delivered is on record and is not sent again."""
+        return await self._notify(req, first_try=True)
+
+    async def _notify(self, req: NotifyRequest, first_try: bool) -> NotifyResult:
         deliveries = await self._plan(req)
         if not deliveries:
             log.warning(
@@ -125,7 +164,7 @@ class NotifyActivities:
         transient: list[str] = []
         for d in deliveries:
             try:
-                sent_now += await self._deliver(req, d)
+                sent_now += await self._deliver(req, d, first_try)
             except PermanentDeliveryError as e:
                 permanent.append(f"{d.recipient}: {e}")
             except DeliveryError as e:
@@ -137,14 +176,17 @@ class NotifyActivities:
             raise ApplicationError("; ".join(permanent), type="BadAddress", non_retryable=True)
         return NotifyResult(recipients=[d.recipient for d in deliveries], already_sent=sent_now == 0)
 
-    async def _deliver(self, req: NotifyRequest, d: _Delivery) -> int:
+    async def _deliver(self, req: NotifyRequest, d: _Delivery, first_try: bool) -> int:
         """Deliver through every channel not yet done: 1 if anything was sent now, 0 if all was before."""
         key = f"{req.key}:{d.recipient}"
+        webhook, email = (self._webhook, self._email)
+        if first_try:
+            webhook, email = (self._first_webhook, self._first_email)
         channels: list[tuple[Notifier, str]] = [(self._log, "")]
         if d.webhook_url:
-            channels.append((self._webhook, d.webhook_url))
-        if d.email and self._email is not None:
-            channels.append((self._email, d.email))
+            channels.append((webhook, d.webhook_url))
+        if d.email and email is not None:
+            channels.append((email, d.email))
         payload = _Payload(
             audience=req.audience, subject=d.message.subject, channels=[n.channel for n, _ in channels]
         )

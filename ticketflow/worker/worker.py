@@ -2,12 +2,14 @@
 a queue of their own, and their activities."""
 
 import asyncio
+import concurrent.futures
 import contextlib
 import importlib.util
 import py_compile
 import signal
 from collections.abc import AsyncIterator
 from pathlib import Path
+from typing import Any
 
 import asyncpg
 import structlog
@@ -52,18 +54,24 @@ def compile_workflow_modules() -> None:
 
 
 def build_worker(
-    client: Client, pool: asyncpg.Pool, settings: Settings, task_queue: str | None = None
+    client: Client, pool: asyncpg.Pool, settings: Settings, task_queue: str | None = None, **tuning: Any
 ) -> Worker:
+    """The ticket queue's worker; `tuning` overrides Worker arguments (the benchmarks try levers with it)."""
     compile_workflow_modules()
-    return Worker(
-        client,
-        task_queue=task_queue or settings.task_queue,
-        workflows=list(registry.workflows()),
-        activities=list(registry.activities(pool, settings)),
-        workflow_runner=sandbox_runner() if settings.workflow_sandbox else UnsandboxedWorkflowRunner(),
-        max_cached_workflows=10_000,
-        max_concurrent_workflow_tasks=settings.worker_workflow_tasks,
-    )
+    args: dict[str, Any] = {
+        "task_queue": task_queue or settings.task_queue,
+        "workflows": list(registry.workflows()),
+        "activities": list(registry.activities(pool, settings)),
+        "workflow_runner": sandbox_runner() if settings.workflow_sandbox else UnsandboxedWorkflowRunner(),
+        "max_cached_workflows": 10_000,
+        "max_concurrent_workflow_tasks": settings.worker_workflow_tasks,
+        "max_concurrent_workflow_task_polls": settings.worker_workflow_polls,
+        "workflow_task_executor": concurrent.futures.ThreadPoolExecutor(
+            max_workers=min(settings.worker_workflow_threads, settings.worker_workflow_tasks),
+            thread_name_prefix="workflow-task",
+        ),
+    }
+    return Worker(client, **{**args, **tuning})
 
 
 def build_counter_worker(
@@ -97,7 +105,7 @@ async def workers(
 
 async def run_worker(settings: Settings, stop: asyncio.Event | None = None) -> None:
     """Run until `stop` is set (or SIGINT/SIGTERM when none is given), then drain and close."""
-    client = await connect(settings)
+    client = await connect(settings, settings.worker_metrics_address)
     pool = await create_pool(settings.database_url, max_size=20)
     stop = stop or _stop_on_signals()
     try:

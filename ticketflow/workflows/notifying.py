@@ -1,25 +1,47 @@
 """Notifying from workflow code: best effort, so an undeliverable message never stops a process."""
 
 from temporalio import workflow
-from temporalio.exceptions import ActivityError
+from temporalio.exceptions import ActivityError, ApplicationError, CancelledError, FailureError
 
 with workflow.unsafe.imports_passed_through():
     from ticketflow.activities.notify import (
+        FIRST_TRY_RETRY_POLICY,
+        FIRST_TRY_START_TO_CLOSE,
         NOTIFY_HEARTBEAT_TIMEOUT,
         NOTIFY_RETRY_POLICY,
         NOTIFY_START_TO_CLOSE,
+        PERMANENT_ERRORS,
         NotifyActivities,
     )
     from ticketflow.domain.notification import NotifyRequest
 
 
-async def notify(req: NotifyRequest, local: bool = False) -> bool:
+async def notify(req: NotifyRequest, local: bool = False, first_try: bool = False) -> bool:
     """Deliver through the `notify` activity (retried with backoff); False when it finally failed, which
     is on record in the notifications table and in a warning naming the message's key.
 
-    `local` runs it as a local activity: no activity task through the server and no extra workflow task,
-    the same retries (backoffs past a minute wait on a durable timer). Delivery is idempotent by key, so a
-    local attempt redone after a worker crash sends nothing twice."""
+    `first_try` tries once first as the local activity `notify_once`, inside this workflow task: on a
+    healthy channel the message is out without an activity task through the server or another workflow
+    task; a failing channel costs it a short timeout (then nothing, while that destination cools off)
+    before the retried activity takes over. `local` (runs begun under "lean-history" only) ran the retried
+    delivery itself as a local activity. Delivery is idempotent by key: nothing is sent twice."""
+    if first_try:
+        try:
+            await workflow.execute_local_activity_method(
+                NotifyActivities.notify_once,
+                req,
+                start_to_close_timeout=FIRST_TRY_START_TO_CLOSE,
+                retry_policy=FIRST_TRY_RETRY_POLICY,
+            )
+            return True
+        except CancelledError:
+            raise
+        except FailureError as e:
+            # A local activity's failure can arrive unwrapped (its ApplicationError, not an ActivityError).
+            cause = e.cause if isinstance(e, ActivityError) else e
+            if isinstance(cause, ApplicationError) and cause.type in PERMANENT_ERRORS:
+                workflow.logger.warning("notification failed", extra={"key": req.key, "error": str(cause)})
+                return False
     try:
         if local:
             await workflow.execute_local_activity_method(

@@ -94,9 +94,13 @@ class TicketWorkflow:
         # Notifications stay normal activities ("lean-history-2"): a local one holds a workflow-task slot
         # while it runs, so a hanging webhook stalled every ticket on the worker (the full-size webhook
         # outage). Runs begun under "lean-history" (never released) replay theirs as local activities.
-        lean2 = workflow.patched("lean-history-2")
+        # Since "lean-history-3" a notification is first tried once as a short local activity, and only a
+        # failure goes on to the retried activity: a dead webhook holds a task for 2 s, then none at all.
+        lean3 = workflow.patched("lean-history-3")
+        lean2 = lean3 or workflow.patched("lean-history-2")
         self._lean = lean2 or workflow.patched("lean-history")
         self._local_notify = self._lean and not lean2
+        self._first_try_notify = lean3
         # Older runs replay as they were written. Before lean histories the timeline write became a local
         # activity ("local-record"), then assign, release and archive did ("local-db-writes").
         self._local_record = self._lean or workflow.patched("local-record")
@@ -506,7 +510,7 @@ class TicketWorkflow:
     async def _send(self, req: NotifyRequest) -> None:
         await self._flush()  # a message follows the events it tells of
         # A message that cannot be delivered (bad address) must not stop the ticket; it is on record.
-        await notifying.notify(req, local=self._local_notify)
+        await notifying.notify(req, local=self._local_notify, first_try=self._first_try_notify)
 
     # ---- checks shared by validators and handlers ----------------------------------------------------
 
