@@ -14,14 +14,14 @@ import signal
 from pathlib import Path
 
 import uvicorn
-from _stack import bare_worker, quiet, ticket_worker
+from _stack import bare_worker, quiet
 
 from ticketflow.api.app import create_app
 from ticketflow.domain.policy import Policy
 from ticketflow.settings import Settings
 from ticketflow.store.db import create_pool
 from ticketflow.temporal_client import connect
-from ticketflow.worker.worker import build_counter_worker
+from ticketflow.worker.worker import build_counter_worker, build_worker
 
 
 async def worker(settings: Settings, bare: bool, pool_size: int, tuning: dict[str, int]) -> None:
@@ -31,7 +31,7 @@ async def worker(settings: Settings, bare: bool, pool_size: int, tuning: dict[st
     pool = await create_pool(settings.database_url, max_size=pool_size)
     try:
         async with contextlib.AsyncExitStack() as running:
-            await running.enter_async_context(ticket_worker(client, pool, settings, **tuning))
+            await running.enter_async_context(build_worker(client, pool, settings, **tuning))
             await running.enter_async_context(build_counter_worker(client, pool, settings))
             if bare:
                 await running.enter_async_context(bare_worker(client))

@@ -103,11 +103,6 @@ async def _directory(pool: asyncpg.Pool, agents_per_team: int, capacity: int) ->
     return keys
 
 
-def ticket_worker(client: Client, pool: asyncpg.Pool, settings: Settings, **tuning: Any) -> Worker:
-    """The product's worker, with `tuning`'s Worker arguments changed, if any."""
-    return build_worker(client, pool, settings, **tuning)
-
-
 def bare_worker(client: Client, task_queue: str = "bare") -> Worker:
     """The baselines' worker: same sandbox and cache as the product's, on its own task queue."""
     from _bare import BareDeadline, BareLifecycle, bare_noop
@@ -184,7 +179,7 @@ async def running_stack(
                     await running.enter_async_context(_api_process(stack, own_policy))
                 else:
                     if worker:
-                        worker_ = ticket_worker(client, pool, settings, **(tuning or {}))
+                        worker_ = build_worker(client, pool, settings, **(tuning or {}))
                         await running.enter_async_context(worker_)
                         await running.enter_async_context(build_counter_worker(client, pool, settings))
                     if api:
