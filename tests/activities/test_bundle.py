@@ -159,3 +159,32 @@ async def test_thirty_tickets_assigned_at_the_same_moment_never_overload_anyone(
         "SELECT count(*) FROM assignments WHERE team_id = $1 AND member_id IS NOT NULL", crew.team
     )
     assert assigned_rows == 12
+
+
+async def test_archive_with_the_closing_step_writes_its_events_and_releases_once_when_retried(
+    pool: asyncpg.Pool, settings: Settings
+) -> None:
+    acts, env = TicketActivities(pool, settings), ActivityEnvironment()
+    crew = await make_crew(pool, agents=1)
+    member = (await env.run(acts.assign, AssignRequest(ticket_no="Z2", round=1, team=crew.team))).member_id
+    assert member == crew.agents[0]
+    opened = await _view(pool, "Z2")
+    await env.run(
+        acts.record_events, RecordBatch(events=[TicketEvent(seq=1, at=NOW, type="opened")], view=opened)
+    )
+    closed = opened.model_copy(
+        update={"status": Status.CLOSED, "closed_at": NOW, "close_reason": "satisfied", "event_seq": 3}
+    )
+    last_step = [
+        TicketEvent(seq=2, at=NOW, type="feedback", data={"score": 5}),
+        TicketEvent(seq=3, at=NOW, type="closed", data={"reason": "satisfied"}),
+    ]
+    req = ArchiveRequest(view=closed, outcomes=[], events=last_step, release_round=1)
+    assert (await env.run(acts.archive, req)).written
+    assert not (await env.run(acts.archive, req)).written
+    # The archive's timeline holds the events that travelled with it; each is written once.
+    record = await pool.fetchval("SELECT record FROM archive WHERE ticket_no = 'Z2'")
+    assert [e["type"] for e in record["timeline"]] == ["opened", "feedback", "closed"]
+    assert await pool.fetchval("SELECT count(*) FROM ticket_events WHERE ticket_no = 'Z2'") == 3
+    assert await pool.fetchval("SELECT status FROM tickets WHERE ticket_no = 'Z2'") == "closed"
+    assert await pool.fetchval("SELECT open_count FROM members WHERE id = $1", member) == 0

@@ -77,8 +77,13 @@ class ReleaseResult(BaseModel):
 
 
 class ArchiveRequest(BaseModel):
+    """The closed ticket; since "lean-history-4" also its last step's events and the assignment round
+    to give back, all written in the archive's transaction."""
+
     view: TicketView
     outcomes: list[Outcome]
+    events: list[TicketEvent] = []
+    release_round: int | None = None
 
 
 class ArchiveResult(BaseModel):
@@ -142,20 +147,27 @@ class TicketActivities:
 
     @activity.defn(name="archive")
     async def archive(self, req: ArchiveRequest) -> ArchiveResult:
-        """The full record: ticket, timeline, solution, root cause, satisfaction, deadlines met/missed."""
+        """The full record: ticket, timeline, solution, root cause, satisfaction, deadlines met/missed; with
+        the last events and the capacity given back, in one transaction a retry finds done."""
         view = req.view
         if view.closed_at is None:
             raise ApplicationError(
                 f"ticket {view.ticket_no} is not closed", type="NotClosed", non_retryable=True
             )
-        record = {
-            "ticket": view.model_dump(mode="json"),
-            "timeline": await timeline.timeline(self._pool, view.ticket_no),
-            "solution": view.solution,
-            "root_cause": view.root_cause.model_dump(mode="json") if view.root_cause else None,
-            "satisfaction": view.feedback.model_dump(mode="json") if view.feedback else None,
-            "close_reason": view.close_reason,
-            "deadlines": [o.model_dump(mode="json") for o in req.outcomes],
-        }
-        written = await archive_store.archive(self._pool, view.ticket_no, record, view.closed_at)
+        async with self._pool.acquire() as conn, conn.transaction():
+            if req.events:
+                events = [(e.seq, e.at, e.type, e.actor, e.data) for e in req.events]
+                await readmodel.record_all(conn, events, view)
+            if req.release_round is not None:
+                await assignment_store.release_in(conn, view.ticket_no, req.release_round)
+            record = {
+                "ticket": view.model_dump(mode="json"),
+                "timeline": await timeline.timeline(conn, view.ticket_no),
+                "solution": view.solution,
+                "root_cause": view.root_cause.model_dump(mode="json") if view.root_cause else None,
+                "satisfaction": view.feedback.model_dump(mode="json") if view.feedback else None,
+                "close_reason": view.close_reason,
+                "deadlines": [o.model_dump(mode="json") for o in req.outcomes],
+            }
+            written = await archive_store.archive(conn, view.ticket_no, record, view.closed_at)
         return ArchiveResult(written=written)

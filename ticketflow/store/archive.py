@@ -5,10 +5,12 @@ from typing import Any
 
 import asyncpg
 
+from ticketflow.store.timeline import Executor
 
-async def archive(pool: asyncpg.Pool, ticket_no: str, record: dict[str, Any], closed_at: datetime) -> bool:
+
+async def archive(conn: Executor, ticket_no: str, record: dict[str, Any], closed_at: datetime) -> bool:
     """True when this call wrote the row; False when it was already archived."""
-    status = await pool.execute(
+    status = await conn.execute(
         "INSERT INTO archive (ticket_no, record, closed_at) VALUES ($1, $2, $3)"
         " ON CONFLICT (ticket_no) DO NOTHING",
         ticket_no,

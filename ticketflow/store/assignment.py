@@ -2,6 +2,8 @@
 
 import asyncpg
 
+from ticketflow.store.timeline import Executor
+
 
 class MemberUnavailable(LookupError):
     """A named member cannot take the ticket; the message says why."""
@@ -68,15 +70,18 @@ async def team_exists(pool: asyncpg.Pool, team: str) -> bool:
 async def release(pool: asyncpg.Pool, ticket_no: str, round_: int) -> bool:
     """Give back the capacity the round took; True only the first time."""
     async with pool.acquire() as conn, conn.transaction():
-        member = await conn.fetchval(
-            "UPDATE assignments SET released = true WHERE ticket_no = $1 AND round = $2 AND NOT released"
-            " AND member_id IS NOT NULL RETURNING member_id",
-            ticket_no,
-            round_,
-        )
-        if member is None:
-            return False
-        await conn.execute(
-            "UPDATE members SET open_count = GREATEST(open_count - 1, 0) WHERE id = $1", member
-        )
-        return True
+        return await release_in(conn, ticket_no, round_)
+
+
+async def release_in(conn: Executor, ticket_no: str, round_: int) -> bool:
+    """`release` inside the caller's transaction (the archive gives the capacity back with it)."""
+    member = await conn.fetchval(
+        "UPDATE assignments SET released = true WHERE ticket_no = $1 AND round = $2 AND NOT released"
+        " AND member_id IS NOT NULL RETURNING member_id",
+        ticket_no,
+        round_,
+    )
+    if member is None:
+        return False
+    await conn.execute("UPDATE members SET open_count = GREATEST(open_count - 1, 0) WHERE id = $1", member)
+    return True

@@ -88,9 +88,14 @@ async def record_events(pool: asyncpg.Pool, events: list[Event], view: TicketVie
     written; a retry writes nothing."""
     if len(events) == 1:
         return await record(pool, *events[0], view)
-    written = state = False
     async with pool.acquire() as conn, conn.transaction():
-        for event in events:
-            e, s = await record(conn, *event, view)
-            written, state = written or e, state or s
+        return await record_all(conn, events, view)
+
+
+async def record_all(conn: Executor, events: list[Event], view: TicketView) -> tuple[bool, bool]:
+    """`record_events` inside the caller's transaction (the archive writes a ticket's last step with it)."""
+    written = state = False
+    for event in events:
+        e, s = await record(conn, *event, view)
+        written, state = written or e, state or s
     return written, state
