@@ -16,11 +16,13 @@ from ticketflow.activities.bundle import (
     RecordBatch,
     RecordRequest,
     ReleaseRequest,
+    StepWrite,
     TicketActivities,
     TicketEvent,
 )
 from ticketflow.domain.enums import Category, Channel, CustomerType, Kind, Priority, Status
 from ticketflow.domain.intake import MaskedCustomer
+from ticketflow.domain.notification import Audience, NotifyRequest
 from ticketflow.domain.ticket import TicketView
 from ticketflow.settings import Settings
 
@@ -188,3 +190,30 @@ async def test_archive_with_the_closing_step_writes_its_events_and_releases_once
     assert await pool.fetchval("SELECT count(*) FROM ticket_events WHERE ticket_no = 'Z2'") == 3
     assert await pool.fetchval("SELECT status FROM tickets WHERE ticket_no = 'Z2'") == "closed"
     assert await pool.fetchval("SELECT open_count FROM members WHERE id = $1", member) == 0
+
+
+async def test_a_step_retried_writes_its_events_and_sends_its_notice_once(
+    pool: asyncpg.Pool, settings: Settings
+) -> None:
+    acts, env = TicketActivities(pool, settings), ActivityEnvironment()
+    crew = await make_crew(pool, agents=1)
+    view = (await _view(pool, "S1")).model_copy(update={"team": crew.team, "assignee": crew.agents[0]})
+    notice = NotifyRequest(
+        key="S1:2:member:" + crew.agents[0],
+        ticket_no="S1",
+        audience=Audience.MEMBER,
+        member_id=crew.agents[0],
+        team=crew.team,
+        template="assigned",
+        facts={"priority": "medium", "ack_within": "1h"},
+    )
+    step = StepWrite(
+        events=[TicketEvent(seq=1, at=NOW, type="opened"), TicketEvent(seq=2, at=NOW, type="assigned")],
+        view=view,
+        notices=[notice],
+    )
+    assert (await env.run(acts.record_step, step)).retry == []
+    assert (await env.run(acts.record_step, step)).retry == []
+    assert await pool.fetchval("SELECT count(*) FROM ticket_events WHERE ticket_no = 'S1'") == 2
+    sent = await pool.fetch("SELECT delivered_at FROM notifications WHERE key LIKE 'S1:%'")
+    assert len(sent) == 1 and sent[0]["delivered_at"] is not None

@@ -11,6 +11,7 @@ from temporalio import activity
 from temporalio.common import RetryPolicy
 from temporalio.exceptions import ApplicationError
 
+from ticketflow.domain.notification import NotifyRequest
 from ticketflow.domain.sla import Outcome
 from ticketflow.domain.ticket import TicketEvent, TicketView
 from ticketflow.settings import Settings
@@ -48,6 +49,21 @@ class RecordBatch(BaseModel):
 
     events: list[TicketEvent]
     view: TicketView
+
+
+class StepWrite(BaseModel):
+    """A step of a ticket since "lean-history-4": its events and the state they leave, then its
+    notifications, each tried once after the events are written."""
+
+    events: list[TicketEvent]
+    view: TicketView
+    notices: list[NotifyRequest] = []
+
+
+class StepWritten(BaseModel):
+    """The keys of the notices whose first try failed: the retried `notify` activity delivers them."""
+
+    retry: list[str] = []
 
 
 class RecordResult(BaseModel):
@@ -94,16 +110,18 @@ class TicketActivities:
     """Built once per worker; every method is an activity taking one model."""
 
     def __init__(self, pool: asyncpg.Pool, settings: Settings) -> None:
-        self._pool = pool
-        self._settings = settings
-
-    def all(self) -> list[Callable[..., Any]]:
         from ticketflow.activities.notify import NotifyActivities
 
-        notify = NotifyActivities(self._pool, self._settings)
+        self._pool = pool
+        self._settings = settings
+        self._notify = NotifyActivities(pool, settings)
+
+    def all(self) -> list[Callable[..., Any]]:
+        notify = self._notify
         return [
             self.record,
             self.record_events,
+            self.record_step,
             self.assign,
             self.release,
             self.archive,
@@ -125,6 +143,15 @@ class TicketActivities:
         events = [(e.seq, e.at, e.type, e.actor, e.data) for e in req.events]
         written, state = await readmodel.record_events(self._pool, events, req.view)
         return RecordResult(event_written=written, state_written=state)
+
+    @activity.defn(name="record_step")
+    async def record_step(self, req: StepWrite) -> StepWritten:
+        """A step in one local activity: its events and state (one transaction), then a first try of each
+        of its notices; a retry writes nothing twice and sends nothing twice (deliveries are keyed)."""
+        if req.events:
+            events = [(e.seq, e.at, e.type, e.actor, e.data) for e in req.events]
+            await readmodel.record_events(self._pool, events, req.view)
+        return StepWritten(retry=await self._notify.first_tries(req.notices))
 
     @activity.defn(name="assign")
     async def assign(self, req: AssignRequest) -> AssignResult:

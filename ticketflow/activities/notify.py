@@ -146,6 +146,23 @@ class NotifyActivities:
         what this try delivered is on record and is not sent again."""
         return await self._notify(req, first_try=True)
 
+    async def first_tries(self, reqs: list[NotifyRequest]) -> list[str]:
+        """`notify_once` for each message, inside a step's write; the keys of those left to `notify`
+        (a permanent failure is on record and named in a warning, as `notify` leaves it)."""
+        retry: list[str] = []
+        for req in reqs:
+            try:
+                await self._notify(req, first_try=True)
+            except ApplicationError as e:
+                if e.type in PERMANENT_ERRORS:
+                    log.warning("notification failed", ticket_no=req.ticket_no, key=req.key, error=str(e))
+                else:
+                    retry.append(req.key)
+            except Exception as e:  # noqa: BLE001  (the retried activity takes over whatever broke here)
+                log.warning("first try failed", ticket_no=req.ticket_no, key=req.key, error=repr(e))
+                retry.append(req.key)
+        return retry
+
     async def _notify(self, req: NotifyRequest, first_try: bool) -> NotifyResult:
         deliveries = await self._plan(req)
         if not deliveries:

@@ -24,6 +24,7 @@ with workflow.unsafe.imports_passed_through():
         RecordBatch,
         RecordRequest,
         ReleaseRequest,
+        StepWrite,
         TicketActivities,
     )
     from ticketflow.domain import sla
@@ -96,10 +97,11 @@ class TicketWorkflow:
         # outage). Runs begun under "lean-history" (never released) replay theirs as local activities.
         # Since "lean-history-3" a notification is first tried once as a short local activity, and only a
         # failure goes on to the retried activity: a dead webhook holds a task for 2 s, then none at all.
-        # Since "lean-history-4" the closing step's events and the assignee's capacity are written in the
-        # archive's one transaction: one local activity closes a ticket, where three did.
-        self._one_write_close = workflow.patched("lean-history-4")
-        lean3 = self._one_write_close or workflow.patched("lean-history-3")
+        # Since "lean-history-4" a step is one local activity: its events, then the first try of its
+        # notifications (only a failed one goes on to the retried activity); and the closing step's events
+        # and the assignee's capacity go with the archive, in its one transaction.
+        self._one_write = workflow.patched("lean-history-4")
+        lean3 = self._one_write or workflow.patched("lean-history-3")
         lean2 = lean3 or workflow.patched("lean-history-2")
         self._lean = lean2 or workflow.patched("lean-history")
         self._local_notify = self._lean and not lean2
@@ -109,6 +111,7 @@ class TicketWorkflow:
         self._local_record = self._lean or workflow.patched("local-record")
         self._local_writes = self._lean or workflow.patched("local-db-writes")
         self._staged: list[TicketEvent] = []
+        self._notices: list[NotifyRequest] = []  # staged with the events, since "lean-history-4"
         self._upserted: dict[str, object] = {}
         self._wake_at: datetime | None = None
         if input.carried is not None:
@@ -324,6 +327,8 @@ class TicketWorkflow:
             link_expires_at=(now + fb.link_valid_for).isoformat(),
             feedback_due=s.clocks[Clock.FEEDBACK].due.isoformat(),
         )
+        if self._one_write:
+            await self._flush()  # the callback is met when the customer has been told, not when staged
         done = workflow.now()
         s.outcomes.append(
             Outcome(clock=Clock.CALLBACK, due=s.callback_due, at=done, met=done <= s.callback_due)
@@ -341,7 +346,7 @@ class TicketWorkflow:
         """Closing archives the full record once and gives the member back their capacity."""
         if not self._s.archived:
             request = ArchiveRequest(view=self._view(), outcomes=self._s.outcomes)
-            if self._one_write_close:
+            if self._one_write:
                 # The closing step's events and the release travel with the archive, one transaction.
                 request.events, self._staged = self._staged, []
                 request.release_round, self._s.current_round = self._s.current_round, None
@@ -434,7 +439,8 @@ class TicketWorkflow:
 
     def _archive_writes_staged(self) -> bool:
         """A step that closed the ticket leaves its events to the archive, which is next."""
-        return self._one_write_close and self._s.view.status is Status.CLOSED and not self._s.archived
+        s = self._s
+        return self._one_write and s.view.status is Status.CLOSED and not s.archived and not self._notices
 
     async def _event(self, type_: str, actor: str | None, **data: Any) -> int:
         """Every state change: the next sequence number and the idempotent timeline record; in lean
@@ -458,12 +464,21 @@ class TicketWorkflow:
     async def _flush(self) -> None:
         """Write the staged events and the state they leave in one local activity, and publish that state:
         the search attributes that changed, and the run loop woken if its timer no longer fits."""
-        if not self._staged:
+        if not self._staged and not self._notices:
             return
         events, self._staged = self._staged, []
         self._publish()
-        batch = RecordBatch(events=events, view=self._view())
-        await self._write(TicketActivities.record_events, batch, local=True)
+        if not self._one_write:
+            batch = RecordBatch(events=events, view=self._view())
+            await self._write(TicketActivities.record_events, batch, local=True)
+            return
+        notices, self._notices = self._notices, []
+        step = StepWrite(events=events, view=self._view(), notices=notices)
+        written = await self._write(TicketActivities.record_step, step, local=True)
+        for req in notices:
+            if req.key in written.retry:
+                # Best effort, as ever: an undeliverable message never stops the ticket.
+                await notifying.notify(req)
 
     def _publish(self) -> None:
         """The search attributes that changed, and the run loop woken if its timer no longer fits."""
@@ -524,6 +539,9 @@ class TicketWorkflow:
             await self._send(self._s.held.pop(0).request)
 
     async def _send(self, req: NotifyRequest) -> None:
+        if self._one_write:
+            self._notices.append(req)  # tried once with the step's events, after them
+            return
         await self._flush()  # a message follows the events it tells of
         # A message that cannot be delivered (bad address) must not stop the ticket; it is on record.
         await notifying.notify(req, local=self._local_notify, first_try=self._first_try_notify)
