@@ -29,7 +29,7 @@ from temporalio.api.enums.v1 import TaskQueueType
 from temporalio.api.taskqueue.v1 import TaskQueue
 from temporalio.api.workflowservice.v1 import DescribeTaskQueueRequest
 from temporalio.client import Client
-from temporalio.worker import Worker
+from temporalio.worker import UnsandboxedWorkflowRunner, Worker
 
 from ticketflow.api.app import create_app
 from ticketflow.domain.enums import ApiRole
@@ -104,15 +104,18 @@ async def _directory(pool: asyncpg.Pool, agents_per_team: int, capacity: int) ->
 
 
 def bare_worker(client: Client, task_queue: str = "bare") -> Worker:
-    """The baselines' worker: same sandbox and cache as the product's, on its own task queue."""
+    """The baselines' worker: the product's runner (no sandbox unless the settings ask for one) and cache,
+    on its own task queue. (Until 2026-12-02 it kept the sandbox the product had dropped, which charged the
+    baseline a cost the desk did not pay.)"""
     from _bare import BareDeadline, BareLifecycle, bare_noop
 
+    sandboxed = Settings().workflow_sandbox
     return Worker(
         client,
         task_queue=task_queue,
         workflows=[BareLifecycle, BareDeadline],
         activities=[bare_noop],
-        workflow_runner=sandbox_runner(),
+        workflow_runner=sandbox_runner() if sandboxed else UnsandboxedWorkflowRunner(),
         max_cached_workflows=10_000,
     )
 
