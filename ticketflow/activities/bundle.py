@@ -106,6 +106,10 @@ class ArchiveResult(BaseModel):
     written: bool
 
 
+def _rows(events: list[TicketEvent]) -> list[readmodel.Event]:
+    return [(e.seq, e.at, e.type, e.actor, e.data) for e in events]
+
+
 class TicketActivities:
     """Built once per worker; every method is an activity taking one model."""
 
@@ -140,8 +144,7 @@ class TicketActivities:
     @activity.defn(name="record_events")
     async def record_events(self, req: RecordBatch) -> RecordResult:
         """Append a step's events and move the read model to the state they leave, in one transaction."""
-        events = [(e.seq, e.at, e.type, e.actor, e.data) for e in req.events]
-        written, state = await readmodel.record_events(self._pool, events, req.view)
+        written, state = await readmodel.record_events(self._pool, _rows(req.events), req.view)
         return RecordResult(event_written=written, state_written=state)
 
     @activity.defn(name="record_step")
@@ -149,8 +152,7 @@ class TicketActivities:
         """A step in one local activity: its events and state (one transaction), then a first try of each
         of its notices; a retry writes nothing twice and sends nothing twice (deliveries are keyed)."""
         if req.events:
-            events = [(e.seq, e.at, e.type, e.actor, e.data) for e in req.events]
-            await readmodel.record_events(self._pool, events, req.view)
+            await readmodel.record_events(self._pool, _rows(req.events), req.view)
         return StepWritten(retry=await self._notify.first_tries(req.notices))
 
     @activity.defn(name="assign")
@@ -183,8 +185,7 @@ class TicketActivities:
             )
         async with self._pool.acquire() as conn, conn.transaction():
             if req.events:
-                events = [(e.seq, e.at, e.type, e.actor, e.data) for e in req.events]
-                await readmodel.record_all(conn, events, view)
+                await readmodel.record_all(conn, _rows(req.events), view)
             if req.release_round is not None:
                 await assignment_store.release_in(conn, view.ticket_no, req.release_round)
             record = {

@@ -462,8 +462,9 @@ class TicketWorkflow:
         return seq
 
     async def _flush(self) -> None:
-        """Write the staged events and the state they leave in one local activity, and publish that state:
-        the search attributes that changed, and the run loop woken if its timer no longer fits."""
+        """Write the staged events and the state they leave in one local activity (since "lean-history-4"
+        with a first try of the staged notices), and publish that state: the search attributes that
+        changed, and the run loop woken if its timer no longer fits."""
         if not self._staged and not self._notices:
             return
         events, self._staged = self._staged, []
