@@ -1,6 +1,8 @@
 """A database or a ticket engine that is down, restarting or overloaded answers 503 with a clear message,
 never 500."""
 
+import asyncio
+
 import asyncpg
 import httpx
 import pytest
@@ -17,6 +19,8 @@ DOWN = [
     ConnectionRefusedError(111, "Connection refused"),
     # Seen in the full-size Postgres outage: a pooled connection broken mid-protocol by the restart.
     asyncpg.InternalClientError("cannot switch to state 12; another operation (2) is in progress"),
+    # A pooled connection the server closed after the pool handed it out, before its query.
+    asyncpg.InterfaceError("cannot perform operation: connection is closed"),
 ]
 
 
@@ -38,6 +42,49 @@ async def test_database_outage_answers_503_in_the_one_error_shape(failure: Excep
             "message": "the database is unavailable; retry shortly",
             "field": None,
         }
+    }
+
+
+async def test_a_pooled_connection_closed_by_the_server_before_its_query_answers_503(
+    pool: asyncpg.Pool,
+) -> None:
+    # What a restarting PostgreSQL does to an idle pooled connection, for real: the server ends the
+    # session while the route holds it, and asyncpg refuses the next query on it.
+    app = FastAPI()
+    errors.install(app)
+
+    @app.get("/ticket")
+    async def read() -> None:
+        async with pool.acquire() as conn:
+            pid = conn.get_server_pid()
+            await pool.execute("SELECT pg_terminate_backend($1)", pid)
+            for _ in range(200):
+                if conn.is_closed():
+                    break
+                await asyncio.sleep(0.01)
+            await conn.fetchval("SELECT 1")
+
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as http:
+        r = await http.get("/ticket")
+    assert r.status_code == 503, r.text
+    assert r.json()["error"]["message"] == "the database is unavailable; retry shortly"
+    assert await pool.fetchval("SELECT 1") == 1  # and the pool carries on with a new connection
+
+
+async def test_an_unexpected_error_answers_500_in_the_one_error_shape_and_is_logged() -> None:
+    app = FastAPI()
+    errors.install(app)
+
+    @app.get("/bug")
+    async def bug() -> None:
+        raise KeyError("a bug of ours")
+
+    transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
+    async with httpx.AsyncClient(transport=transport, base_url="http://t") as http:
+        r = await http.get("/bug")
+    assert r.status_code == 500
+    assert r.json() == {
+        "error": {"code": "internal", "message": "an unexpected error; it has been logged", "field": None}
     }
 
 

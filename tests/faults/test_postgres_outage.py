@@ -65,7 +65,9 @@ async def test_a_postgres_outage_answers_503_then_every_ticket_completes_once(
             for name, call in calls:
                 r = await call
                 answered[f"{name} {r.status_code}"] += 1
-                assert r.status_code in (200, 201, 503), f"{name}: {r.status_code} {r.text}"
+                assert r.status_code in (200, 201, 503), (
+                    f"{name}: {r.status_code} {r.text}\nthe API's log ends:\n{stack.log_of('api')[-4000:]}"
+                )
                 if r.status_code == 503 and name != "GET /healthz":
                     messages.add(r.json()["error"]["message"])
             await asyncio.sleep(0.5)

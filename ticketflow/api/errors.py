@@ -66,13 +66,15 @@ def install(app: FastAPI) -> None:
 
     # Every way an unreachable or restarting PostgreSQL shows itself: refused or lost connections, and
     # "the database system is shutting down / starting up" (operator intervention) while it restarts, and
-    # a connection broken mid-protocol by the restart ("cannot switch to state …").
+    # a connection broken mid-protocol by the restart ("cannot switch to state …"), and a pooled
+    # connection the server closed between its acquire and its query ("connection is closed").
     @app.exception_handler(asyncpg.PostgresConnectionError)
     @app.exception_handler(asyncpg.InternalClientError)
+    @app.exception_handler(asyncpg.InterfaceError)
     @app.exception_handler(asyncpg.exceptions.OperatorInterventionError)
     @app.exception_handler(OSError)
     async def _db_down(_: Request, exc: Exception) -> JSONResponse:
-        log.warning("database unavailable", error=str(exc))
+        log.warning("database unavailable", error=f"{type(exc).__name__}: {exc}")
         return error_response(503, "unavailable", "the database is unavailable; retry shortly")
 
     # A Temporal call that failed and was not answered where it was made (an overloaded or restarting
@@ -81,3 +83,9 @@ def install(app: FastAPI) -> None:
     async def _engine_down(_: Request, exc: RPCError) -> JSONResponse:
         log.warning("temporal call failed", status=exc.status.name if exc.status else None, error=str(exc))
         return error_response(503, "unavailable", "the ticket engine is not answering; retry shortly")
+
+    # Anything else is our bug: the caller still gets the one error shape, and the log the traceback.
+    @app.exception_handler(Exception)
+    async def _unexpected(_: Request, exc: Exception) -> JSONResponse:
+        log.error("unhandled error", exc_info=exc)
+        return error_response(500, "internal", "an unexpected error; it has been logged")
