@@ -7,6 +7,7 @@ import asyncpg
 import httpx
 import pytest
 from fastapi import FastAPI
+from structlog.testing import capture_logs
 from temporalio.service import RPCError, RPCStatusCode
 
 from ticketflow.api import errors
@@ -80,8 +81,10 @@ async def test_an_unexpected_error_answers_500_in_the_one_error_shape_and_is_log
         raise KeyError("a bug of ours")
 
     transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
-    async with httpx.AsyncClient(transport=transport, base_url="http://t") as http:
-        r = await http.get("/bug")
+    with capture_logs() as logged:
+        async with httpx.AsyncClient(transport=transport, base_url="http://t") as http:
+            r = await http.get("/bug")
+    assert [e["exc_info"] for e in logged if e["event"] == "unhandled error"][0].args == ("a bug of ours",)
     assert r.status_code == 500
     assert r.json() == {
         "error": {"code": "internal", "message": "an unexpected error; it has been logged", "field": None}
