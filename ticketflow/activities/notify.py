@@ -152,7 +152,7 @@ class NotifyActivities:
         retry: list[str] = []
         for req in reqs:
             try:
-                await self._notify(req, first_try=True)
+                await self.notify_once(req)
             except ApplicationError as e:
                 if e.type in PERMANENT_ERRORS:
                     log.warning("notification failed", ticket_no=req.ticket_no, key=req.key, error=str(e))
