@@ -2,6 +2,7 @@
 the bare baseline's worker beside it on its own task queue). Settings come from TICKETFLOW_* variables.
 
     python bench/_serve.py api
+    python bench/_serve.py api --floor --port 8100   # the HTTP floor (bench/_floor.py) instead
     python bench/_serve.py worker [--bare] [--pool-size 20] [--tuning '{"max_cached_workflows": 500}']
 """
 
@@ -14,6 +15,7 @@ import signal
 from pathlib import Path
 
 import uvicorn
+from _floor import create_floor_app
 from _stack import bare_worker, quiet
 
 from ticketflow.api.app import create_app
@@ -47,6 +49,8 @@ def main() -> None:
     p.add_argument("--pool-size", type=int, default=20)
     p.add_argument("--tuning", default="{}", help="Worker arguments as JSON")
     p.add_argument("--policy-json", help="the API's policy, as JSON (a benchmark's own; default: the file)")
+    p.add_argument("--floor", action="store_true", help="serve the HTTP floor instead of ticketflow's API")
+    p.add_argument("--port", type=int, help="default: TICKETFLOW_API_PORT")
     args = p.parse_args()
     quiet()
     settings = Settings()
@@ -64,10 +68,11 @@ def main() -> None:
             Path(profile).write_text(profiler.output_text(unicode=True, color=False, show_all=False))
         return
     policy = Policy.model_validate_json(Path(args.policy_json).read_text()) if args.policy_json else None
+    app = create_floor_app(settings) if args.floor else create_app(settings, policy=policy)
     uvicorn.run(
-        create_app(settings, policy=policy),
+        app,
         host=settings.api_host,
-        port=settings.api_port,
+        port=args.port or settings.api_port,
         log_config=None,
         log_level="warning",
         access_log=False,

@@ -75,9 +75,9 @@ class Stack:
     integrator_key: str
     agent_keys: dict[str, str] = field(default_factory=dict)
 
-    def http(self, limit: int = 64) -> httpx.AsyncClient:
+    def http(self, limit: int = 64, url: str | None = None) -> httpx.AsyncClient:
         return httpx.AsyncClient(
-            base_url=self.url,
+            base_url=url or self.url,
             timeout=120.0,
             limits=httpx.Limits(max_connections=limit, max_keepalive_connections=limit),
         )
@@ -198,12 +198,12 @@ async def running_stack(
 
 
 @contextlib.asynccontextmanager
-async def _serve_api(stack: Stack) -> AsyncIterator[None]:
-    app = create_app(stack.settings, client=stack.client, pool=stack.pool, policy=stack.policy)
+async def _serve_api(stack: Stack, app: Any = None, port: int | None = None) -> AsyncIterator[None]:
+    app = app or create_app(stack.settings, client=stack.client, pool=stack.pool, policy=stack.policy)
     config = uvicorn.Config(
         app,
         host=stack.settings.api_host,
-        port=stack.settings.api_port,
+        port=port or stack.settings.api_port,
         log_config=None,
         log_level="warning",
         access_log=False,
@@ -311,6 +311,31 @@ async def _api_process(stack: Stack, own_policy: bool) -> AsyncIterator[None]:
 
     async with _stopping(stack, proc, ready):
         yield
+
+
+@contextlib.asynccontextmanager
+async def floor_api(stack: Stack, processes: bool) -> AsyncIterator[str]:
+    """The HTTP floor (bench/_floor.py) on a port of its own, in a process of its own when the API is;
+    yields its base URL."""
+    from _floor import create_floor_app
+
+    port = free_port()
+    url = f"http://{stack.settings.api_host}:{port}"
+    if not processes:
+        async with _serve_api(stack, create_floor_app(stack.settings, stack.client), port):
+            yield url
+        return
+    proc = _spawn(stack, "api", "--floor", "--port", str(port))
+
+    async def ready() -> bool:
+        async with httpx.AsyncClient(base_url=url) as http:
+            try:
+                return (await http.get("/healthz")).status_code == 200
+            except httpx.TransportError:
+                return False
+
+    async with _stopping(stack, proc, ready):
+        yield url
 
 
 # ---- figures ---------------------------------------------------------------------------------------

@@ -5,7 +5,9 @@
 
 Each ticket: intake, assignment (polled through GET /tickets/{no}), acknowledge, one progress note,
 resolve, the callback, satisfied feedback, close and archive (the workflow's result). The baseline, from
-the same driver against the same server: a bare workflow started and sent the same four updates. The API
+the same driver against the same server: a bare workflow started and sent the same four updates. Between
+them, the HTTP floor: the same bare workflow and messages through the thinnest API on our stack
+(bench/_floor.py: FastAPI, no auth, no database), which tells what the HTTP hop costs by itself. The API
 and the worker (the bare worker beside it) run in processes of their own, as deployed; `--in-process`
 puts them in the driver's process, as `ticketflow dev` does. Target: tickets/s ÷ bare/s ≥ 0.7.
 """
@@ -29,6 +31,7 @@ from _stack import (
     bounded,
     cpu_by_role,
     cpu_spent,
+    floor_api,
     ms,
     pct,
     record,
@@ -117,6 +120,23 @@ async def bare_life(stack: Stack, run: str, i: int, t: Timings) -> None:
         await handle.result()
 
 
+async def floor_life(http: httpx.AsyncClient, stack: Stack, run: str, i: int, t: Timings) -> None:
+    wf_id = f"floor-{run}-{i}"
+    async with t.time("start POST /bare/{id}"):
+        _ok(await http.post(f"/bare/{wf_id}"))
+    async with t.time("acknowledge"):
+        _ok(await http.post(f"/bare/{wf_id}/acknowledge", json={"by": "agent"}))
+    async with t.time("progress"):
+        _ok(await http.post(f"/bare/{wf_id}/progress", json={"by": "agent", "note": "looking into it"}))
+    async with t.time("resolve"):
+        body = {"by": "agent", "solution": "done", "root_cause": ROOT_CAUSE}
+        _ok(await http.post(f"/bare/{wf_id}/resolve", json=body))
+    async with t.time("feedback"):
+        _ok(await http.post(f"/bare/{wf_id}/feedback", json={"solved": True, "score": 5}))
+    async with t.time("result"):
+        await stack.client.get_workflow_handle(wf_id).result()
+
+
 async def run_tickets(stack: Stack, n: int, concurrency: int) -> tuple[float, Timings]:
     t = Timings()
     counter = itertools.count()
@@ -131,15 +151,24 @@ async def run_bare(stack: Stack, n: int, concurrency: int, run: str) -> tuple[fl
     return wall, t
 
 
-def cpu_table(desk: dict[str, float], bare: dict[str, float], n: int) -> str:
+async def run_floor(stack: Stack, url: str, n: int, concurrency: int, run: str) -> tuple[float, Timings]:
+    t = Timings()
+    async with stack.http(concurrency * 2, url) as http:
+        wall = await bounded(n, concurrency, lambda i: floor_life(http, stack, run, i, t))
+    return wall, t
+
+
+def cpu_table(desk: dict[str, float], floor: dict[str, float], bare: dict[str, float], n: int) -> str:
     """CPU milliseconds a ticket, by process: steadier than wall time on a shared machine."""
-    roles = [r for r in ("temporal", "worker", "api", "postgres", "driver") if r in desk or r in bare]
-    rows = [[r, f"{desk.get(r, 0) / n * 1000:.0f}", f"{bare.get(r, 0) / n * 1000:.0f}"] for r in roles]
-    d, b = sum(desk.values()) / n * 1000, sum(bare.values()) / n * 1000
-    rows.append(["all", f"{d:.0f}", f"{b:.0f}"])
+    runs = (desk, floor, bare)
+    roles = [r for r in ("temporal", "worker", "api", "postgres", "driver") if any(r in c for c in runs)]
+    rows = [[r, *(f"{c.get(r, 0) / n * 1000:.0f}" for c in runs)] for r in roles]
+    d, f, b = (sum(c.values()) / n * 1000 for c in runs)
+    rows.append(["all", f"{d:.0f}", f"{f:.0f}", f"{b:.0f}"])
     return (
-        table(["CPU ms a ticket", "ticketflow", "bare"], rows)
-        + f"\n\nCPU ratio (bare ÷ ticketflow, steadier than wall time on a shared box): {b / d:.2f}"
+        table(["CPU ms a ticket", "ticketflow", "HTTP floor", "bare"], rows)
+        + "\n\nCPU ratios (steadier than wall time on a shared box): bare ÷ ticketflow"
+        f" {b / d:.2f}; HTTP floor ÷ ticketflow {f / d:.2f}; bare ÷ HTTP floor {b / f:.2f}"
     )
 
 
@@ -174,10 +203,13 @@ async def main(argv: list[str] | None = None) -> None:
             pool_size=args.pool_size, tuning=tuning, processes=processes, workers=args.workers
         ) as stack,
         contextlib.nullcontext() if processes else bare_worker(stack.client),
+        floor_api(stack, processes) as floor_url,
     ):
-        # Warm both paths (sandbox imports, connections, plans) before timing either.
-        await run_tickets(stack, args.warmup, min(args.warmup, args.concurrency))
-        await run_bare(stack, args.warmup, min(args.warmup, args.concurrency), "warm")
+        # Warm every path (sandbox imports, connections, plans) before timing any.
+        warm = min(args.warmup, args.concurrency)
+        await run_tickets(stack, args.warmup, warm)
+        await run_floor(stack, floor_url, args.warmup, warm, "warm")
+        await run_bare(stack, args.warmup, warm, "warm")
         profiler: Any = None
         if args.profile:
             from pyinstrument import Profiler
@@ -191,10 +223,12 @@ async def main(argv: list[str] | None = None) -> None:
             profiler.stop()
             await asyncio.to_thread(Path(args.profile).write_text, profiler.output_html())
             print(profiler.output_text(unicode=True, color=False, show_all=False))
-        bare_wall, bare_t = await run_bare(stack, args.tickets, args.concurrency, "timed")
+        floor_wall, floor_t = await run_floor(stack, floor_url, args.tickets, args.concurrency, "timed")
         cpu2 = cpu_by_role(stack)
-    desk_cpu, bare_cpu = cpu_spent(cpu0, cpu1), cpu_spent(cpu1, cpu2)
-    rate, bare_rate = args.tickets / wall, args.tickets / bare_wall
+        bare_wall, bare_t = await run_bare(stack, args.tickets, args.concurrency, "timed")
+        cpu3 = cpu_by_role(stack)
+    desk_cpu, floor_cpu, bare_cpu = cpu_spent(cpu0, cpu1), cpu_spent(cpu1, cpu2), cpu_spent(cpu2, cpu3)
+    rate, floor_rate, bare_rate = (args.tickets / w for w in (wall, floor_wall, bare_wall))
     ratio = rate / bare_rate
     body = "\n\n".join(
         [
@@ -202,20 +236,26 @@ async def main(argv: list[str] | None = None) -> None:
                 ["run", "tickets", "wall", "per second"],
                 [
                     ["ticketflow (HTTP API)", args.tickets, f"{wall:.1f} s", f"{rate:.1f}"],
+                    ["HTTP floor (bare, FastAPI)", args.tickets, f"{floor_wall:.1f} s", f"{floor_rate:.1f}"],
                     ["bare workflow (client)", args.tickets, f"{bare_wall:.1f} s", f"{bare_rate:.1f}"],
                 ],
             ),
+            f"Ratios by wall time: ticketflow ÷ bare {ratio:.2f} (the target's); HTTP floor ÷ bare"
+            f" {floor_rate / bare_rate:.2f} (what any HTTP API pays here); ticketflow ÷ HTTP floor"
+            f" {rate / floor_rate:.2f} (what the desk adds).",
             f"{LAYOUT[args.in_process]}{f' ({args.workers} workers)' if args.workers > 1 else ''};"
             f" {t.counts[POLLS] / args.tickets:.1f} polls a ticket until assigned.",
-            cpu_table(desk_cpu, bare_cpu, args.tickets),
+            cpu_table(desk_cpu, floor_cpu, bare_cpu, args.tickets),
             table(["ticketflow step", "n", "p50", "p99", "max"], t.rows()),
+            table(["HTTP floor step", "n", "p50", "p99", "max"], floor_t.rows()),
             table(["bare step", "n", "p50", "p99", "max"], bare_t.rows()),
         ]
     )
     verdict = (
         f"lifecycle: {'PASS' if ratio >= TARGET else 'FAIL'} — ratio {ratio:.2f} "
         f"(target ≥ {TARGET}): {rate:.1f} tickets/s against {bare_rate:.1f} bare/s, "
-        f"intake p99 {ms(pct(t.by['intake POST /tickets'], 99))}"
+        f"intake p99 {ms(pct(t.by['intake POST /tickets'], 99))}; the HTTP floor alone is"
+        f" {floor_rate / bare_rate:.2f} of bare"
     )
     cmd = " ".join(["bench/lifecycle.py", *(sys.argv[1:] if argv is None else argv)])
     if args.no_record:

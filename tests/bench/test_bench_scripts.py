@@ -15,6 +15,9 @@ TINY = {
     "memory.py": ["--levels", "0,3"],
     "report.py": ["200"],
 }
+# What a script must print besides its verdict: the lifecycle measures the HTTP floor between the desk and
+# bare Temporal (the same bare workflow behind the thinnest API), so a reader sees what the hop costs.
+PRINTS = {"lifecycle.py": ["| HTTP floor (bare, FastAPI) | 3 ", "HTTP floor ÷ bare"]}
 
 
 def test_every_script_has_a_tiny_size() -> None:
@@ -35,3 +38,5 @@ def test_script_runs_and_prints_its_verdict(script: str) -> None:
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
     verdict = script.removesuffix(".py") + ": "
     assert any(line.startswith(verdict) for line in done.stdout.splitlines()), done.stdout[-3000:]
+    for expected in PRINTS.get(script, []):
+        assert expected in done.stdout, done.stdout[-3000:]
