@@ -211,3 +211,33 @@ async def test_a_vip_customer_counts_in_24x7_whatever_the_priority(
     assert view.deadlines.resolve_due == view.opened_at + timedelta(hours=120)
     assert set(view.calendars.values()) == {"24x7"}
     await handle.terminate("test done")
+
+
+async def test_a_calendar_ticket_carries_one_patch_marker_not_one_a_patch(
+    ts_env: WorkflowEnvironment,
+    pool: asyncpg.Pool,
+    worker: Worker,
+    task_queue: str,
+    policy: Policy,
+    crew: Crew,
+) -> None:
+    """Each patch asked of a new run is a marker and a TemporalChangeVersion upsert (a visibility write on
+    the server); since "lean-history-5" a new ticket asks one, whatever its policy has."""
+    friday = _next_friday(await ts_env.get_current_time())
+    handle = await open_ticket(ts_env, pool, task_queue, _calendar_policy(policy, crew, friday))
+    view = await until(handle, lambda v: v.assignee is not None)
+    assert view.calendars  # the calendar rules are on, as the patch they once needed turned them on
+    history = await handle.fetch_history()
+    markers = [
+        e.marker_recorded_event_attributes.marker_name
+        for e in history.events
+        if e.HasField("marker_recorded_event_attributes")
+    ]
+    versions = [
+        e
+        for e in history.events
+        if "TemporalChangeVersion"
+        in e.upsert_workflow_search_attributes_event_attributes.search_attributes.indexed_fields
+    ]
+    assert markers.count("core_patch") == 1
+    assert len(versions) == 1

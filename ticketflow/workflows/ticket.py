@@ -85,13 +85,16 @@ class TicketWorkflow:
         self._policy = input.policy
         self._lock = asyncio.Lock()
         self._woken = False
+        # One patch a run, not several: each is a marker and a search-attribute upsert (a visibility write)
+        # in every history. "lean-history-5" stands for both patches below, which runs begun before it
+        # still replay one by one; asked first, it is not found in their histories and adds nothing.
+        latest = workflow.patched("lean-history-5")
         # Business calendars, several reminders, quiet hours: only for a policy that has them, and only in
         # runs begun by this code; recorded histories (policies without them) replay the wall-clock rules.
-        self._calendars = input.policy.uses_calendars() and workflow.patched("business-calendar")
+        self._calendars = input.policy.uses_calendars() and (latest or workflow.patched("business-calendar"))
         # A lean history (bench/RESULTS.md): every Postgres write a local activity; the events of one step
         # (resolved and callback, feedback and closed) written in one activity with one search-attribute
-        # upsert of what changed; the run loop's timer kept while the next wake-up stays where it was. One
-        # patch a run, not several: each is a marker and a search-attribute upsert in every history.
+        # upsert of what changed; the run loop's timer kept while the next wake-up stays where it was.
         # Notifications stay normal activities ("lean-history-2"): a local one holds a workflow-task slot
         # while it runs, so a hanging webhook stalled every ticket on the worker (the full-size webhook
         # outage). Runs begun under "lean-history" (never released) replay theirs as local activities.
@@ -100,7 +103,7 @@ class TicketWorkflow:
         # Since "lean-history-4" a step is one local activity: its events, then the first try of its
         # notifications (only a failed one goes on to the retried activity); and the closing step's events
         # and the assignee's capacity go with the archive, in its one transaction.
-        self._one_write = workflow.patched("lean-history-4")
+        self._one_write = latest or workflow.patched("lean-history-4")
         lean3 = self._one_write or workflow.patched("lean-history-3")
         lean2 = lean3 or workflow.patched("lean-history-2")
         self._lean = lean2 or workflow.patched("lean-history")
