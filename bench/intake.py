@@ -3,8 +3,9 @@
     python bench/intake.py [--tickets 300] [--concurrency 32]
 
 Intake numbers the ticket in Postgres, starts its workflow and counts it towards hotspots; the baseline,
-from the same driver against the same server, starts a bare workflow per ticket. The API and the worker
-(with the bare worker beside it) run in processes of their own, as deployed. Target: ratio ≥ 0.8.
+from the same driver against the same server, starts a bare workflow per ticket. Between them, the HTTP
+floor: the same bare start through the thinnest API on our stack (bench/_floor.py). The API and the
+worker (with the bare worker beside it) run in processes of their own, as deployed. Target: ratio ≥ 0.8.
 """
 
 import argparse
@@ -13,11 +14,23 @@ import sys
 import time
 
 from _bare import BARE_LIFECYCLE
-from _stack import Stack, Timings, bounded, cpu_by_role, cpu_spent, ms, pct, record, running_stack, table
+from _stack import (
+    Stack,
+    Timings,
+    bounded,
+    cpu_by_role,
+    cpu_spent,
+    floor_api,
+    ms,
+    pct,
+    record,
+    running_stack,
+    table,
+)
 from lifecycle import cpu_table, intake_body
 
 TARGET = 0.8
-LABEL, BARE_LABEL = "POST /tickets", "start_workflow"
+LABEL, FLOOR_LABEL, BARE_LABEL = "POST /tickets", "HTTP floor POST /bare/{id}", "start_workflow"
 
 
 async def run_intake(stack: Stack, n: int, concurrency: int, offset: int, t: Timings) -> float:
@@ -29,6 +42,18 @@ async def run_intake(stack: Stack, n: int, concurrency: int, offset: int, t: Tim
                 r = await http.post("/tickets", json=intake_body(offset + i), headers=headers)
             if r.status_code != 201:
                 raise RuntimeError(f"intake answered {r.status_code}: {r.text[:300]}")
+
+        return await bounded(n, concurrency, one)
+
+
+async def run_floor(stack: Stack, url: str, n: int, concurrency: int, run: str, t: Timings) -> float:
+    async with stack.http(concurrency * 2, url) as http:
+
+        async def one(i: int) -> None:
+            async with t.time(FLOOR_LABEL):
+                r = await http.post(f"/bare/floor-intake-{run}-{i}")
+            if r.status_code != 201:
+                raise RuntimeError(f"the floor answered {r.status_code}: {r.text[:300]}")
 
         return await bounded(n, concurrency, one)
 
@@ -62,8 +87,9 @@ async def main(argv: list[str] | None = None) -> None:
     args = p.parse_args(argv)
     t = Timings()
     # The API and the worker each in a process of their own, as deployed (bench/_serve.py).
-    async with running_stack(processes=True) as stack:
+    async with running_stack(processes=True) as stack, floor_api(stack, processes=True) as floor_url:
         await run_intake(stack, args.warmup, args.concurrency, 0, Timings())
+        await run_floor(stack, floor_url, args.warmup, args.concurrency, "warm", Timings())
         await run_bare(stack, args.warmup, args.concurrency, "warm", Timings())
         cpu0 = cpu_by_role(stack)
         wall = await run_intake(stack, args.tickets, args.concurrency, args.warmup, t)
@@ -71,21 +97,31 @@ async def main(argv: list[str] | None = None) -> None:
         # is billed to them: wait for the worker to finish it before the baseline starts.
         await settled(stack)
         cpu1 = cpu_by_role(stack)
-        bare_wall = await run_bare(stack, args.tickets, args.concurrency, "timed", t)
+        floor_wall = await run_floor(stack, floor_url, args.tickets, args.concurrency, "timed", t)
         await settled(stack)
         cpu2 = cpu_by_role(stack)
-    rate, bare_rate = args.tickets / wall, args.tickets / bare_wall
+        bare_wall = await run_bare(stack, args.tickets, args.concurrency, "timed", t)
+        await settled(stack)
+        cpu3 = cpu_by_role(stack)
+    rate, floor_rate, bare_rate = (args.tickets / w for w in (wall, floor_wall, bare_wall))
     ratio = rate / bare_rate
     rows = []
-    for label, w, r in ((LABEL, wall, rate), (BARE_LABEL, bare_wall, bare_rate)):
+    runs = ((LABEL, wall, rate), (FLOOR_LABEL, floor_wall, floor_rate), (BARE_LABEL, bare_wall, bare_rate))
+    for label, w, r in runs:
         v = t.by[label]
         rows.append([label, len(v), f"{w:.1f} s", f"{r:.1f}", ms(pct(v, 50)), ms(pct(v, 99)), ms(max(v))])
     body = table(["call", "n", "wall", "per second", "p50", "p99", "max"], rows)
-    body += "\n\n" + cpu_table(cpu_spent(cpu0, cpu1), cpu_spent(cpu1, cpu2), args.tickets)
+    body += (
+        f"\n\nRatios by wall time: ticketflow ÷ bare {ratio:.2f} (the target's); HTTP floor ÷ bare"
+        f" {floor_rate / bare_rate:.2f}; ticketflow ÷ HTTP floor {rate / floor_rate:.2f}."
+    )
+    spent = (cpu_spent(cpu0, cpu1), cpu_spent(cpu1, cpu2), cpu_spent(cpu2, cpu3))
+    body += "\n\n" + cpu_table(*spent, args.tickets)
     verdict = (
         f"intake: {'PASS' if ratio >= TARGET else 'FAIL'} — ratio {ratio:.2f} (target ≥ {TARGET}): "
         f"{rate:.1f} intakes/s against {bare_rate:.1f} bare starts/s at concurrency {args.concurrency}, "
-        f"p99 {ms(pct(t.by[LABEL], 99))} against {ms(pct(t.by[BARE_LABEL], 99))}"
+        f"p99 {ms(pct(t.by[LABEL], 99))} against {ms(pct(t.by[BARE_LABEL], 99))}; the HTTP floor alone is"
+        f" {floor_rate / bare_rate:.2f} of bare"
     )
     cmd = " ".join(["bench/intake.py", *(sys.argv[1:] if argv is None else argv)])
     if args.no_record:
