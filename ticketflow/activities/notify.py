@@ -239,9 +239,8 @@ class NotifyActivities:
             body=d.message.body,
             urgent=req.urgent,
         )
-        for notifier, address in channels:
-            if notifier.channel in done:
-                continue
+        pending = [(notifier, address) for notifier, address in channels if notifier.channel not in done]
+        for n, (notifier, address) in enumerate(pending, 1):
             try:
                 await notifier.send(address, message)
             except DeliveryError as e:
@@ -255,8 +254,12 @@ class NotifyActivities:
                     error=str(e),
                 )
                 raise
-            await store.mark_channel_delivered(conn, key, notifier.channel)
-        await store.mark_delivered(conn, key)
+            if n < len(pending):
+                await store.mark_channel_delivered(conn, key, notifier.channel)
+            else:  # the last channel and the whole message in one write
+                await store.mark_delivered(conn, key, notifier.channel)
+        if not pending:  # every channel went out before, and the attempt stopped short of saying so
+            await store.mark_delivered(conn, key)
         return 1
 
     async def _plan(self, req: NotifyRequest) -> list[_Delivery]:

@@ -91,20 +91,27 @@ async def ticket_contact(pool: asyncpg.Pool, ticket_no: str) -> TicketContact | 
     return TicketContact.model_validate(dict(row)) if row else None
 
 
+_COLUMNS = "key, ticket_no, recipient, template, payload, created_at, delivered_at"
+# One round trip: the row this call inserted, else the one a first attempt did (visible to the statement,
+# as the caller holds the key's delivery lock and no one else can be inserting it).
+_CLAIM = f"""
+WITH ins AS (
+    INSERT INTO notifications (key, ticket_no, recipient, template, payload)
+    VALUES ($1, $2, $3, $4, $5) ON CONFLICT (key) DO NOTHING
+    RETURNING {_COLUMNS}
+)
+SELECT {_COLUMNS} FROM ins
+UNION ALL
+SELECT {_COLUMNS} FROM notifications WHERE key = $1 AND NOT EXISTS (SELECT 1 FROM ins)
+"""
+
+
 async def claim(
     pool: Executor, key: str, ticket_no: str, recipient: str, template: str, payload: dict[str, Any]
 ) -> NotificationRecord:
     """Record the notification unless already recorded; the stored row (a retry sees the first one)."""
-    await pool.execute(
-        "INSERT INTO notifications (key, ticket_no, recipient, template, payload)"
-        " VALUES ($1, $2, $3, $4, $5) ON CONFLICT (key) DO NOTHING",
-        key,
-        ticket_no,
-        recipient,
-        template,
-        payload,
-    )
-    record = await get(pool, key)
+    row = await pool.fetchrow(_CLAIM, key, ticket_no, recipient, template, payload)
+    record = NotificationRecord.model_validate(dict(row)) if row else await get(pool, key)
     assert record is not None
     return record
 
@@ -130,29 +137,34 @@ async def delivery_lock(pool: asyncpg.Pool, key: str) -> AsyncIterator[PoolConne
                     raise
 
 
+_DELIVERED = "COALESCE(payload->'delivered', '[]'::jsonb)"
+_WITH_CHANNEL = f"jsonb_set(payload, '{{delivered}}', {_DELIVERED} || to_jsonb($2::text))"  # channel: $2
+
+
 async def mark_channel_delivered(pool: Executor, key: str, channel: str) -> None:
     """Remember one channel's delivery, so a retry after a later channel fails does not repeat it."""
     await pool.execute(
-        "UPDATE notifications SET payload = jsonb_set(payload, '{delivered}',"
-        " COALESCE(payload->'delivered', '[]'::jsonb) || to_jsonb($2::text))"
-        " WHERE key = $1 AND NOT COALESCE(payload->'delivered', '[]'::jsonb) ? $2",
+        f"UPDATE notifications SET payload = {_WITH_CHANNEL} WHERE key = $1 AND NOT {_DELIVERED} ? $2",
         key,
         channel,
     )
 
 
-async def mark_delivered(pool: Executor, key: str) -> None:
+async def mark_delivered(pool: Executor, key: str, channel: str | None = None) -> None:
+    """The notification is delivered; with `channel`, that channel's delivery is remembered in the same
+    statement (the last channel's, one round trip fewer)."""
     await pool.execute(
-        "UPDATE notifications SET delivered_at = now() WHERE key = $1 AND delivered_at IS NULL", key
+        "UPDATE notifications SET delivered_at = COALESCE(delivered_at, now()),"
+        f" payload = CASE WHEN $2::text IS NULL OR {_DELIVERED} ? $2 THEN payload"
+        f" ELSE {_WITH_CHANNEL} END"
+        " WHERE key = $1",
+        key,
+        channel,
     )
 
 
 async def get(pool: Executor, key: str) -> NotificationRecord | None:
-    row = await pool.fetchrow(
-        "SELECT key, ticket_no, recipient, template, payload, created_at, delivered_at"
-        " FROM notifications WHERE key = $1",
-        key,
-    )
+    row = await pool.fetchrow(f"SELECT {_COLUMNS} FROM notifications WHERE key = $1", key)
     return NotificationRecord.model_validate(dict(row)) if row else None
 
 
