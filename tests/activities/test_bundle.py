@@ -83,8 +83,10 @@ async def test_a_steps_events_retried_are_written_once_and_leave_the_last_state(
     opened = RecordBatch(events=[TicketEvent(seq=1, at=NOW, type="opened")], view=view)
     step = RecordBatch(
         events=[
-            TicketEvent(seq=2, at=NOW, type="feedback", data={"score": 5}),
-            TicketEvent(seq=3, at=NOW, type="closed", data={"reason": "satisfied"}),
+            TicketEvent(seq=2, at=NOW, type="feedback", actor="customer", data={"score": 5, "note": "好"}),
+            TicketEvent(
+                seq=3, at=NOW.replace(microsecond=123456), type="closed", data={"reason": "satisfied"}
+            ),
         ],
         view=view.model_copy(update={"status": Status.CLOSED, "event_seq": 3}),
     )
@@ -93,8 +95,15 @@ async def test_a_steps_events_retried_are_written_once_and_leave_the_last_state(
     again = await env.run(acts.record_events, step)
     assert first.event_written and first.state_written
     assert not again.event_written and not again.state_written
-    rows = await pool.fetch("SELECT seq, type FROM ticket_events WHERE ticket_no = 'R2' ORDER BY seq")
+    rows = await pool.fetch(
+        "SELECT seq, type, at, actor, data FROM ticket_events WHERE ticket_no = 'R2' ORDER BY seq"
+    )
     assert [(r["seq"], r["type"]) for r in rows] == [(1, "opened"), (2, "feedback"), (3, "closed")]
+    # The step's events travel as one JSON array: times, actors and data arrive exactly as sent.
+    assert [(r["at"], r["actor"], r["data"]) for r in rows[1:]] == [
+        (NOW, "customer", {"score": 5, "note": "好"}),
+        (NOW.replace(microsecond=123456), None, {"reason": "satisfied"}),
+    ]
     row = await pool.fetchrow("SELECT status, state_seq FROM tickets WHERE ticket_no = 'R2'")
     assert (row["status"], row["state_seq"]) == ("closed", 3)
     # An older step retried late does not roll the row back.
