@@ -136,6 +136,13 @@ async def test_assign_to_unknown_team_is_non_retryable_and_names_it(
     with pytest.raises(ApplicationError, match="unknown team 'nope'") as err:
         await env.run(acts.assign, AssignRequest(ticket_no="A3", round=1, team="nope"))
     assert err.value.non_retryable
+    # Named, too: the member takes nothing for a team that does not exist.
+    crew = await make_crew(pool, agents=1)
+    named = AssignRequest(ticket_no="A3", round=1, team="nope", member_id=crew.agents[0])
+    with pytest.raises(ApplicationError, match="unknown team 'nope'"):
+        await env.run(acts.assign, named)
+    assert await pool.fetchval("SELECT open_count FROM members WHERE id = $1", crew.agents[0]) == 0
+    assert await pool.fetchval("SELECT count(*) FROM assignments WHERE ticket_no = 'A3'") == 0
 
 
 async def test_archive_retried_leaves_one_row(pool: asyncpg.Pool, settings: Settings) -> None:

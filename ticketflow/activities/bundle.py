@@ -158,14 +158,18 @@ class TicketActivities:
     @activity.defn(name="assign")
     async def assign(self, req: AssignRequest) -> AssignResult:
         """The member who gets this assignment round, or none when the team has no one free."""
-        if not await assignment_store.team_exists(self._pool, req.team):
-            raise ApplicationError(f"unknown team {req.team!r}", type="UnknownTeam", non_retryable=True)
+        unknown = ApplicationError(f"unknown team {req.team!r}", type="UnknownTeam", non_retryable=True)
+        if req.member_id is not None and not await assignment_store.team_exists(self._pool, req.team):
+            raise unknown
         try:
             member = await assignment_store.assign(
                 self._pool, req.ticket_no, req.round, req.team, req.exclude, req.member_id
             )
         except assignment_store.MemberUnavailable as e:
             raise ApplicationError(str(e), type="MemberUnavailable", non_retryable=True) from e
+        # A team's pick finds nobody free, or no such team: asked only then, not on every assignment.
+        if member is None and not await assignment_store.team_exists(self._pool, req.team):
+            raise unknown
         log.info("assignment", ticket_no=req.ticket_no, round=req.round, team=req.team, member=member)
         return AssignResult(member_id=member)
 
