@@ -101,6 +101,29 @@ async def test_numbers_restart_each_month(pool: asyncpg.Pool) -> None:
     assert busy == "203104-1000000"  # a millionth ticket in a month widens the number, never wraps it
 
 
+async def test_the_record_intake_answers_with_is_the_one_a_repeat_reads_back(pool: asyncpg.Pool) -> None:
+    """Intake answers from what it wrote, without reading it back: a repeat, which does read it, finds
+    the same ticket, customer and deadlines."""
+    body = intake_body()
+    body["customer"]["email"] = "Li.Si@Example.COM"
+    body["customer"]["preferred_contact"] = "email"
+    req = IntakeRequest.model_validate(body)
+    now = datetime.now(UTC)
+    new = store.NewTicket(
+        request=req,
+        priority=Priority.HIGH,
+        opened_at=now,
+        response_due=now,
+        resolve_due=now.replace(year=2099),
+    )
+    first = await store.open_ticket(pool, new)
+    again = await store.open_ticket(pool, new)
+    assert (first.created, again.created) == (True, False)
+    assert again == first.model_copy(update={"created": False})
+    customers = await pool.fetchval("SELECT count(*) FROM customers WHERE id = $1", first.customer_id)
+    assert customers == 1
+
+
 async def test_a_retry_after_a_crash_between_numbering_and_start_finishes_the_job(
     api: httpx.AsyncClient, keys: Keys, pool: asyncpg.Pool, env: WorkflowEnvironment
 ) -> None:

@@ -107,11 +107,17 @@ async def allocate_ticket_no(
     return ticket_no
 
 
-async def find_by_external_id(pool: asyncpg.Pool, channel: Channel, external_id: str) -> IntakeRecord | None:
-    row = await pool.fetchrow(
-        _SELECT + " WHERE t.channel = $1 AND t.external_id = $2", channel.value, external_id
-    )
-    return _record(row, created=False) if row else None
+# The customer and the ticket in one statement ($1 = 'YYYYMM' for the number; the customer's $16…$21).
+_INSERT = (
+    f"WITH n AS ({_NEXT_NO}), c AS ("
+    " INSERT INTO customers (name, phone, email, type, tier, preferred_contact)"
+    " VALUES ($16, $17, $18, $19, $20, $21) RETURNING id)"
+    " INSERT INTO tickets (ticket_no, channel, external_id, customer_id, kind, category, priority,"
+    " status, description, request, occurred_at, product, order_batch, response_due, resolve_due,"
+    " created_at, updated_at)"
+    " SELECT n.ticket_no, $2, $3, c.id, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $15"
+    " FROM n, c RETURNING ticket_no, customer_id"
+)
 
 
 async def open_ticket(pool: asyncpg.Pool, new: NewTicket) -> IntakeRecord:
@@ -120,39 +126,20 @@ async def open_ticket(pool: asyncpg.Pool, new: NewTicket) -> IntakeRecord:
     Identical concurrent requests queue on a transaction-scoped advisory lock keyed by (channel,
     external_id), so only the first allocates a number: no gaps from lost races, no orphan customers.
     """
-    req = new.request
+    req, c = new.request, new.request.customer
     async with pool.acquire() as conn, conn.transaction():
         await conn.execute(
             "SELECT pg_advisory_xact_lock(hashtextextended($1, 0))",
             f"{req.channel.value}\x1f{req.external_id}",
         )
-        row = await conn.fetchrow(
-            _SELECT + " WHERE t.channel = $1 AND t.external_id = $2", req.channel.value, req.external_id
-        )
+        row = await conn.fetchrow(_SELECT + _BY_EXTERNAL_ID, req.channel.value, req.external_id)
         if row is not None:
             return _record(row, created=False)
-        c = req.customer
-        customer_id: int = await conn.fetchval(
-            "INSERT INTO customers (name, phone, email, type, tier, preferred_contact)"
-            " VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
-            c.name,
-            c.phone,
-            c.email,
-            c.type.value,
-            c.tier,
-            c.preferred_contact.value if c.preferred_contact else None,
-        )
-        ticket_no: str = await conn.fetchval(
-            f"WITH n AS ({_NEXT_NO})"
-            " INSERT INTO tickets (ticket_no, channel, external_id, customer_id, kind, category, priority,"
-            " status, description, request, occurred_at, product, order_batch, response_due, resolve_due,"
-            " created_at, updated_at)"
-            " SELECT n.ticket_no, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $16"
-            " FROM n RETURNING ticket_no",
+        row = await conn.fetchrow(
+            _INSERT,
             new.opened_at.strftime("%Y%m"),
             req.channel.value,
             req.external_id,
-            customer_id,
             req.kind.value,
             req.category.value,
             new.priority.value,
@@ -165,10 +152,32 @@ async def open_ticket(pool: asyncpg.Pool, new: NewTicket) -> IntakeRecord:
             new.response_due,
             new.resolve_due,
             new.opened_at,
+            c.name,
+            c.phone,
+            c.email,
+            c.type.value,
+            c.tier,
+            c.preferred_contact.value if c.preferred_contact else None,
         )
-    row = await pool.fetchrow(_SELECT + " WHERE t.ticket_no = $1", ticket_no)
     assert row is not None
-    return _record(row, created=True)
+    # What was just written, as a read would find it: no second round trip to read it back.
+    return IntakeRecord(
+        ticket_no=row["ticket_no"],
+        created=True,
+        workflow_started=False,
+        channel=req.channel,
+        kind=req.kind,
+        category=req.category,
+        priority=new.priority,
+        status=Status.NEW,
+        customer_id=row["customer_id"],
+        customer=c,
+        opened_at=new.opened_at,
+        product=req.product,
+        order_batch=req.order_batch,
+        response_due=new.response_due,
+        resolve_due=new.resolve_due,
+    )
 
 
 async def mark_workflow_started(pool: asyncpg.Pool, ticket_no: str) -> None:
