@@ -233,3 +233,24 @@ async def test_a_step_retried_writes_its_events_and_sends_its_notice_once(
     assert await pool.fetchval("SELECT count(*) FROM ticket_events WHERE ticket_no = 'S1'") == 2
     sent = await pool.fetch("SELECT delivered_at FROM notifications WHERE key LIKE 'S1:%'")
     assert len(sent) == 1 and sent[0]["delivered_at"] is not None
+
+
+async def test_a_named_member_takes_the_round_once_and_an_off_duty_one_is_refused_by_name(
+    pool: asyncpg.Pool, settings: Settings
+) -> None:
+    acts, env = TicketActivities(pool, settings), ActivityEnvironment()
+    crew = await make_crew(pool, agents=2)
+    to_second = AssignRequest(ticket_no="A4", round=2, team=crew.team, member_id=crew.agents[1])
+    assert (await env.run(acts.assign, to_second)).member_id == crew.agents[1]
+    assert (await env.run(acts.assign, to_second)).member_id == crew.agents[1]  # a retry
+    assert await pool.fetchval("SELECT open_count FROM members WHERE id = $1", crew.agents[1]) == 1
+    row = await pool.fetchrow(
+        "SELECT member_id, team_id FROM assignments WHERE ticket_no = 'A4' AND round = 2"
+    )
+    assert (row["member_id"], row["team_id"]) == (crew.agents[1], crew.team)
+    await pool.execute("UPDATE members SET on_duty = false WHERE id = $1", crew.agents[0])
+    off = AssignRequest(ticket_no="A5", round=1, team=crew.team, member_id=crew.agents[0])
+    with pytest.raises(ApplicationError, match=f"member '{crew.agents[0]}' is off duty") as err:
+        await env.run(acts.assign, off)
+    assert err.value.non_retryable
+    assert await pool.fetchval("SELECT count(*) FROM assignments WHERE ticket_no = 'A5'") == 0
