@@ -1,7 +1,7 @@
 """The HTTP floor: the bare lifecycle behind the thinnest API on our stack (FastAPI on uvicorn, the same
 request models, no auth, no database), to tell what an HTTP hop costs by itself."""
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 
 from _bare import BARE_LIFECYCLE
@@ -12,6 +12,14 @@ from temporalio.client import Client
 from ticketflow.domain.actions import Acknowledge, FeedbackAnswer, ProgressNote, Resolve
 from ticketflow.settings import Settings
 from ticketflow.temporal_client import connect
+
+# The bare lifecycle's updates, each behind POST /bare/{id}/{name} with the product's request model.
+UPDATES: dict[str, type[BaseModel]] = {
+    "acknowledge": Acknowledge,
+    "progress": ProgressNote,
+    "resolve": Resolve,
+    "feedback": FeedbackAnswer,
+}
 
 
 class Started(BaseModel):
@@ -36,9 +44,6 @@ def create_floor_app(settings: Settings, client: Client | None = None) -> FastAP
         found: Client = app.state.temporal
         return found
 
-    async def update(wf_id: str, name: str, arg: BaseModel) -> Status:
-        return Status(status=await temporal().get_workflow_handle(wf_id).execute_update(name, arg))
-
     @app.get("/healthz")
     async def healthz() -> Status:
         return Status(status="ok")
@@ -48,20 +53,12 @@ def create_floor_app(settings: Settings, client: Client | None = None) -> FastAP
         await temporal().start_workflow(BARE_LIFECYCLE, wf_id, id=wf_id, task_queue="bare")
         return Started(id=wf_id)
 
-    @app.post("/bare/{wf_id}/acknowledge")
-    async def acknowledge(wf_id: str, body: Acknowledge) -> Status:
-        return await update(wf_id, "acknowledge", body)
+    def update_route(name: str, model: type[BaseModel]) -> Callable[..., Awaitable[Status]]:
+        async def send(wf_id: str, body: model) -> Status:  # type: ignore[valid-type]
+            return Status(status=await temporal().get_workflow_handle(wf_id).execute_update(name, body))
 
-    @app.post("/bare/{wf_id}/progress")
-    async def progress(wf_id: str, body: ProgressNote) -> Status:
-        return await update(wf_id, "progress", body)
+        return send
 
-    @app.post("/bare/{wf_id}/resolve")
-    async def resolve(wf_id: str, body: Resolve) -> Status:
-        return await update(wf_id, "resolve", body)
-
-    @app.post("/bare/{wf_id}/feedback")
-    async def feedback(wf_id: str, body: FeedbackAnswer) -> Status:
-        return await update(wf_id, "feedback", body)
-
+    for name, model in UPDATES.items():
+        app.add_api_route(f"/bare/{{wf_id}}/{name}", update_route(name, model), methods=["POST"])
     return app
