@@ -189,7 +189,7 @@ class TicketActivities:
             )
         async with self._pool.acquire() as conn, conn.transaction():
             if req.events:
-                await readmodel.record_all(conn, _rows(req.events), view)
+                await readmodel.record_events(conn, _rows(req.events), view)
             if req.release_round is not None:
                 await assignment_store.release_in(conn, view.ticket_no, req.release_round)
             record = {

@@ -4,8 +4,6 @@ older state: `state_seq`), written together in one statement."""
 from datetime import datetime
 from typing import Any
 
-import asyncpg
-
 from ticketflow.domain.ticket import TicketView
 from ticketflow.store.timeline import Executor
 
@@ -54,18 +52,13 @@ async def record(
     The API inserts the row at intake; when it is missing (tests, a lost write) the row is created with
     what the workflow knows.
     """
-    return await record_all(conn, [(seq, at, type_, actor, data)], view)
+    return await record_events(conn, [(seq, at, type_, actor, data)], view)
 
 
-async def record_events(pool: asyncpg.Pool, events: list[Event], view: TicketView) -> tuple[bool, bool]:
+async def record_events(conn: Executor, events: list[Event], view: TicketView) -> tuple[bool, bool]:
     """Events `seq`… of one step and the state they leave, atomically (one statement): the row ends at the
-    last event's sequence number. Whether any event and the state were written; a retry writes nothing."""
-    return await record_all(pool, events, view)
-
-
-async def record_all(conn: Executor, events: list[Event], view: TicketView) -> tuple[bool, bool]:
-    """`record_events` on a given connection, in the caller's transaction if it has one (the archive writes
-    a ticket's last step with it)."""
+    last event's sequence number. Whether any event and the state were written; a retry writes nothing.
+    On a connection in a transaction it joins it (the archive writes a ticket's last step with it)."""
     if not events:
         return False, False
     rows = [
