@@ -293,6 +293,15 @@ async def _worker_process(stack: Stack, pool_size: int, tuning: dict[str, Any]) 
         yield
 
 
+async def _healthy(url: str) -> bool:
+    """Whether the HTTP server at `url` is up and answers its health check."""
+    async with httpx.AsyncClient(base_url=url) as http:
+        try:
+            return (await http.get("/healthz")).status_code == 200
+        except httpx.TransportError:
+            return False
+
+
 @contextlib.asynccontextmanager
 async def _api_process(stack: Stack, own_policy: bool) -> AsyncIterator[None]:
     args = []
@@ -302,14 +311,7 @@ async def _api_process(stack: Stack, own_policy: bool) -> AsyncIterator[None]:
         args = ["--policy-json", str(path)]
     proc = _spawn(stack, "api", *args)
 
-    async def ready() -> bool:
-        async with stack.http(1) as http:
-            try:
-                return (await http.get("/healthz")).status_code == 200
-            except httpx.TransportError:
-                return False
-
-    async with _stopping(stack, proc, ready):
+    async with _stopping(stack, proc, lambda: _healthy(stack.url)):
         yield
 
 
@@ -327,14 +329,7 @@ async def floor_api(stack: Stack, processes: bool) -> AsyncIterator[str]:
         return
     proc = _spawn(stack, "api", "--floor", "--port", str(port))
 
-    async def ready() -> bool:
-        async with httpx.AsyncClient(base_url=url) as http:
-            try:
-                return (await http.get("/healthz")).status_code == 200
-            except httpx.TransportError:
-                return False
-
-    async with _stopping(stack, proc, ready):
+    async with _stopping(stack, proc, lambda: _healthy(url)):
         yield url
 
 
