@@ -3,7 +3,14 @@ FROM python:3.11-slim
 ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 PIP_DISABLE_PIP_VERSION_CHECK=1
 WORKDIR /app
 COPY pyproject.toml README.md ./
-COPY ticketflow ./ticketflow
+COPY domain ./domain
+COPY workflows ./workflows
+COPY activities ./activities
+COPY store ./store
+COPY api ./api
+COPY worker ./worker
+COPY infra ./infra
+COPY cli ./cli
 RUN pip install --no-cache-dir . && useradd --system --uid 10001 ticketflow
 COPY policy.toml ./
 USER ticketflow

@@ -18,9 +18,9 @@ run: $(STAMP)
 	$(BIN)/ticketflow dev
 
 lint: $(STAMP)
-	$(BIN)/ruff check ticketflow tests bench
-	$(BIN)/ruff format --check ticketflow tests bench
-	$(BIN)/mypy ticketflow
+	$(BIN)/ruff check domain workflows activities store api worker infra cli tests bench
+	$(BIN)/ruff format --check domain workflows activities store api worker infra cli tests bench
+	$(BIN)/mypy domain workflows activities store api worker infra cli
 
 test: $(STAMP) lint
 	$(BIN)/pytest -q -p no:cacheprovider

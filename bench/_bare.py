@@ -8,7 +8,7 @@ from pathlib import Path
 from temporalio import activity, workflow
 
 with workflow.unsafe.imports_passed_through():
-    from ticketflow.domain.actions import Acknowledge, FeedbackAnswer, ProgressNote, Resolve
+    from domain.actions import Acknowledge, FeedbackAnswer, ProgressNote, Resolve
 
 BARE_LIFECYCLE = "BareLifecycle"
 BARE_DEADLINE = "BareDeadline"

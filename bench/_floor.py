@@ -9,9 +9,9 @@ from fastapi import FastAPI
 from pydantic import BaseModel
 from temporalio.client import Client
 
-from ticketflow.domain.actions import Acknowledge, FeedbackAnswer, ProgressNote, Resolve
-from ticketflow.settings import Settings
-from ticketflow.temporal_client import connect
+from domain.actions import Acknowledge, FeedbackAnswer, ProgressNote, Resolve
+from infra.settings import Settings
+from infra.temporal_client import connect
 
 # The bare lifecycle's updates, each behind POST /bare/{id}/{name} with the product's request model.
 UPDATES: dict[str, type[BaseModel]] = {

@@ -18,12 +18,12 @@ import uvicorn
 from _floor import create_floor_app
 from _stack import bare_worker, quiet
 
-from ticketflow.api.app import create_app
-from ticketflow.domain.policy import Policy
-from ticketflow.settings import Settings
-from ticketflow.store.db import create_pool
-from ticketflow.temporal_client import connect
-from ticketflow.worker.worker import build_counter_worker, build_worker
+from api.app import create_app
+from domain.policy import Policy
+from infra.settings import Settings
+from infra.temporal_client import connect
+from store.db import create_pool
+from worker.worker import build_counter_worker, build_worker
 
 
 async def worker(settings: Settings, bare: bool, pool_size: int, tuning: dict[str, int]) -> None:

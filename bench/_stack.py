@@ -31,16 +31,16 @@ from temporalio.api.workflowservice.v1 import DescribeTaskQueueRequest
 from temporalio.client import Client
 from temporalio.worker import UnsandboxedWorkflowRunner, Worker
 
-from ticketflow.api.app import create_app
-from ticketflow.domain.enums import ApiRole
-from ticketflow.domain.policy import Policy, load_policy
-from ticketflow.settings import Settings
-from ticketflow.store import directory
-from ticketflow.store.api_keys import NewApiKey, create_api_key
-from ticketflow.store.db import create_pool, migrate
-from ticketflow.temporal_client import connect
-from ticketflow.worker.embedded import free_port, start_postgres, start_temporal
-from ticketflow.worker.worker import build_counter_worker, build_worker, sandbox_runner
+from api.app import create_app
+from cli.embedded import free_port, start_postgres, start_temporal
+from domain.enums import ApiRole
+from domain.policy import Policy, load_policy
+from infra.settings import Settings
+from infra.temporal_client import connect
+from store import directory
+from store.api_keys import NewApiKey, create_api_key
+from store.db import create_pool, migrate
+from worker.worker import build_counter_worker, build_worker, sandbox_runner
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench" / "RESULTS.md"

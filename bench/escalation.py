@@ -28,7 +28,7 @@ import httpx
 from _bare import BARE_DEADLINE, read_fired
 from _stack import Stack, fired_file, ms, pct, record, running_stack, table
 
-from ticketflow.domain.policy import Policy, load_policy
+from domain.policy import Policy, load_policy
 
 FAR = "1h"  # every clock the benchmark does not exercise
 

@@ -39,7 +39,7 @@ from _stack import (
     table,
 )
 
-from ticketflow.domain.actions import Acknowledge, FeedbackAnswer, ProgressNote, Resolve, RootCause
+from domain.actions import Acknowledge, FeedbackAnswer, ProgressNote, Resolve, RootCause
 
 TARGET = 0.7
 POLLS = "GET /tickets/{no} polls"

@@ -19,10 +19,10 @@ from pathlib import Path
 
 from _stack import ms, record, table
 
-from ticketflow.domain.report import week_bounds, week_of
-from ticketflow.store import reports
-from ticketflow.store.db import create_pool, migrate
-from ticketflow.worker.embedded import start_postgres
+from cli.embedded import start_postgres
+from domain.report import week_bounds, week_of
+from store import reports
+from store.db import create_pool, migrate
 
 KINDS = ["consultation", "complaint", "fault_report", "service_request", "suggestion"]
 CATEGORIES = ["system_fault", "logistics", "how_to", "after_sales_refund", "product_quality", "other"]

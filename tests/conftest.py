@@ -14,11 +14,11 @@ from temporalio.api.operatorservice.v1 import AddSearchAttributesRequest
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.testing import WorkflowEnvironment
 
-from ticketflow import logs, search_attributes
-from ticketflow.domain.policy import Policy, load_policy
-from ticketflow.settings import Settings
-from ticketflow.store.db import create_pool, migrate
-from ticketflow.worker.embedded import EmbeddedPostgres, start_postgres, temporal_cli, temporal_test_server
+from cli.embedded import EmbeddedPostgres, start_postgres, temporal_cli, temporal_test_server
+from domain.policy import Policy, load_policy
+from infra import logs, search_attributes
+from infra.settings import Settings
+from store.db import create_pool, migrate
 
 ROOT = Path(__file__).resolve().parent.parent
 

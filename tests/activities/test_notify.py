@@ -10,15 +10,15 @@ import pytest
 from temporalio.exceptions import ApplicationError
 from temporalio.testing import ActivityEnvironment
 
-from tests.notifiers.servers import SmtpServer, WebhookReceiver, smtp_server, webhook_receiver
-from ticketflow.activities.notify import NotifyActivities
-from ticketflow.domain import feedback_link
-from ticketflow.domain.enums import Role
-from ticketflow.domain.notification import Audience, NotifyRequest, NotifyResult
-from ticketflow.notifiers.webhook import WebhookNotifier
-from ticketflow.settings import Settings
-from ticketflow.store import notifications
-from ticketflow.store.directory import Member, Team, upsert_member, upsert_team
+from activities.channels.webhook import WebhookNotifier
+from activities.notify import NotifyActivities
+from domain import feedback_link
+from domain.enums import Role
+from domain.notification import Audience, NotifyRequest, NotifyResult
+from infra.settings import Settings
+from store import notifications
+from store.directory import Member, Team, upsert_member, upsert_team
+from tests.activities.channels.servers import SmtpServer, WebhookReceiver, smtp_server, webhook_receiver
 
 SECRET = "test-secret"  # the `settings` fixture's secret_key signs webhooks and feedback links
 

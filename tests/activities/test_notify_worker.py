@@ -11,14 +11,14 @@ from temporalio.exceptions import ActivityError, ApplicationError
 from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import UnsandboxedWorkflowRunner, Worker
 
-from tests.notifiers.servers import smtp_server, webhook_receiver
-from ticketflow.activities.notify import NOTIFY_RETRY_POLICY, NotifyActivities
-from ticketflow.domain.enums import Role
-from ticketflow.domain.notification import Audience, NotifyRequest, NotifyResult
-from ticketflow.notifiers.webhook import WebhookNotifier
-from ticketflow.settings import Settings
-from ticketflow.store import notifications
-from ticketflow.store.directory import Member, Team, upsert_member, upsert_team
+from activities.channels.webhook import WebhookNotifier
+from activities.notify import NOTIFY_RETRY_POLICY, NotifyActivities
+from domain.enums import Role
+from domain.notification import Audience, NotifyRequest, NotifyResult
+from infra.settings import Settings
+from store import notifications
+from store.directory import Member, Team, upsert_member, upsert_team
+from tests.activities.channels.servers import smtp_server, webhook_receiver
 
 SECRET = "test-secret"
 

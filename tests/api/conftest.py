@@ -13,13 +13,13 @@ from pydantic import BaseModel
 from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
 
-from ticketflow.api.app import create_app
-from ticketflow.domain.enums import ApiRole, Channel
-from ticketflow.domain.policy import Policy
-from ticketflow.settings import Settings
-from ticketflow.store.api_keys import NewApiKey, create_api_key
-from ticketflow.store.directory import seed_demo
-from ticketflow.worker.worker import workers
+from api.app import create_app
+from domain.enums import ApiRole, Channel
+from domain.policy import Policy
+from infra.settings import Settings
+from store.api_keys import NewApiKey, create_api_key
+from store.directory import seed_demo
+from worker.worker import workers
 
 
 class Keys(BaseModel):

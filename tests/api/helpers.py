@@ -9,7 +9,7 @@ from typing import Any
 from temporalio.client import Client
 from temporalio.service import RPCError, RPCStatusCode
 
-from ticketflow.domain.ticket import TicketView
+from domain.ticket import TicketView
 
 NAME, PHONE, EMAIL = "李四光", "13812345678", "lisiguang@example.com"
 

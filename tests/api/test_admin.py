@@ -7,10 +7,10 @@ import httpx
 import pytest
 from typer.testing import CliRunner
 
+from cli.main import app as cli
+from infra.settings import get_settings
+from store.api_keys import hash_key, lookup_api_key
 from tests.api.conftest import Keys, headers
-from ticketflow.settings import get_settings
-from ticketflow.store.api_keys import hash_key, lookup_api_key
-from ticketflow.worker.cli import app as cli
 
 
 async def test_teams_and_members(api: httpx.AsyncClient, keys: Keys) -> None:

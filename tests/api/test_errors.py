@@ -10,7 +10,7 @@ from fastapi import FastAPI
 from structlog.testing import capture_logs
 from temporalio.service import RPCError, RPCStatusCode
 
-from ticketflow.api import errors
+from api import errors
 
 DOWN = [
     asyncpg.exceptions.CannotConnectNowError("the database system is shutting down"),

@@ -9,10 +9,10 @@ import httpx
 import pytest
 from temporalio.testing import WorkflowEnvironment
 
-from ticketflow.api.app import create_app
-from ticketflow.settings import Settings
-from ticketflow.store.db import create_pool
-from ticketflow.worker.embedded import EmbeddedPostgres, start_postgres, temporal_test_server
+from api.app import create_app
+from cli.embedded import EmbeddedPostgres, start_postgres, temporal_test_server
+from infra.settings import Settings
+from store.db import create_pool
 
 
 @pytest.fixture

@@ -10,11 +10,11 @@ import asyncpg
 import httpx
 from temporalio.testing import WorkflowEnvironment
 
+from domain.enums import Priority
+from domain.intake import IntakeRequest
+from store import intake as store
 from tests.api.conftest import Keys, headers
 from tests.api.helpers import EMAIL, NAME, PHONE, history_text, intake_body
-from ticketflow.domain.enums import Priority
-from ticketflow.domain.intake import IntakeRequest
-from ticketflow.store import intake as store
 
 
 async def _runs(env: WorkflowEnvironment, workflow_id: str) -> int:

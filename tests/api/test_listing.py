@@ -5,11 +5,11 @@ from datetime import UTC, datetime
 import asyncpg
 import httpx
 
+from domain.enums import Priority
+from domain.intake import IntakeRequest
+from store import intake as store
 from tests.api.conftest import Keys, headers
 from tests.api.helpers import NAME, intake_body
-from ticketflow.domain.enums import Priority
-from ticketflow.domain.intake import IntakeRequest
-from ticketflow.store import intake as store
 
 
 async def _open_many(pool: asyncpg.Pool) -> list[str]:

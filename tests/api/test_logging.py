@@ -11,9 +11,9 @@ import httpx
 import pytest
 from temporalio.testing import WorkflowEnvironment
 
+from infra import logs
 from tests.api.conftest import Keys, headers
 from tests.api.helpers import assigned, intake_body
-from ticketflow import logs
 
 
 @pytest.fixture
@@ -48,7 +48,7 @@ async def test_api_activity_and_workflow_lines_carry_the_ticket_number(
             break
         await asyncio.sleep(0.1)
     events = {(line["logger"], line["event"]) for line in mine}
-    assert ("ticketflow.api.intake", "ticket opened") in events
-    assert ("ticketflow.api", "request") in events  # GET /tickets/{no}
-    assert ("ticketflow.notifiers.log", "notification") in events  # the notify activity: "assigned"
+    assert ("api.intake", "ticket opened") in events
+    assert ("api", "request") in events  # GET /tickets/{no}
+    assert ("activities.channels.log", "notification") in events  # the notify activity: "assigned"
     assert any(logger.startswith("temporalio.workflow") and e == "signal rejected" for logger, e in events)

@@ -5,10 +5,10 @@ from datetime import datetime, timedelta
 import httpx
 from temporalio.testing import WorkflowEnvironment
 
+from domain.calendar import add_working_time
+from domain.policy import Policy
 from tests.api.conftest import Keys, headers
 from tests.api.helpers import assigned, intake_body
-from ticketflow.domain.calendar import add_working_time
-from ticketflow.domain.policy import Policy
 
 
 async def test_a_medium_ticket_shows_business_hour_deadlines_and_an_urgent_one_24x7(

@@ -10,18 +10,18 @@ from temporalio.client import Client
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.testing import WorkflowEnvironment
 
+from api.app import create_app
+from cli.embedded import free_port
+from domain.enums import Priority, Status
+from domain.feedback_link import sign
+from domain.intake import IntakeRequest, mask_customer
+from domain.policy import Policy
+from domain.ticket import TicketView
+from infra.settings import Settings
+from store import audit
+from store import intake as store
 from tests.api.conftest import Keys, headers
 from tests.api.helpers import EMAIL, NAME, PHONE, assigned, intake_body
-from ticketflow.api.app import create_app
-from ticketflow.domain.enums import Priority, Status
-from ticketflow.domain.feedback_link import sign
-from ticketflow.domain.intake import IntakeRequest, mask_customer
-from ticketflow.domain.policy import Policy
-from ticketflow.domain.ticket import TicketView
-from ticketflow.settings import Settings
-from ticketflow.store import audit
-from ticketflow.store import intake as store
-from ticketflow.worker.embedded import free_port
 
 MEMBER_KEYS = {"frontline-1": "agent", "frontline-2": "other_agent"}
 

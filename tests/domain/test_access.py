@@ -2,8 +2,8 @@
 
 import pytest
 
-from ticketflow.domain.access import Caller, TicketScope, may_access, refusal, scope_of, sees_contact
-from ticketflow.domain.enums import ApiRole, Channel
+from domain.access import Caller, TicketScope, may_access, refusal, scope_of, sees_contact
+from domain.enums import ApiRole, Channel
 
 TICKET = TicketScope(
     ticket_no="202611-000001", channel=Channel.CHAT, team="billing", collaborators=["tech"], assignee="ann"

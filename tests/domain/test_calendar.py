@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from ticketflow.domain.calendar import (
+from domain.calendar import (
     TWENTY_FOUR_SEVEN,
     WEEKDAYS,
     BusinessCalendar,
@@ -19,7 +19,7 @@ from ticketflow.domain.calendar import (
     next_working_start,
     working_time_between,
 )
-from ticketflow.domain.policy import load_policy
+from domain.policy import load_policy
 
 ROOT = Path(__file__).resolve().parents[2]
 CN = load_policy(ROOT / "policy.toml").calendars["cn-business"]

@@ -2,7 +2,7 @@
 
 import pytest
 
-from ticketflow.domain.messages import _CUSTOMER, _STAFF, render_call_task, render_customer, render_staff
+from domain.messages import _CUSTOMER, _STAFF, render_call_task, render_customer, render_staff
 
 
 @pytest.mark.parametrize("template", sorted(_STAFF))

@@ -5,10 +5,10 @@ from pathlib import Path
 
 import pytest
 
-from ticketflow.domain.durations import parse_duration
-from ticketflow.domain.enums import Category, Kind, Priority
-from ticketflow.domain.policy import PolicyError, load_policy
-from ticketflow.domain.routing import default_priority, route
+from domain.durations import parse_duration
+from domain.enums import Category, Kind, Priority
+from domain.policy import PolicyError, load_policy
+from domain.routing import default_priority, route
 
 ROOT = Path(__file__).resolve().parents[2]
 POLICY = load_policy(ROOT / "policy.toml")
@@ -60,7 +60,7 @@ def test_durations() -> None:
 def test_tickets_opened_under_one_policy_share_one_snapshot_and_a_changed_policy_has_its_own() -> None:
     from datetime import UTC, datetime
 
-    from ticketflow.domain.ticket import TicketInput
+    from domain.ticket import TicketInput
 
     def decoded(policy_json: str) -> TicketInput:
         """A workflow input as the worker decodes it from its payload."""

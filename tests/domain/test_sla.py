@@ -2,12 +2,12 @@
 
 from datetime import UTC, datetime, timedelta
 
-from ticketflow.domain import sla
-from ticketflow.domain.actions import FeedbackAnswer
-from ticketflow.domain.enums import Priority
-from ticketflow.domain.notification import Audience
-from ticketflow.domain.policy import Policy
-from ticketflow.domain.sla import Clock, Firing
+from domain import sla
+from domain.actions import FeedbackAnswer
+from domain.enums import Priority
+from domain.notification import Audience
+from domain.policy import Policy
+from domain.sla import Clock, Firing
 
 T0 = datetime(2025, 1, 6, 9, 0, tzinfo=UTC)
 P = Policy()

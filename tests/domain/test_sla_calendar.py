@@ -8,13 +8,13 @@ import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
-from ticketflow.domain import sla
-from ticketflow.domain.calendar import TWENTY_FOUR_SEVEN, working_time_between
-from ticketflow.domain.enums import Priority
-from ticketflow.domain.notification import Audience
-from ticketflow.domain.policy import Policy, load_policy
-from ticketflow.domain.sla import Clock, Firing
-from ticketflow.domain.ticket import Deadlines
+from domain import sla
+from domain.calendar import TWENTY_FOUR_SEVEN, working_time_between
+from domain.enums import Priority
+from domain.notification import Audience
+from domain.policy import Policy, load_policy
+from domain.sla import Clock, Firing
+from domain.ticket import Deadlines
 
 ROOT = Path(__file__).resolve().parents[2]
 POLICY = load_policy(ROOT / "policy.toml")

@@ -6,8 +6,8 @@ import time
 from collections import Counter
 from dataclasses import dataclass, field
 
-from ticketflow.notifiers.webhook import DELIVERY_HEADER, SIGNATURE_HEADER, verify_signature
-from ticketflow.worker.embedded import free_port
+from activities.channels.webhook import DELIVERY_HEADER, SIGNATURE_HEADER, verify_signature
+from cli.embedded import free_port
 
 
 @dataclass

@@ -14,17 +14,17 @@ import asyncpg
 import httpx
 import psutil
 
-from ticketflow.domain.enums import ApiRole, Role
-from ticketflow.store.api_keys import NewApiKey, create_api_key
-from ticketflow.store.db import create_pool, migrate
-from ticketflow.store.directory import Member, seed_demo, upsert_member
-from ticketflow.worker.embedded import (
+from cli.embedded import (
     EmbeddedPostgres,
     TemporalDevServer,
     free_port,
     start_postgres,
     start_temporal,
 )
+from domain.enums import ApiRole, Role
+from store.api_keys import NewApiKey, create_api_key
+from store.db import create_pool, migrate
+from store.directory import Member, seed_demo, upsert_member
 
 SECRET = "faults-secret-key"
 TASK_QUEUE = "faults"

@@ -7,11 +7,11 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
+from domain.enums import Priority
+from domain.intake import IntakeRequest
+from store import intake as store
 from tests.faults.driver import Http, exact_counts, gather_limited, intake_body, size, until, wait_archived
 from tests.faults.stack import FaultStack
-from ticketflow.domain.enums import Priority
-from ticketflow.domain.intake import IntakeRequest
-from ticketflow.store import intake as store
 
 
 async def test_the_retry_after_a_crash_between_numbering_and_start_finishes_the_same_ticket(

@@ -9,9 +9,9 @@ import asyncpg
 from temporalio.client import Client
 from temporalio.worker import Worker
 
-from ticketflow.activities.notify import NotifyActivities
-from ticketflow.settings import Settings
-from ticketflow.worker.worker import build_counter_worker, sandbox_runner
+from activities.notify import NotifyActivities
+from infra.settings import Settings
+from worker.worker import build_counter_worker, sandbox_runner
 
 T = TypeVar("T")
 
@@ -20,7 +20,7 @@ T = TypeVar("T")
 async def insight_worker(client: Client, pool: asyncpg.Pool, settings: Settings) -> AsyncIterator[Worker]:
     """Only this issue's workflows and activities, so these tests do not depend on the ticket workflow;
     with the counters' own worker on their queue, as deployed."""
-    from ticketflow.worker import registry
+    from worker import registry
 
     async with (
         Worker(

@@ -3,10 +3,10 @@
 import random
 from datetime import UTC, datetime, timedelta
 
-from ticketflow.domain import hotspot
-from ticketflow.domain.enums import Category
-from ticketflow.domain.hotspot import HotspotState, TicketOpened
-from ticketflow.domain.policy import Hotspot
+from domain import hotspot_window
+from domain.enums import Category
+from domain.hotspot_window import HotspotState, TicketOpened
+from domain.policy import Hotspot
 
 T0 = datetime(2026, 11, 16, 8, 0, tzinfo=UTC)
 RULE = Hotspot()
@@ -23,10 +23,10 @@ def _t(n: int, minutes: float, product: str | None = None, batch: str | None = N
     )
 
 
-def _feed(state: HotspotState, tickets: list[TicketOpened]) -> list[hotspot.Crossing]:
-    out: list[hotspot.Crossing] = []
+def _feed(state: HotspotState, tickets: list[TicketOpened]) -> list[hotspot_window.Crossing]:
+    out: list[hotspot_window.Crossing] = []
     for t in tickets:
-        out.extend(hotspot.observe(state, t, RULE)[1])
+        out.extend(hotspot_window.observe(state, t, RULE)[1])
     return out
 
 
@@ -55,28 +55,28 @@ def test_products_count_apart_and_a_repeated_signal_counts_once() -> None:
 
 
 def test_a_ticket_counts_with_its_product_and_its_batch() -> None:
-    keys = hotspot.group_keys(_t(1, 0, product="P", batch="B"))
+    keys = hotspot_window.group_keys(_t(1, 0, product="P", batch="B"))
     assert [k.id for k in keys] == ["logistics|product=P", "logistics|batch=B"]
-    assert [k.id for k in hotspot.group_keys(_t(1, 0))] == ["logistics"]
+    assert [k.id for k in hotspot_window.group_keys(_t(1, 0))] == ["logistics"]
 
 
 def test_open_incident_takes_later_tickets_until_closed() -> None:
     state = HotspotState()
     crossing = _feed(state, [_t(i, i) for i in range(5)])[0]
-    hotspot.opened(state, crossing, 42)
-    joins, crossings = hotspot.observe(state, _t(5, 6), RULE)
+    hotspot_window.opened(state, crossing, 42)
+    joins, crossings = hotspot_window.observe(state, _t(5, 6), RULE)
     assert [j.incident_id for j in joins] == [42] and crossings == []
-    hotspot.closed(state, 42)
-    joins, _ = hotspot.observe(state, _t(6, 7), RULE)
+    hotspot_window.closed(state, 42)
+    joins, _ = hotspot_window.observe(state, _t(6, 7), RULE)
     assert joins == [] and state.windows["logistics"][0].ticket_no == "202611-000006"
 
 
 def test_prune_drops_tickets_outside_every_window() -> None:
     state = HotspotState()
     _feed(state, [_t(0, 0), _t(1, 100)])
-    hotspot.prune(state, T0 + timedelta(minutes=150), RULE.window)
+    hotspot_window.prune(state, T0 + timedelta(minutes=150), RULE.window)
     assert [t.ticket_no for t in state.windows["logistics"]] == ["202611-000001"]
-    hotspot.prune(state, T0 + timedelta(hours=5), RULE.window)
+    hotspot_window.prune(state, T0 + timedelta(hours=5), RULE.window)
     assert state.windows == {}
 
 
@@ -89,7 +89,7 @@ def test_tickets_arriving_out_of_order_keep_exactly_the_window_a_full_sort_would
     seen: list[TicketOpened] = []
     for n in range(600):
         ticket = _t(n, rng.choice([n / 2, n / 2 - rng.uniform(0, 20), float(n // 10)]))
-        hotspot.observe(state, ticket, rule)
+        hotspot_window.observe(state, ticket, rule)
         seen.append(ticket)
         latest = max(t.opened_at for t in seen)
         expected = sorted(

@@ -11,15 +11,15 @@ from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.service import RPCError, RPCStatusCode
 from temporalio.testing import WorkflowEnvironment
 
-from ticketflow.domain import hotspot
-from ticketflow.domain.enums import Category
-from ticketflow.domain.hotspot import HotspotInput, HotspotState, TicketOpened, counter_queue
-from ticketflow.domain.incident import IncidentStatus
-from ticketflow.hotspots import HotspotCounter, incident_closed, workflow_id
-from ticketflow.settings import Settings
-from ticketflow.store import incidents
-from ticketflow.worker.worker import build_counter_worker
-from ticketflow.workflows.hotspot import BATCH, BATCH_CARRYING
+from api.hotspot_signals import HotspotCounter, incident_closed, workflow_id
+from domain import hotspot_window
+from domain.enums import Category
+from domain.hotspot_window import HotspotInput, HotspotState, TicketOpened, counter_queue
+from domain.incident import IncidentStatus
+from infra.settings import Settings
+from store import incidents
+from worker.worker import build_counter_worker
+from workflows.hotspot_counter import BATCH, BATCH_CARRYING
 
 from ..workflows.helpers import save_history
 from .helpers import eventually, insight_worker
@@ -239,7 +239,7 @@ async def test_a_flood_into_an_open_incident_is_counted_in_batches_and_linked_a_
     wf_id = workflow_id(Category.PRODUCT_QUALITY, prefix)
     async with insight_worker(time_env.client, pool, settings):
         handle = await time_env.client.start_workflow(
-            hotspot.WORKFLOW_NAME,
+            hotspot_window.WORKFLOW_NAME,
             HotspotInput(category=Category.PRODUCT_QUALITY, pending=backlog),
             id=wf_id,
             task_queue=settings.task_queue,

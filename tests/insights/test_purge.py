@@ -6,10 +6,10 @@ from datetime import UTC, datetime, timedelta
 import asyncpg
 from temporalio.testing import WorkflowEnvironment
 
-from ticketflow.domain.retention import PurgeInput, PurgeResult
-from ticketflow.settings import Settings
-from ticketflow.store.retention import ANONYMIZED_NAME, purge_batch
-from ticketflow.workflows.retention import PurgeWorkflow
+from domain.retention import PurgeInput, PurgeResult
+from infra.settings import Settings
+from store.retention import ANONYMIZED_NAME, purge_batch
+from workflows.retention import PurgeWorkflow
 
 from .helpers import insight_worker
 

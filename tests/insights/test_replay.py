@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from ticketflow.workflows.hotspot import HotspotWorkflow
+from workflows.hotspot_counter import HotspotWorkflow
 
 from ..workflows.helpers import replay
 

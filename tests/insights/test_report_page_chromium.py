@@ -12,9 +12,9 @@ from pathlib import Path
 import asyncpg
 import pytest
 
-from ticketflow.domain.report import week_bounds
-from ticketflow.reports_html import render_weekly
-from ticketflow.store import reports
+from api.report_page import render_weekly
+from domain.report import week_bounds
+from store import reports
 
 from . import report_data
 from .report_data import WEEK

@@ -6,7 +6,7 @@ import asyncpg
 import pytest
 from temporalio.testing import WorkflowEnvironment
 
-from ticketflow.domain.report import (
+from domain.report import (
     ReportBuilt,
     ReportInput,
     WeekError,
@@ -15,9 +15,9 @@ from ticketflow.domain.report import (
     previous_week,
     week_bounds,
 )
-from ticketflow.settings import Settings
-from ticketflow.store import reports
-from ticketflow.workflows.report import WeeklyReportWorkflow
+from infra.settings import Settings
+from store import reports
+from workflows.report import WeeklyReportWorkflow
 
 from . import report_data
 from .helpers import insight_worker

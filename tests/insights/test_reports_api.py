@@ -8,15 +8,15 @@ import pytest
 from fastapi import FastAPI
 from temporalio.testing import WorkflowEnvironment
 
-from ticketflow.api import errors
-from ticketflow.api import reports as reports_api
-from ticketflow.domain.enums import ApiRole
-from ticketflow.domain.policy import Policy
-from ticketflow.domain.report import ReportBuilt
-from ticketflow.settings import Settings
-from ticketflow.store import reports
-from ticketflow.store.api_keys import NewApiKey, create_api_key
-from ticketflow.store.directory import seed_demo
+from api import errors
+from api import reports as reports_api
+from domain.enums import ApiRole
+from domain.policy import Policy
+from domain.report import ReportBuilt
+from infra.settings import Settings
+from store import reports
+from store.api_keys import NewApiKey, create_api_key
+from store.directory import seed_demo
 
 from . import report_data
 from .helpers import insight_worker

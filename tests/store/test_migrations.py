@@ -5,8 +5,8 @@ import uuid
 
 import asyncpg
 
-from ticketflow.store.db import migrate, migration_files
-from ticketflow.worker.embedded import EmbeddedPostgres
+from cli.embedded import EmbeddedPostgres
+from store.db import migrate, migration_files
 
 
 async def _fresh(pg_server: EmbeddedPostgres) -> str:

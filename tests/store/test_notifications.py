@@ -5,7 +5,7 @@ import uuid
 
 import asyncpg
 
-from ticketflow.store import notifications as store
+from store import notifications as store
 
 
 async def test_a_retried_claim_gets_the_first_attempts_row(pool: asyncpg.Pool) -> None:

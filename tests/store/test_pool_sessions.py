@@ -7,11 +7,11 @@ from typing import Any
 import asyncpg
 import pytest
 
-from ticketflow.domain.enums import Channel
-from ticketflow.domain.ticket import TicketView
-from ticketflow.store import readmodel
-from ticketflow.store.notifications import delivery_lock
-from ticketflow.store.timeline import timeline
+from domain.enums import Channel
+from domain.ticket import TicketView
+from store import readmodel
+from store.notifications import delivery_lock
+from store.timeline import timeline
 
 
 async def _lock_is_free(database: str, key: str) -> bool:

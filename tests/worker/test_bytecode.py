@@ -3,8 +3,8 @@
 import importlib.util
 from pathlib import Path
 
-import ticketflow.workflows.ticket as ticket_module
-from ticketflow.worker.worker import compile_workflow_modules
+import workflows.ticket as ticket_module
+from worker.worker import compile_workflow_modules
 
 
 def test_a_missing_pyc_of_the_ticket_workflow_is_written_before_the_worker_runs() -> None:

@@ -5,8 +5,8 @@ seconds, while 8 threads keep single tasks clear of the 2 s deadlock detector (b
 import asyncpg
 from temporalio.testing import WorkflowEnvironment
 
-from ticketflow.settings import Settings
-from ticketflow.worker.worker import build_worker
+from infra.settings import Settings
+from worker.worker import build_worker
 
 
 async def test_the_ticket_worker_polls_and_holds_more_tasks_than_it_has_threads(

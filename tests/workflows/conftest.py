@@ -7,8 +7,8 @@ import pytest
 from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
 
-from ticketflow.settings import Settings
-from ticketflow.worker.worker import workers
+from infra.settings import Settings
+from worker.worker import workers
 
 from .helpers import Crew, make_crew
 

@@ -14,11 +14,11 @@ import asyncpg
 from temporalio.client import Client, WorkflowHandle
 from temporalio.testing import WorkflowEnvironment
 
-from ticketflow.domain.enums import Category, Channel, CustomerType, Kind, Priority, Role
-from ticketflow.domain.intake import MaskedCustomer
-from ticketflow.domain.policy import Policy
-from ticketflow.domain.ticket import WORKFLOW_NAME, TicketInput, TicketView
-from ticketflow.store.directory import Member, Team, upsert_member, upsert_team
+from domain.enums import Category, Channel, CustomerType, Kind, Priority, Role
+from domain.intake import MaskedCustomer
+from domain.policy import Policy
+from domain.ticket import WORKFLOW_NAME, TicketInput, TicketView
+from store.directory import Member, Team, upsert_member, upsert_team
 
 HISTORIES = Path(__file__).parent / "histories"
 T = TypeVar("T")
@@ -151,7 +151,7 @@ async def replay(name: str, text: str, workflow: type) -> None:
     from temporalio.contrib.pydantic import pydantic_data_converter
     from temporalio.worker import Replayer
 
-    from ticketflow.worker.worker import sandbox_runner
+    from worker.worker import sandbox_runner
 
     replayer = Replayer(
         workflows=[workflow], workflow_runner=sandbox_runner(), data_converter=pydantic_data_converter
@@ -176,7 +176,7 @@ async def until(
     handle: WorkflowHandle[Any, TicketView], check: Callable[[TicketView], bool], within: float = 15.0
 ) -> TicketView:
     """Query the view until `check` holds (activities run in real time even when timers skip)."""
-    from ticketflow.workflows.ticket import TicketWorkflow
+    from workflows.ticket import TicketWorkflow
 
     deadline = asyncio.get_running_loop().time() + within
     while True:

@@ -4,12 +4,12 @@ import asyncpg
 from temporalio.client import WorkflowExecutionStatus
 from temporalio.testing import WorkflowEnvironment
 
-from ticketflow.domain.actions import Acknowledge, ProgressNote
-from ticketflow.domain.enums import Status
-from ticketflow.domain.policy import Policy
-from ticketflow.settings import Settings
-from ticketflow.worker.worker import workers
-from ticketflow.workflows.ticket import TicketWorkflow
+from domain.actions import Acknowledge, ProgressNote
+from domain.enums import Status
+from domain.policy import Policy
+from infra.settings import Settings
+from worker.worker import workers
+from workflows.ticket import TicketWorkflow
 
 from .helpers import Crew, events, open_ticket, policy_for, until
 

@@ -6,10 +6,10 @@ import asyncpg
 from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
 
-from ticketflow.domain.actions import Acknowledge, ProgressNote
-from ticketflow.domain.enums import Priority, Status
-from ticketflow.domain.policy import Policy
-from ticketflow.workflows.ticket import TicketWorkflow
+from domain.actions import Acknowledge, ProgressNote
+from domain.enums import Priority, Status
+from domain.policy import Policy
+from workflows.ticket import TicketWorkflow
 
 from .helpers import Crew, events, notified, open_ticket, policy_for, save_history, until
 

@@ -13,13 +13,13 @@ from temporalio.client import WorkflowHandle
 from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
 
-from tests.notifiers.servers import webhook_receiver
-from ticketflow.domain.actions import Acknowledge, FeedbackAnswer, ProgressNote, Resolve, RootCause
-from ticketflow.domain.enums import Fishbone, Role
-from ticketflow.domain.policy import Policy
-from ticketflow.settings import Settings
-from ticketflow.store.directory import Member, upsert_member
-from ticketflow.workflows.ticket import TicketWorkflow
+from domain.actions import Acknowledge, FeedbackAnswer, ProgressNote, Resolve, RootCause
+from domain.enums import Fishbone, Role
+from domain.policy import Policy
+from infra.settings import Settings
+from store.directory import Member, upsert_member
+from tests.activities.channels.servers import webhook_receiver
+from workflows.ticket import TicketWorkflow
 
 from .helpers import Crew, events, eventually, open_ticket, policy_for, until
 

@@ -9,8 +9,8 @@ from temporalio.exceptions import ApplicationError
 from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
 
-from ticketflow.domain.access import Caller
-from ticketflow.domain.actions import (
+from domain.access import Caller
+from domain.actions import (
     Acknowledge,
     Escalate,
     Extend,
@@ -23,10 +23,10 @@ from ticketflow.domain.actions import (
     RootCause,
     WaitForCustomer,
 )
-from ticketflow.domain.enums import ApiRole, Fishbone, Kind, Priority, Role, Status
-from ticketflow.domain.policy import Policy
-from ticketflow.store.directory import Member, upsert_member
-from ticketflow.workflows.ticket import TicketWorkflow
+from domain.enums import ApiRole, Fishbone, Kind, Priority, Role, Status
+from domain.policy import Policy
+from store.directory import Member, upsert_member
+from workflows.ticket import TicketWorkflow
 
 from .helpers import Crew, events, eventually, notified, open_ticket, policy_for, save_history, until
 

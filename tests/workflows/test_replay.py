@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from ticketflow.workflows.ticket import TicketWorkflow
+from workflows.ticket import TicketWorkflow
 
 from .helpers import replay
 

@@ -1,0 +1,205 @@
+"""The ticket workflow's activities, bound to the worker's pool: record, assign, release, archive."""
+
+from collections.abc import Callable
+from datetime import datetime, timedelta
+from typing import Any
+
+import asyncpg
+import structlog
+from pydantic import BaseModel
+from temporalio import activity
+from temporalio.common import RetryPolicy
+from temporalio.exceptions import ApplicationError
+
+from domain.notification import NotifyRequest
+from domain.sla import Outcome
+from domain.ticket import TicketEvent, TicketView
+from infra.settings import Settings
+from store import archive as archive_store
+from store import assignment as assignment_store
+from store import readmodel, timeline
+
+log = structlog.get_logger(__name__)
+
+# Database writes: retried until Postgres is back; only a caller's mistake is non-retryable.
+DB_RETRY = RetryPolicy(
+    initial_interval=timedelta(seconds=1),
+    backoff_coefficient=2.0,
+    maximum_interval=timedelta(minutes=1),
+    non_retryable_error_types=["UnknownTeam", "MemberUnavailable"],
+)
+# Each write takes milliseconds; a worker killed mid-write is noticed after this, and the write redone.
+DB_TIMEOUT = timedelta(seconds=10)
+
+
+class RecordRequest(BaseModel):
+    """One event of the timeline and the state it leaves the ticket in."""
+
+    ticket_no: str
+    seq: int
+    at: datetime
+    type: str
+    actor: str | None = None
+    data: dict[str, Any] = {}
+    view: TicketView
+
+
+class RecordBatch(BaseModel):
+    """The events of one step of a ticket, in order, and the state they leave it in."""
+
+    events: list[TicketEvent]
+    view: TicketView
+
+
+class StepWrite(BaseModel):
+    """A step of a ticket since "lean-history-4": its events and the state they leave, then its
+    notifications, each tried once after the events are written."""
+
+    events: list[TicketEvent]
+    view: TicketView
+    notices: list[NotifyRequest] = []
+
+
+class StepWritten(BaseModel):
+    """The keys of the notices whose first try failed: the retried `notify` activity delivers them."""
+
+    retry: list[str] = []
+
+
+class RecordResult(BaseModel):
+    event_written: bool
+    state_written: bool
+
+
+class AssignRequest(BaseModel):
+    ticket_no: str
+    round: int
+    team: str
+    exclude: list[str] = []
+    member_id: str | None = None
+
+
+class AssignResult(BaseModel):
+    member_id: str | None = None
+
+
+class ReleaseRequest(BaseModel):
+    ticket_no: str
+    round: int
+
+
+class ReleaseResult(BaseModel):
+    released: bool
+
+
+class ArchiveRequest(BaseModel):
+    """The closed ticket; since "lean-history-4" also its last step's events and the assignment round
+    to give back, all written in the archive's transaction."""
+
+    view: TicketView
+    outcomes: list[Outcome]
+    events: list[TicketEvent] = []
+    release_round: int | None = None
+
+
+class ArchiveResult(BaseModel):
+    written: bool
+
+
+def _rows(events: list[TicketEvent]) -> list[readmodel.Event]:
+    return [(e.seq, e.at, e.type, e.actor, e.data) for e in events]
+
+
+class TicketActivities:
+    """Built once per worker; every method is an activity taking one model."""
+
+    def __init__(self, pool: asyncpg.Pool, settings: Settings) -> None:
+        from activities.notify import NotifyActivities
+
+        self._pool = pool
+        self._settings = settings
+        self._notify = NotifyActivities(pool, settings)
+
+    def all(self) -> list[Callable[..., Any]]:
+        notify = self._notify
+        return [
+            self.record,
+            self.record_events,
+            self.record_step,
+            self.assign,
+            self.release,
+            self.archive,
+            notify.notify,
+            notify.notify_once,
+        ]
+
+    @activity.defn(name="record")
+    async def record(self, req: RecordRequest) -> RecordResult:
+        """Append the event and move the read model forward, in one statement; a retry changes nothing."""
+        written, state = await readmodel.record(
+            self._pool, req.seq, req.at, req.type, req.actor, req.data, req.view
+        )
+        return RecordResult(event_written=written, state_written=state)
+
+    @activity.defn(name="record_events")
+    async def record_events(self, req: RecordBatch) -> RecordResult:
+        """Append a step's events and move the read model to the state they leave, in one transaction."""
+        written, state = await readmodel.record_events(self._pool, _rows(req.events), req.view)
+        return RecordResult(event_written=written, state_written=state)
+
+    @activity.defn(name="record_step")
+    async def record_step(self, req: StepWrite) -> StepWritten:
+        """A step in one local activity: its events and state (one transaction), then a first try of each
+        of its notices; a retry writes nothing twice and sends nothing twice (deliveries are keyed)."""
+        if req.events:
+            await readmodel.record_events(self._pool, _rows(req.events), req.view)
+        return StepWritten(retry=await self._notify.first_tries(req.notices))
+
+    @activity.defn(name="assign")
+    async def assign(self, req: AssignRequest) -> AssignResult:
+        """The member who gets this assignment round, or none when the team has no one free."""
+        unknown = ApplicationError(f"unknown team {req.team!r}", type="UnknownTeam", non_retryable=True)
+        if req.member_id is not None and not await assignment_store.team_exists(self._pool, req.team):
+            raise unknown
+        try:
+            member = await assignment_store.assign(
+                self._pool, req.ticket_no, req.round, req.team, req.exclude, req.member_id
+            )
+        except assignment_store.MemberUnavailable as e:
+            raise ApplicationError(str(e), type="MemberUnavailable", non_retryable=True) from e
+        # A team's pick finds nobody free, or no such team: asked only then, not on every assignment.
+        if member is None and not await assignment_store.team_exists(self._pool, req.team):
+            raise unknown
+        log.info("assignment", ticket_no=req.ticket_no, round=req.round, team=req.team, member=member)
+        return AssignResult(member_id=member)
+
+    @activity.defn(name="release")
+    async def release(self, req: ReleaseRequest) -> ReleaseResult:
+        """Give the member back the capacity this round took (once)."""
+        return ReleaseResult(released=await assignment_store.release(self._pool, req.ticket_no, req.round))
+
+    @activity.defn(name="archive")
+    async def archive(self, req: ArchiveRequest) -> ArchiveResult:
+        """The full record: ticket, timeline, solution, root cause, satisfaction, deadlines met/missed; with
+        the last events and the capacity given back, in one transaction a retry finds done."""
+        view = req.view
+        if view.closed_at is None:
+            raise ApplicationError(
+                f"ticket {view.ticket_no} is not closed", type="NotClosed", non_retryable=True
+            )
+        async with self._pool.acquire() as conn, conn.transaction():
+            if req.events:
+                await readmodel.record_events(conn, _rows(req.events), view)
+            if req.release_round is not None:
+                await assignment_store.release_in(conn, view.ticket_no, req.release_round)
+            record = {
+                "ticket": view.model_dump(mode="json"),
+                "timeline": await timeline.timeline(conn, view.ticket_no),
+                "solution": view.solution,
+                "root_cause": view.root_cause.model_dump(mode="json") if view.root_cause else None,
+                "satisfaction": view.feedback.model_dump(mode="json") if view.feedback else None,
+                "close_reason": view.close_reason,
+                "deadlines": [o.model_dump(mode="json") for o in req.outcomes],
+            }
+            written = await archive_store.archive(conn, view.ticket_no, record, view.closed_at)
+        return ArchiveResult(written=written)

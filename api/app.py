@@ -1,0 +1,65 @@
+"""The FastAPI application: one Temporal client and one asyncpg pool for the process (lifespan)."""
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+import asyncpg
+from fastapi import FastAPI
+from temporalio.client import Client
+
+from api import actions, admin, errors, feedback, health, intake, reports, tickets
+from api.hotspot_signals import HotspotCounter, prefix_for
+from api.request_log import RequestLog
+from domain.policy import Policy, load_policy
+from infra.settings import Settings, get_settings
+from infra.temporal_client import connect
+from store.db import create_pool
+
+
+def create_app(
+    settings: Settings | None = None,
+    *,
+    client: Client | None = None,
+    pool: asyncpg.Pool | None = None,
+    policy: Policy | None = None,
+) -> FastAPI:
+    """Build the app. Tests pass their own client and pool; servers let the lifespan connect."""
+    settings = settings or get_settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        own_pool = pool is None
+        app.state.settings = settings
+        app.state.policy = policy or load_policy(settings.policy_file)
+        app.state.temporal = client or await connect(settings)
+        app.state.pool = pool or await create_pool(settings.database_url)
+        app.state.hotspots = HotspotCounter(
+            app.state.temporal,
+            settings.task_queue,
+            rule=app.state.policy.hotspot,
+            id_prefix=prefix_for(settings.task_queue),
+            spacing=settings.hotspot_signal_spacing,
+        )
+        try:
+            yield
+        finally:
+            await app.state.hotspots.aclose()
+            if own_pool:
+                await app.state.pool.close()
+
+    app = FastAPI(
+        title="ticketflow",
+        version="0.1.0",
+        description="Durable customer-service tickets: every ticket is a Temporal workflow.",
+        lifespan=lifespan,
+    )
+    app.add_middleware(RequestLog)
+    errors.install(app)
+    app.include_router(health.router)
+    app.include_router(intake.router)
+    app.include_router(tickets.router)
+    app.include_router(actions.router)
+    app.include_router(feedback.router)
+    app.include_router(admin.router)
+    app.include_router(reports.router)
+    return app

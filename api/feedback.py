@@ -1,0 +1,87 @@
+"""Customers' answers to the callback: a signed link (no API key), or their channel's integration."""
+
+from fastapi import APIRouter, Depends, Path, Request
+from pydantic import BaseModel
+
+from api.access import check_access
+from api.actions import TICKET_NO
+from api.auth import Principal, require
+from api.errors import ApiError, ErrorResponse
+from api.state import pool_of, settings_of, temporal_of
+from api.workflow_calls import WorkflowGone, gone, run_update
+from domain.access import scope_of
+from domain.actions import FeedbackAnswer
+from domain.enums import ApiRole, Status
+from domain.feedback_link import BadToken, ExpiredToken, verify
+from store.ticket_reads import get_ticket_row
+
+router = APIRouter(tags=["feedback"])
+
+
+class FeedbackReceipt(BaseModel):
+    """What the customer is told: the answer was recorded, and where the ticket stands now."""
+
+    ticket_no: str
+    status: Status
+
+
+async def _record(
+    request: Request, ticket_no: str, answer: FeedbackAnswer, caller: Principal | None = None
+) -> FeedbackReceipt:
+    try:
+        view = await run_update(temporal_of(request), ticket_no, "feedback", answer)
+    except WorkflowGone:
+        raise await gone(pool_of(request), ticket_no, caller) from None
+    return FeedbackReceipt(ticket_no=view.ticket_no, status=view.status)
+
+
+@router.post(
+    "/feedback/{token}",
+    response_model=FeedbackReceipt,
+    responses={
+        401: {"model": ErrorResponse, "description": "forged or malformed link"},
+        404: {"model": ErrorResponse},
+        409: {"model": ErrorResponse, "description": "already answered, or not awaiting feedback"},
+        410: {"model": ErrorResponse, "description": "the link has expired"},
+        422: {"model": ErrorResponse},
+        503: {"model": ErrorResponse},
+    },
+)
+async def feedback_by_link(
+    request: Request, answer: FeedbackAnswer, token: str = Path(max_length=512)
+) -> FeedbackReceipt:
+    """The customer answers the callback through the signed link they were sent; no API key."""
+    try:
+        ticket_no = verify(token, settings_of(request).secret_key.get_secret_value())
+    except ExpiredToken as e:
+        raise ApiError(410, "expired", str(e)) from e
+    except BadToken as e:
+        raise ApiError(401, "unauthorized", str(e)) from e
+    return await _record(request, ticket_no, answer)
+
+
+@router.post(
+    "/tickets/{ticket_no}/feedback",
+    response_model=FeedbackReceipt,
+    responses={
+        401: {"model": ErrorResponse},
+        403: {"model": ErrorResponse},
+        404: {"model": ErrorResponse},
+        409: {"model": ErrorResponse, "description": "already answered, or not awaiting feedback"},
+        422: {"model": ErrorResponse},
+        503: {"model": ErrorResponse},
+    },
+)
+async def feedback_by_channel(
+    request: Request,
+    answer: FeedbackAnswer,
+    ticket_no: str = TICKET_NO,
+    caller: Principal = Depends(require(ApiRole.INTEGRATOR, ApiRole.ADMIN)),
+) -> FeedbackReceipt:
+    """The customer's channel posts the answer it collected (integrators: their own channel's tickets)."""
+    # A ticket's channel never changes: the read model answers for it without asking the workflow.
+    row = await get_ticket_row(pool_of(request), ticket_no)
+    if row is None:
+        raise ApiError(404, "not_found", f"no ticket {ticket_no}")
+    check_access(caller, scope_of(row))
+    return await _record(request, ticket_no, answer, caller)

@@ -1,0 +1,178 @@
+"""Reading tickets: the list (read model), one ticket (live view, or the archive), its timeline."""
+
+from datetime import UTC, datetime
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Depends, Query, Request
+from pydantic import AwareDatetime, BaseModel, Field, JsonValue, ValidationError
+
+from api.access import check_access
+from api.actions import TICKET_NO
+from api.auth import Principal, principal
+from api.errors import ApiError, ErrorResponse
+from api.state import policy_of, pool_of, temporal_of
+from api.workflow_calls import WorkflowGone, query_view
+from domain.access import scope_of, sees_contact
+from domain.enums import ApiRole, Category, Kind, Priority, Status
+from domain.sla import DeadlineInCalendar, in_calendars
+from domain.ticket import TicketEvent, TicketView
+from store import audit
+from store.listing import BadCursor, TicketFilter, TicketPage, list_tickets
+from store.ticket_reads import (
+    Contact,
+    get_archive_record,
+    get_contact,
+    get_events,
+    get_ticket_row,
+)
+
+router = APIRouter(tags=["tickets"])
+
+_READ_RESPONSES: dict[int | str, dict[str, object]] = {
+    401: {"model": ErrorResponse},
+    403: {"model": ErrorResponse, "description": "the ticket is not yours"},
+    404: {"model": ErrorResponse, "description": "no such ticket"},
+    422: {"model": ErrorResponse},
+    503: {"model": ErrorResponse},
+}
+
+
+class TicketQuery(BaseModel):
+    """Filters of `GET /tickets`; all optional, combined with AND."""
+
+    model_config = {"extra": "forbid"}
+
+    status: Status | None = None
+    priority: Priority | None = None
+    kind: Kind | None = None
+    category: Category | None = None
+    team: str | None = Field(default=None, max_length=64)
+    assignee: str | None = Field(default=None, max_length=64)
+    escalation_level: int | None = Field(default=None, ge=0, le=3)
+    breached: bool | None = None
+    created_from: AwareDatetime | None = None
+    created_to: AwareDatetime | None = None
+    q: str | None = Field(default=None, min_length=1, max_length=200, description="text in the description")
+    limit: int = Field(default=50, ge=1, le=200)
+    cursor: str | None = Field(default=None, max_length=500, description="`next_cursor` of the previous page")
+
+
+class TicketDetail(BaseModel):
+    """One ticket: the workflow's view (live, or archived once the workflow is gone) and the intake text.
+
+    `contact` is filled only for the assigned handler and the ticket's supervisors, and each such read is
+    written to the audit log; everyone else sees the masked forms in `ticket.customer`.
+    """
+
+    source: Literal["live", "archive"]
+    ticket: TicketView
+    description: str
+    request: str | None = None
+    occurred_at: datetime | None = None
+    contact: Contact | None = None
+    sla: list[DeadlineInCalendar] = Field(
+        default=[],
+        description="each deadline in the ticket's calendar (business hours or 24x7), working time left",
+    )
+
+
+class EventPage(BaseModel):
+    items: list[TicketEvent]
+    next_before_seq: int | None = Field(default=None, description="pass as `before_seq` for older events")
+
+
+def _scope(caller: Principal, f: TicketFilter) -> TicketFilter:
+    """Agents list their own tickets, supervisors their teams', integrators their channel's."""
+    match caller.role:
+        case ApiRole.AGENT:
+            return f.model_copy(update={"scope_assignee": caller.member_id or "\x00"})
+        case ApiRole.SUPERVISOR:
+            return f.model_copy(update={"scope_team": caller.team_id or "\x00"})
+        case ApiRole.INTEGRATOR:
+            return f.model_copy(update={"scope_channel": caller.channel})
+    return f
+
+
+@router.get(
+    "/tickets",
+    response_model=TicketPage,
+    responses={401: {"model": ErrorResponse}, 422: {"model": ErrorResponse}, 503: {"model": ErrorResponse}},
+)
+async def list_(
+    request: Request, query: Annotated[TicketQuery, Query()], caller: Principal = Depends(principal)
+) -> TicketPage:
+    """Tickets, newest first, from the read model; keyset pagination with `cursor`."""
+    f = TicketFilter(**query.model_dump(exclude={"limit", "cursor"}))
+    try:
+        return await list_tickets(pool_of(request), _scope(caller, f), query.limit, query.cursor)
+    except BadCursor as e:
+        raise ApiError(422, "invalid", str(e), "cursor") from e
+
+
+def _archived_view(record: dict[str, JsonValue], ticket_no: str) -> TicketView:
+    for candidate in (record, record.get("view"), record.get("ticket")):
+        if isinstance(candidate, dict):
+            try:
+                return TicketView.model_validate(candidate)
+            except ValidationError:
+                continue
+    raise ApiError(503, "unavailable", f"the archive record of {ticket_no} cannot be read")
+
+
+@router.get("/tickets/{ticket_no}", response_model=TicketDetail, responses=_READ_RESPONSES)
+async def read(
+    request: Request, ticket_no: str = TICKET_NO, caller: Principal = Depends(principal)
+) -> TicketDetail:
+    """The ticket's live state while its workflow runs, its archive record after."""
+    pool = pool_of(request)
+    row = await get_ticket_row(pool, ticket_no)
+    if row is None:
+        raise ApiError(404, "not_found", f"no ticket {ticket_no}")
+    source: Literal["live", "archive"] = "live"
+    try:
+        # An open ticket's view is in Postgres, written by the step that left it so before that step's
+        # update answered: no query through Temporal. Before its first step, and once closed, ask as before.
+        if row.view is not None and row.view.status is not Status.CLOSED:
+            view = row.view
+        else:
+            view = await query_view(temporal_of(request), ticket_no)
+    except WorkflowGone:
+        record = await get_archive_record(pool, ticket_no)
+        if record is None:
+            raise ApiError(503, "unavailable", f"ticket {ticket_no} is still being opened; retry") from None
+        view, source = _archived_view(record, ticket_no), "archive"
+    scope = scope_of(view)
+    check_access(caller, scope)
+    contact = None
+    if sees_contact(caller, scope):
+        contact = await get_contact(pool, row.customer_id)
+        await audit.record_read(pool, caller.actor, ticket_no, "contact")
+    # The ticket names its calendars; their definitions are the API's policy's (a refresh only adds dates).
+    shown = in_calendars(view.deadlines, view.calendars, policy_of(request).calendars, datetime.now(UTC))
+    return TicketDetail(
+        source=source,
+        ticket=view,
+        sla=shown,
+        description=row.description,
+        request=row.request,
+        occurred_at=row.occurred_at,
+        contact=contact,
+    )
+
+
+@router.get("/tickets/{ticket_no}/events", response_model=EventPage, responses=_READ_RESPONSES)
+async def events(
+    request: Request,
+    ticket_no: str = TICKET_NO,
+    limit: int = Query(default=100, ge=1, le=500),
+    before_seq: int | None = Query(default=None, ge=1, le=2**31 - 1),
+    caller: Principal = Depends(principal),
+) -> EventPage:
+    """The ticket's timeline, newest first."""
+    pool = pool_of(request)
+    row = await get_ticket_row(pool, ticket_no)
+    if row is None:
+        raise ApiError(404, "not_found", f"no ticket {ticket_no}")
+    check_access(caller, scope_of(row))
+    items = await get_events(pool, ticket_no, limit, before_seq)
+    return EventPage(items=items, next_before_seq=items[-1].seq if len(items) == limit else None)

@@ -1,0 +1,1 @@
+"""The `ticketflow` command and the embedded dev stack it starts."""

@@ -1,0 +1,88 @@
+"""What people do to a ticket: the payloads of the workflow's updates and signals (one model an action)."""
+
+from datetime import datetime
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from domain.access import Caller
+from domain.enums import Fishbone
+
+
+class Action(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    by: str = Field(min_length=1, max_length=64, description="member id of the person acting")
+    # The API passes whom it authenticated; the workflow checks their access against its own state in the
+    # update's validator, so no read can go stale between the check and the act. None: a trusted caller.
+    caller: Caller | None = None
+
+
+class Acknowledge(Action):
+    """The assignee confirms receipt (seed 001: within 1 h)."""
+
+
+class ProgressNote(Action):
+    note: str = Field(min_length=1, max_length=5_000)
+    customer_visible: bool = Field(default=True, description="also tell the customer (seed 000: 同步信息)")
+
+
+class Extend(Action):
+    """Move the resolution ETA, before it passes, with a reason the customer is told (seeds 000, 001)."""
+
+    new_due: datetime
+    reason: str = Field(min_length=1, max_length=1_000)
+
+
+class WaitForCustomer(Action):
+    reason: str = Field(min_length=1, max_length=1_000)
+
+
+class Resume(Action):
+    """The customer answered: the resolution clock runs again."""
+
+
+class RootCause(BaseModel):
+    """5W1H and the fishbone factor of seed 003; individual or common (个案 / 共性问题)."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    who: str = Field(default="", max_length=500)
+    when: str = Field(default="", max_length=500)
+    where: str = Field(default="", max_length=500)
+    what: str = Field(min_length=1, max_length=2_000)
+    why: str = Field(min_length=1, max_length=2_000)
+    how: str = Field(default="", max_length=2_000)
+    factor: Fishbone
+    common: bool = False
+
+
+class Resolve(Action):
+    solution: str = Field(min_length=1, max_length=5_000)
+    root_cause: RootCause
+
+
+class ReviewDecision(Action):
+    """A supervisor approves the solution, or sends it back with a comment (seed 002)."""
+
+    approve: bool
+    comment: str = Field(default="", max_length=2_000)
+
+
+class Reassign(Action):
+    to_member: str | None = Field(default=None, max_length=64)
+    to_team: str | None = Field(default=None, max_length=64)
+    reason: str = Field(min_length=1, max_length=1_000)
+
+
+class Escalate(Action):
+    reason: str = Field(min_length=1, max_length=1_000)
+
+
+class FeedbackAnswer(BaseModel):
+    """The customer's answer to the callback: solved? how satisfied, 1–5 (seeds 001, 004)."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    solved: bool
+    score: int = Field(ge=1, le=5)
+    comment: str = Field(default="", max_length=2_000)

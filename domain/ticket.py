@@ -1,0 +1,86 @@
+"""The ticket as its workflow holds it: the workflow's input, its deadlines, and the view queries return."""
+
+from datetime import datetime
+
+from pydantic import BaseModel, Field, JsonValue, field_validator
+
+from domain.actions import FeedbackAnswer, RootCause
+from domain.enums import Category, Channel, Kind, Priority, Status
+from domain.intake import MaskedCustomer
+from domain.policy import Policy, shared
+
+WORKFLOW_NAME = "TicketWorkflow"
+
+
+class TicketInput(BaseModel):
+    """Workflow input. Holds no raw contact and no free text from the customer: those stay in Postgres."""
+
+    ticket_no: str
+    channel: Channel
+    kind: Kind
+    category: Category
+    priority: Priority
+    customer: MaskedCustomer
+    opened_at: datetime
+    product: str | None = None
+    order_batch: str | None = None
+    policy: Policy = Field(description="snapshot taken at intake; later policy edits never reach this ticket")
+
+    @field_validator("policy", mode="after")
+    @classmethod
+    def _one_copy(cls, policy: Policy) -> Policy:
+        # Thousands of open tickets hold a handful of distinct snapshots: ~36 KiB each, kept once.
+        return shared(policy)
+
+
+class TicketEvent(BaseModel):
+    """One event of a ticket's timeline: what the workflow writes and what the API lists."""
+
+    seq: int
+    at: datetime
+    type: str
+    actor: str | None = None
+    data: dict[str, JsonValue] = {}
+
+
+class Deadlines(BaseModel):
+    """Every clock of a ticket; None when that clock is not running."""
+
+    ack_due: datetime | None = None
+    response_due: datetime | None = None
+    resolve_due: datetime | None = None
+    update_due: datetime | None = None
+    escalation_due: datetime | None = None
+    callback_due: datetime | None = None
+    feedback_due: datetime | None = None
+
+
+class TicketView(BaseModel):
+    """What the `view` query answers and what every update returns."""
+
+    ticket_no: str
+    status: Status
+    priority: Priority
+    kind: Kind
+    category: Category
+    channel: Channel
+    customer: MaskedCustomer
+    team: str | None = None
+    collaborators: list[str] = []
+    assignee: str | None = None
+    escalation_level: int = 0
+    sla_breached: bool = False
+    deadlines: Deadlines = Deadlines()
+    opened_at: datetime
+    acknowledged_at: datetime | None = None
+    first_response_at: datetime | None = None
+    resolved_at: datetime | None = None
+    closed_at: datetime | None = None
+    close_reason: str | None = None  # "satisfied" | "no_response"
+    solution: str | None = None
+    root_cause: RootCause | None = None
+    feedback: FeedbackAnswer | None = None
+    reopen_count: int = 0
+    event_seq: int = 0
+    # Deadline (`resolve_due`, ...) → the policy calendar it counts in; empty for tickets without calendars.
+    calendars: dict[str, str] = {}

@@ -1,0 +1,1 @@
+"""What every package shares: settings, logging, the Temporal client, the search-attribute keys."""

@@ -1,0 +1,90 @@
+"""Teams and members: who works where, in which role, on duty or not, with what capacity."""
+
+import asyncpg
+from pydantic import BaseModel, Field
+
+from domain.enums import Role
+
+
+class Team(BaseModel):
+    id: str = Field(min_length=1, max_length=64, pattern=r"^[a-z0-9_-]+$")
+    name: str = Field(min_length=1, max_length=200)
+    department: str = Field(min_length=1, max_length=64)
+
+
+class Member(BaseModel):
+    id: str = Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.-]+$")
+    name: str = Field(min_length=1, max_length=200)
+    role: Role
+    team_id: str | None = None
+    department: str | None = None
+    on_duty: bool = True
+    capacity: int = Field(default=10, ge=0, le=1000)
+    email: str | None = None
+    webhook_url: str | None = None
+
+
+async def upsert_team(pool: asyncpg.Pool, team: Team) -> None:
+    await pool.execute(
+        "INSERT INTO teams (id, name, department) VALUES ($1, $2, $3)"
+        " ON CONFLICT (id) DO UPDATE SET name = EXCLUDED.name, department = EXCLUDED.department",
+        team.id,
+        team.name,
+        team.department,
+    )
+
+
+async def upsert_member(pool: asyncpg.Pool, m: Member) -> None:
+    await pool.execute(
+        "INSERT INTO members (id, name, role, team_id, department, on_duty, capacity, email, webhook_url)"
+        " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)"
+        " ON CONFLICT (id) DO UPDATE SET name = EXCLUDED.name, role = EXCLUDED.role,"
+        " team_id = EXCLUDED.team_id, department = EXCLUDED.department, on_duty = EXCLUDED.on_duty,"
+        " capacity = EXCLUDED.capacity, email = EXCLUDED.email, webhook_url = EXCLUDED.webhook_url",
+        m.id,
+        m.name,
+        m.role.value,
+        m.team_id,
+        m.department,
+        m.on_duty,
+        m.capacity,
+        m.email,
+        m.webhook_url,
+    )
+
+
+DEMO_TEAMS = [
+    Team(id="frontline", name="一线客服 Frontline", department="service"),
+    Team(id="tech", name="技术支持部 Technical support", department="technology"),
+    Team(id="logistics", name="物流部 Logistics", department="operations"),
+    Team(id="after_sales", name="售后服务 After-sales", department="service"),
+    Team(id="finance", name="财务部 Finance", department="operations"),
+]
+
+
+def _demo_members() -> list[Member]:
+    members = [
+        Member(id="director", name="服务总监 Director", role=Role.DIRECTOR),
+        Member(id="head-service", name="客服部经理 Head of service", role=Role.HEAD, department="service"),
+        Member(id="head-technology", name="技术部经理", role=Role.HEAD, department="technology"),
+        Member(id="head-operations", name="运营部经理", role=Role.HEAD, department="operations"),
+    ]
+    for team in DEMO_TEAMS:
+        members.append(
+            Member(id=f"{team.id}-sup", name=f"{team.id} supervisor", role=Role.SUPERVISOR, team_id=team.id)
+        )
+        members += [
+            Member(id=f"{team.id}-{n}", name=f"{team.id} agent {n}", role=Role.AGENT, team_id=team.id)
+            for n in (1, 2)
+        ]
+    return members
+
+
+async def seed_demo(pool: asyncpg.Pool) -> None:
+    """A small directory so a fresh `ticketflow dev` can route and assign tickets; only fills an empty one."""
+    if await pool.fetchval("SELECT count(*) FROM teams"):
+        return
+    for team in DEMO_TEAMS:
+        await upsert_team(pool, team)
+    for member in _demo_members():
+        await upsert_member(pool, member)

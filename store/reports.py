@@ -1,0 +1,303 @@
+"""The weekly report's SQL: every figure aggregated in Postgres, and the `reports` table it is kept in.
+
+Opened tickets come from the read model (`tickets.created_at`); closed ones from the archive record
+(`archive.closed_at`, both indexed, so a week reads only its own rows); escalations from the timeline.
+"""
+
+from datetime import UTC, datetime
+from typing import Any
+
+import asyncpg
+
+from domain.policy import Policy
+from domain.report import (
+    REPORT_KIND,
+    Count,
+    DurationStat,
+    EscalationLevel,
+    IncidentSummary,
+    RecurringIssue,
+    RootCauseCount,
+    Satisfaction,
+    SlaTarget,
+    TeamLoad,
+    Volume,
+    WeeklyReport,
+    share,
+    week_bounds,
+)
+
+NO_TEAM = "(none)"
+# The targets in the order the seeds name them; any other clock an archive record holds follows.
+TARGET_ORDER = ("ack", "response", "update", "resolve")
+
+_VOLUME = """
+SELECT GROUPING(kind) AS g_kind, GROUPING(category) AS g_category, GROUPING(priority) AS g_priority,
+       GROUPING(channel) AS g_channel, GROUPING(team) AS g_team,
+       kind, category, priority, channel, team, count(*) AS n
+FROM tickets
+WHERE created_at >= $1 AND created_at < $2
+GROUP BY GROUPING SETS ((kind), (category), (priority), (channel), (team), ())
+"""
+
+_CLOSED = """
+WITH c AS (
+    SELECT record -> 'ticket' AS t, record ->> 'close_reason' AS reason,
+           (record #>> '{satisfaction,score}')::int AS score,
+           (record #>> '{satisfaction,solved}')::boolean AS solved
+    FROM archive WHERE closed_at >= $1 AND closed_at < $2
+), d AS (
+    SELECT reason, score, solved, coalesce((t ->> 'reopen_count')::int, 0) AS reopens,
+           (t ->> 'opened_at')::timestamptz AS opened,
+           (t ->> 'acknowledged_at')::timestamptz AS acked,
+           (t ->> 'first_response_at')::timestamptz AS responded,
+           (t ->> 'resolved_at')::timestamptz AS resolved,
+           (t ->> 'closed_at')::timestamptz AS closed
+    FROM c
+)
+SELECT count(*) AS closed,
+       count(*) FILTER (WHERE reopens > 0) AS reopened,
+       count(*) FILTER (WHERE reason = 'no_response') AS no_response,
+       count(score) AS answered,
+       avg(score)::float8 AS average,
+       count(*) FILTER (WHERE solved AND score >= $3) AS satisfied,
+       count(*) FILTER (WHERE score = 1) AS s1, count(*) FILTER (WHERE score = 2) AS s2,
+       count(*) FILTER (WHERE score = 3) AS s3, count(*) FILTER (WHERE score = 4) AS s4,
+       count(*) FILTER (WHERE score = 5) AS s5,
+       count(acked) AS n_ack,
+       percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM acked - opened)) AS med_ack,
+       percentile_cont(0.9) WITHIN GROUP (ORDER BY extract(epoch FROM acked - opened)) AS p90_ack,
+       count(responded) AS n_response,
+       percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM responded - opened)) AS med_response,
+       percentile_cont(0.9) WITHIN GROUP (ORDER BY extract(epoch FROM responded - opened)) AS p90_response,
+       count(resolved) AS n_resolve,
+       percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM resolved - opened)) AS med_resolve,
+       percentile_cont(0.9) WITHIN GROUP (ORDER BY extract(epoch FROM resolved - opened)) AS p90_resolve,
+       count(closed) AS n_close,
+       percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM closed - opened)) AS med_close,
+       percentile_cont(0.9) WITHIN GROUP (ORDER BY extract(epoch FROM closed - opened)) AS p90_close
+FROM d
+"""
+
+_SLA = """
+SELECT o ->> 'clock' AS target, count(*) AS total, count(*) FILTER (WHERE (o ->> 'met')::boolean) AS met
+FROM archive a CROSS JOIN LATERAL jsonb_array_elements(
+    CASE WHEN jsonb_typeof(a.record -> 'deadlines') = 'array' THEN a.record -> 'deadlines' ELSE '[]' END
+) AS o
+WHERE a.closed_at >= $1 AND a.closed_at < $2
+GROUP BY 1
+"""
+
+_ESCALATIONS = """
+SELECT (data ->> 'level')::int AS level, count(*) AS n
+FROM ticket_events
+WHERE type = 'escalated' AND at >= $1 AND at < $2
+GROUP BY 1 ORDER BY 1
+"""
+
+_ROOT_CAUSES = """
+SELECT record #>> '{root_cause,factor}' AS factor, record #>> '{ticket,category}' AS category,
+       count(*) AS n, count(*) FILTER (WHERE (record #>> '{root_cause,common}')::boolean) AS common
+FROM archive
+WHERE closed_at >= $1 AND closed_at < $2 AND record #>> '{root_cause,factor}' IS NOT NULL
+GROUP BY 1, 2 ORDER BY n DESC, factor, category
+"""
+
+_TOP_ISSUES = """
+SELECT record #>> '{ticket,category}' AS category, min(btrim(record #>> '{root_cause,what}')) AS what,
+       count(*) AS n
+FROM archive
+WHERE closed_at >= $1 AND closed_at < $2 AND record #>> '{root_cause,what}' IS NOT NULL
+GROUP BY 1, lower(btrim(record #>> '{root_cause,what}'))
+HAVING count(*) >= 2
+ORDER BY n DESC, category, what
+LIMIT $3
+"""
+
+_INCIDENTS = """
+SELECT i.id, i.category, i.product, i.order_batch, i.team, i.status, i.opened_at,
+       (SELECT count(*) FROM incident_tickets it WHERE it.incident_id = i.id) AS tickets
+FROM incidents i
+WHERE i.opened_at >= $1 AND i.opened_at < $2
+ORDER BY i.opened_at, i.id
+"""
+
+_TEAMS = """
+WITH touched AS (  -- each branch reads an index: opened in the week, closed since it began, still open
+    SELECT ticket_no, team, created_at, closed_at, sla_breached FROM tickets
+    WHERE created_at >= $1 AND created_at < $2
+    UNION
+    SELECT ticket_no, team, created_at, closed_at, sla_breached FROM tickets
+    WHERE closed_at >= $1 AND created_at < $2
+    UNION
+    SELECT ticket_no, team, created_at, closed_at, sla_breached FROM tickets
+    WHERE closed_at IS NULL AND created_at < $2
+)
+SELECT team,
+       count(*) FILTER (WHERE created_at >= $1) AS opened,
+       count(*) FILTER (WHERE closed_at >= $1 AND closed_at < $2) AS closed,
+       count(*) FILTER (WHERE closed_at IS NULL OR closed_at >= $2) AS open_at_end,
+       count(*) FILTER (WHERE closed_at >= $1 AND closed_at < $2 AND sla_breached) AS breached
+FROM touched
+GROUP BY team
+ORDER BY team NULLS LAST
+"""
+
+_DURATIONS = (
+    ("acknowledge", "ack"),
+    ("first_response", "response"),
+    ("resolution", "resolve"),
+    ("close", "close"),
+)
+
+
+def _counts(rows: list[asyncpg.Record], column: str) -> list[Count]:
+    found = [Count(key=r[column] if r[column] is not None else NO_TEAM, count=r["n"]) for r in rows]
+    return sorted(found, key=lambda c: (-c.count, c.key))
+
+
+def _volume(rows: list[asyncpg.Record]) -> Volume:
+    def rows_of(dimension: str) -> list[asyncpg.Record]:
+        others = [d for d in ("kind", "category", "priority", "channel", "team") if d != dimension]
+        return [r for r in rows if r[f"g_{dimension}"] == 0 and all(r[f"g_{o}"] == 1 for o in others)]
+
+    total = next((r["n"] for r in rows if all(r[f"g_{d}"] == 1 for d in ("kind", "team"))), 0)
+    return Volume(
+        total=total,
+        by_kind=_counts(rows_of("kind"), "kind"),
+        by_category=_counts(rows_of("category"), "category"),
+        by_priority=_counts(rows_of("priority"), "priority"),
+        by_channel=_counts(rows_of("channel"), "channel"),
+        by_team=_counts(rows_of("team"), "team"),
+    )
+
+
+def _sla(rows: list[asyncpg.Record]) -> list[SlaTarget]:
+    order = {t: i for i, t in enumerate(TARGET_ORDER)}
+    targets = [
+        SlaTarget(target=r["target"], total=r["total"], met=r["met"], rate=share(r["met"], r["total"]))
+        for r in rows
+    ]
+    return sorted(targets, key=lambda s: (order.get(s.target, len(order)), s.target))
+
+
+def _rounded(value: Any) -> float | None:
+    return None if value is None else round(float(value), 3)
+
+
+async def weekly(
+    conn: asyncpg.Connection | asyncpg.Pool,
+    *,
+    week: str,
+    timezone: str,
+    start: datetime,
+    end: datetime,
+    generated_at: datetime,
+    satisfied_at: int,
+    top_issues: int,
+) -> WeeklyReport:
+    """Aggregate the week [start, end) into a WeeklyReport (nothing is stored here)."""
+    volume = _volume(await conn.fetch(_VOLUME, start, end))
+    c = await conn.fetchrow(_CLOSED, start, end, satisfied_at)
+    assert c is not None  # an aggregate without GROUP BY always answers one row
+    sla = _sla(await conn.fetch(_SLA, start, end))
+    escalations = [
+        EscalationLevel(level=r["level"], escalations=r["n"])
+        for r in await conn.fetch(_ESCALATIONS, start, end)
+    ]
+    root_causes = [
+        RootCauseCount(factor=r["factor"], category=r["category"], count=r["n"], common=r["common"])
+        for r in await conn.fetch(_ROOT_CAUSES, start, end)
+    ]
+    issues = [
+        RecurringIssue(category=r["category"], what=r["what"], count=r["n"])
+        for r in await conn.fetch(_TOP_ISSUES, start, end, top_issues)
+    ]
+    incidents = [IncidentSummary(**dict(r)) for r in await conn.fetch(_INCIDENTS, start, end)]
+    teams = [
+        TeamLoad(
+            team=r["team"] if r["team"] is not None else NO_TEAM,
+            opened=r["opened"],
+            closed=r["closed"],
+            open_at_end=r["open_at_end"],
+            breached=r["breached"],
+        )
+        for r in await conn.fetch(_TEAMS, start, end)
+    ]
+    closed: int = c["closed"]
+    return WeeklyReport(
+        week=week,
+        timezone=timezone,
+        start=start,
+        end=end,
+        generated_at=generated_at,
+        volume=volume,
+        closed=closed,
+        sla=sla,
+        durations=[
+            DurationStat(
+                name=name,
+                count=c[f"n_{col}"],
+                median_seconds=_rounded(c[f"med_{col}"]),
+                p90_seconds=_rounded(c[f"p90_{col}"]),
+            )
+            for name, col in _DURATIONS
+        ],
+        escalations=escalations,
+        satisfaction=Satisfaction(
+            answered=c["answered"],
+            distribution={s: c[f"s{s}"] for s in range(1, 6)},
+            average=None if c["average"] is None else round(c["average"], 3),
+            satisfied=c["satisfied"],
+            satisfied_share=share(c["satisfied"], c["answered"]),
+        ),
+        reopened=c["reopened"],
+        reopen_rate=share(c["reopened"], closed),
+        no_response=c["no_response"],
+        no_response_rate=share(c["no_response"], closed),
+        top_issues=issues,
+        root_causes=root_causes,
+        incidents=incidents,
+        teams=teams,
+    )
+
+
+async def save(conn: asyncpg.Connection | asyncpg.Pool, report: WeeklyReport) -> None:
+    """Store (or replace: a re-run for the same week recomputes it) the report of one week."""
+    await conn.execute(
+        "INSERT INTO reports (kind, period, body) VALUES ($1, $2, $3)"
+        " ON CONFLICT (kind, period) DO UPDATE SET body = EXCLUDED.body, created_at = now()",
+        REPORT_KIND,
+        report.week,
+        report.model_dump(mode="json"),
+    )
+
+
+async def load(conn: asyncpg.Connection | asyncpg.Pool, week: str) -> WeeklyReport | None:
+    body = await conn.fetchval("SELECT body FROM reports WHERE kind = $1 AND period = $2", REPORT_KIND, week)
+    return WeeklyReport.model_validate(body) if body is not None else None
+
+
+async def weeks(conn: asyncpg.Connection | asyncpg.Pool, limit: int = 52) -> list[str]:
+    """The weeks with a stored report, latest first."""
+    rows = await conn.fetch(
+        "SELECT period FROM reports WHERE kind = $1 ORDER BY period DESC LIMIT $2", REPORT_KIND, limit
+    )
+    return [r["period"] for r in rows]
+
+
+async def build_and_save(pool: asyncpg.Pool, policy: Policy, week: str) -> WeeklyReport:
+    """Aggregate `week` with the policy's time zone and thresholds, store it, and return it."""
+    start, end = week_bounds(week, policy.report.timezone)
+    report = await weekly(
+        pool,
+        week=week,
+        timezone=policy.report.timezone,
+        start=start,
+        end=end,
+        generated_at=datetime.now(UTC),
+        satisfied_at=policy.feedback.satisfied_at,
+        top_issues=policy.report.top_issues,
+    )
+    await save(pool, report)
+    return report

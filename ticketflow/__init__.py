@@ -1,1 +1,0 @@
-"""ticketflow: durable customer-service tickets, one Temporal workflow per ticket."""

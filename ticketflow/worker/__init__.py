@@ -1,1 +1,0 @@
-"""The processes: the Temporal worker, and the `ticketflow` command that starts the stack."""

@@ -1,0 +1,922 @@
+"""The ticket workflow: one customer-service ticket from intake to archive, as the seeds' process runs it."""
+
+import asyncio
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+from datetime import datetime, timedelta
+from typing import Any, TypeVar
+
+from temporalio import workflow
+from temporalio.common import RawValue, SearchAttributeUpdate
+from temporalio.exceptions import ActivityError, ApplicationError
+
+from workflows import notifying
+
+with workflow.unsafe.imports_passed_through():
+    from pydantic import BaseModel, ValidationError
+
+    from activities.ticket_writes import (
+        DB_RETRY,
+        DB_TIMEOUT,
+        ArchiveRequest,
+        AssignRequest,
+        RecordBatch,
+        RecordRequest,
+        ReleaseRequest,
+        StepWrite,
+        TicketActivities,
+    )
+    from domain import sla
+    from domain.access import refusal, scope_of
+    from domain.actions import (
+        Acknowledge,
+        Action,
+        Escalate,
+        Extend,
+        FeedbackAnswer,
+        ProgressNote,
+        Reassign,
+        Resolve,
+        Resume,
+        ReviewDecision,
+        WaitForCustomer,
+    )
+    from domain.calendar import working_time_between
+    from domain.enums import Priority, Status
+    from domain.notification import Audience, HeldNotice, NotifyRequest
+    from domain.routing import route
+    from domain.sla import Clock, ClockRun, Firing, Outcome
+    from domain.state import TicketRun, TicketState
+    from domain.ticket import WORKFLOW_NAME, TicketEvent, TicketView
+    from infra import search_attributes as sa
+
+# When no clock runs the loop still waits with a timeout, so the command shape never changes.
+IDLE = timedelta(days=365)
+WORKING = (Status.IN_PROGRESS, Status.WAITING_CUSTOMER)
+OPEN = (Status.NEW, Status.ASSIGNED, Status.IN_PROGRESS, Status.WAITING_CUSTOMER)
+
+
+M = TypeVar("M", bound=BaseModel)
+A = TypeVar("A", bound=BaseModel)
+R = TypeVar("R", bound=BaseModel)
+
+
+def _first_error(e: Exception) -> str:
+    """The first validation problem, naming its field (`score: Input should be less than or equal to 5`)."""
+    cause: BaseException | None = e
+    while cause is not None and not isinstance(cause, ValidationError):
+        cause = cause.__cause__ or cause.__context__
+    if isinstance(cause, ValidationError) and cause.errors():
+        first = cause.errors()[0]
+        return f"{'.'.join(str(p) for p in first['loc']) or 'payload'}: {first['msg']}"
+    return f"undecodable payload: {e}"[:300]
+
+
+def _refuse(reason: str | None) -> None:
+    if reason is not None:
+        raise ApplicationError(reason, type="InvalidTransition")
+
+
+@workflow.defn(name=WORKFLOW_NAME)
+class TicketWorkflow:
+    @workflow.init
+    def __init__(self, input: TicketRun) -> None:
+        self._input = input.model_copy(update={"carried": None})
+        self._policy = input.policy
+        self._lock = asyncio.Lock()
+        self._woken = False
+        # One patch a run, not several: each is a marker and a search-attribute upsert (a visibility write)
+        # in every history. "lean-history-5" stands for both patches below, which runs begun before it
+        # still replay one by one; asked first, it is not found in their histories and adds nothing.
+        latest = workflow.patched("lean-history-5")
+        # Business calendars, several reminders, quiet hours: only for a policy that has them, and only in
+        # runs begun by this code; recorded histories (policies without them) replay the wall-clock rules.
+        self._calendars = input.policy.uses_calendars() and (latest or workflow.patched("business-calendar"))
+        # A lean history (bench/RESULTS.md): every Postgres write a local activity; the events of one step
+        # (resolved and callback, feedback and closed) written in one activity with one search-attribute
+        # upsert of what changed; the run loop's timer kept while the next wake-up stays where it was.
+        # Notifications stay normal activities ("lean-history-2"): a local one holds a workflow-task slot
+        # while it runs, so a hanging webhook stalled every ticket on the worker (the full-size webhook
+        # outage). Runs begun under "lean-history" (never released) replay theirs as local activities.
+        # Since "lean-history-3" a notification is first tried once as a short local activity, and only a
+        # failure goes on to the retried activity: a dead webhook holds a task for 2 s, then none at all.
+        # Since "lean-history-4" a step is one local activity: its events, then the first try of its
+        # notifications (only a failed one goes on to the retried activity); and the closing step's events
+        # and the assignee's capacity go with the archive, in its one transaction.
+        self._one_write = latest or workflow.patched("lean-history-4")
+        lean3 = self._one_write or workflow.patched("lean-history-3")
+        lean2 = lean3 or workflow.patched("lean-history-2")
+        self._lean = lean2 or workflow.patched("lean-history")
+        self._local_notify = self._lean and not lean2
+        self._first_try_notify = lean3
+        # Older runs replay as they were written. Before lean histories the timeline write became a local
+        # activity ("local-record"), then assign, release and archive did ("local-db-writes").
+        self._local_record = self._lean or workflow.patched("local-record")
+        self._local_writes = self._lean or workflow.patched("local-db-writes")
+        self._staged: list[TicketEvent] = []
+        self._notices: list[NotifyRequest] = []  # staged with the events, since "lean-history-4"
+        self._upserted: dict[str, object] = {}
+        self._wake_at: datetime | None = None
+        if input.carried is not None:
+            self._s: TicketState = input.carried
+            return
+        r = route(input.policy, input.kind, input.category, input.priority, input.customer.tier)
+        view = TicketView(
+            ticket_no=input.ticket_no,
+            status=Status.NEW,
+            priority=input.priority,
+            kind=input.kind,
+            category=input.category,
+            channel=input.channel,
+            customer=input.customer,
+            team=r.team,
+            collaborators=r.collaborators,
+            opened_at=input.opened_at,
+        )
+        self._s = TicketState(view=view)
+        # The first-response and resolution clocks run from intake, whoever holds the ticket.
+        self._start(Clock.RESPONSE, input.opened_at)
+        self._start(Clock.RESOLVE, input.opened_at)
+
+    # ---- the process -------------------------------------------------------------------------------
+
+    @workflow.run
+    async def run(self, input: TicketRun) -> TicketView:
+        if input.carried is None:
+            async with self._step():
+                await self._intake()
+        while self._s.view.status is not Status.CLOSED:
+            if workflow.info().is_continue_as_new_suggested():
+                await workflow.wait_condition(workflow.all_handlers_finished)
+                if self._s.view.status is not Status.CLOSED:
+                    workflow.continue_as_new(self._input.model_copy(update={"carried": self._s}))
+            self._wake_at, summary = self._next_wake()
+            wait = (self._wake_at - workflow.now()) if self._wake_at else IDLE
+            if wait > timedelta(0):
+                self._woken = False
+                try:
+                    await workflow.wait_condition(lambda: self._woken, timeout=wait, timeout_summary=summary)
+                except TimeoutError:
+                    pass
+            async with self._step():
+                await self._fire_due()
+        while self._s.held:  # a closed ticket still delivers what quiet hours held, when they end
+            if self._s.held[0].at > workflow.now():
+                await workflow.sleep(self._s.held[0].at - workflow.now(), summary="held notification")
+            async with self._step():
+                await self._deliver_held()
+        await self._archive()
+        await workflow.wait_condition(workflow.all_handlers_finished)
+        return self._view()
+
+    async def _intake(self) -> None:
+        v = self._s.view
+        seq = await self._event(
+            "opened", None, priority=v.priority.value, team=v.team, collaborators=v.collaborators
+        )
+        if v.priority is Priority.URGENT:
+            # Seed 000: 紧急问题需同步上报客服主管.
+            await self._notify(seq, Audience.TEAM_SUPERVISOR, "urgent_intake", urgent=True)
+        await self._assign()
+
+    async def _fire_due(self) -> None:
+        """React to every clock whose reminder or deadline has come, earliest first."""
+        await self._deliver_held()
+        for _ in range(100):  # each firing moves its clock forward or stops it; the bound is a backstop
+            nxt = self._next_firing()
+            if nxt is None or nxt[0] > workflow.now() or self._s.view.status is Status.CLOSED:
+                return
+            _, clock, firing = nxt
+            run = self._s.clocks[clock]
+            if firing is Firing.WARN:
+                fraction = sla.mark_warned(run, self._policy.targets.warn_at)
+                await self._remind(clock, run, fraction)
+            else:
+                del self._s.clocks[clock]
+                await self._deadline(clock, run)
+
+    async def _remind(self, clock: Clock, run: ClockRun, fraction: float) -> None:
+        """Seed 000 预警: the assignee (else the supervisor) hears at each warn_at fraction of a target."""
+        v = self._s.view
+        extra: dict[str, Any] = {"at": f"{fraction:.0%}"} if self._calendars else {}
+        seq = await self._event("warned", None, target=clock.value, due=run.due.isoformat(), **extra)
+        due = run.due.isoformat()
+        if v.assignee:
+            await self._notify(
+                seq, Audience.MEMBER, "warning", member=v.assignee, target=clock.value, due=due, **extra
+            )
+        else:
+            await self._notify(seq, Audience.TEAM_SUPERVISOR, "warning", target=clock.value, due=due, **extra)
+
+    async def _deadline(self, clock: Clock, run: ClockRun) -> None:
+        s, v, now = self._s, self._s.view, workflow.now()
+        if clock is Clock.ASSIGN:
+            await self._assign()
+        elif clock is Clock.ACK:
+            # Seed 001: not acknowledged within 1 h → supervisor told, ticket re-offered to the next member.
+            s.outcomes.append(Outcome(clock=clock, due=run.due, at=now, met=False))
+            late = v.assignee
+            if late:
+                s.excluded.append(late)
+            await self._release()
+            v.assignee = None
+            seq = await self._event("ack_overdue", None, member=late, due=run.due.isoformat())
+            await self._notify(seq, Audience.TEAM_SUPERVISOR, "ack_overdue", member_late=late or "")
+            await self._assign()
+        elif clock in sla.ESCALATING:
+            s.outcomes.append(Outcome(clock=clock, due=run.due, at=now, met=False))
+            v.sla_breached = True
+            if clock is Clock.UPDATE:
+                self._start(Clock.UPDATE, now)  # the next update is still owed
+            await self._event("breached", None, target=clock.value, due=run.due.isoformat())
+            if Clock.ESCALATION not in s.clocks and v.escalation_level < sla.top_level(self._policy):
+                await self._escalate(f"{clock.value} deadline {run.due.isoformat()} missed", None, run.due)
+        elif clock is Clock.ESCALATION:
+            if v.escalation_level < sla.top_level(self._policy):
+                await self._escalate("still unresolved", None, run.due)
+        elif clock is Clock.FEEDBACK:
+            await self._close("no_response")
+
+    async def _escalate(self, reason: str, actor: str | None, due: datetime) -> None:
+        """One rung up the ladder (supervisor → head → director); the next rung `interval` after this one's
+        due time, so the ladder keeps its schedule however late a timer is delivered."""
+        s, v = self._s, self._s.view
+        v.escalation_level += 1
+        s.clocks.pop(Clock.ESCALATION, None)
+        if v.escalation_level < sla.top_level(self._policy):
+            self._start(Clock.ESCALATION, due)
+        seq = await self._event(
+            "escalated", actor, level=v.escalation_level, due=due.isoformat(), reason=reason
+        )
+        audience = sla.ladder_audience(self._policy, v.escalation_level)
+        await self._notify(
+            seq, audience, "escalated", urgent=True, level=str(v.escalation_level), reason=reason
+        )
+
+    async def _assign(self, member_id: str | None = None, team: str | None = None, reason: str = "") -> None:
+        """Give the ticket to the least-loaded free member of its team, or queue it and retry later."""
+        s, v = self._s, self._s.view
+        team = team or v.team or self._policy.routing.default_team
+        s.round += 1
+        result = await self._write(
+            TicketActivities.assign,
+            AssignRequest(
+                ticket_no=v.ticket_no, round=s.round, team=team, exclude=list(s.excluded), member_id=member_id
+            ),
+            self._local_writes,
+        )
+        v.team = team
+        if result.member_id is None:
+            v.assignee = None
+            v.status = Status.NEW
+            # Everyone left was passed over: the next round may offer it to them again.
+            s.excluded = []
+            self._start(Clock.ASSIGN, workflow.now())
+            s.clocks.pop(Clock.ACK, None)
+            seq = await self._event(
+                "queued", None, team=team, retry_in=str(self._policy.assignment.retry_every)
+            )
+            if not s.queue_notified:
+                s.queue_notified = True
+                await self._notify(seq, Audience.TEAM_SUPERVISOR, "unassigned")
+            return
+        await self._release()
+        s.current_round = s.round
+        s.queue_notified = False
+        s.clocks.pop(Clock.ASSIGN, None)
+        v.assignee = result.member_id
+        v.status = Status.ASSIGNED
+        self._start(Clock.ACK, workflow.now())
+        seq = await self._event("assigned", None, member=v.assignee, team=team, round=s.round, reason=reason)
+        await self._notify(
+            seq,
+            Audience.MEMBER,
+            "assigned",
+            member=v.assignee,
+            ack_within=str(self._policy.targets.acknowledge),
+        )
+
+    async def _release(self) -> None:
+        if self._s.current_round is None:
+            return
+        await self._write(
+            TicketActivities.release,
+            ReleaseRequest(ticket_no=self._s.view.ticket_no, round=self._s.current_round),
+            self._local_writes,
+        )
+        self._s.current_round = None
+
+    def _respond(self) -> None:
+        """The first progress note or the resolution is the first response."""
+        s, now = self._s, workflow.now()
+        if s.view.first_response_at is None:
+            s.view.first_response_at = now
+            run = s.clocks.pop(Clock.RESPONSE, None)
+            if run is not None:
+                s.outcomes.append(Outcome(clock=Clock.RESPONSE, due=run.due, at=now, met=now <= run.due))
+
+    async def _callback(self, now: datetime) -> None:
+        """Seeds 001, 004: the customer is asked whether it is solved and how satisfied (1–5)."""
+        s, v = self._s, self._s.view
+        fb = self._policy.feedback
+        s.callback_due = now + fb.callback_within
+        v.status = Status.AWAITING_FEEDBACK
+        self._start(Clock.FEEDBACK, now)
+        seq = await self._event("callback", None, callback_due=s.callback_due.isoformat())
+        await self._notify(
+            seq,
+            Audience.CUSTOMER,
+            "callback",
+            link_expires_at=(now + fb.link_valid_for).isoformat(),
+            feedback_due=s.clocks[Clock.FEEDBACK].due.isoformat(),
+        )
+        if self._one_write:
+            await self._flush()  # the callback is met when the customer has been told, not when staged
+        done = workflow.now()
+        s.outcomes.append(
+            Outcome(clock=Clock.CALLBACK, due=s.callback_due, at=done, met=done <= s.callback_due)
+        )
+
+    async def _close(self, reason: str) -> None:
+        s, v = self._s, self._s.view
+        s.clocks.clear()
+        v.status = Status.CLOSED
+        v.closed_at = workflow.now()
+        v.close_reason = reason
+        await self._event("closed", None, reason=reason)
+
+    async def _archive(self) -> None:
+        """Closing archives the full record once and gives the member back their capacity."""
+        if not self._s.archived:
+            request = ArchiveRequest(view=self._view(), outcomes=self._s.outcomes)
+            if self._one_write:
+                # The closing step's events and the release travel with the archive, one transaction.
+                request.events, self._staged = self._staged, []
+                request.release_round, self._s.current_round = self._s.current_round, None
+            else:
+                await self._flush()  # the archive copies the timeline
+            await self._write(TicketActivities.archive, request, self._local_writes)
+            self._s.archived = True
+        await self._release()
+
+    # ---- state plumbing ------------------------------------------------------------------------
+
+    def _start(self, clock: Clock, at: datetime, target: timedelta | None = None) -> None:
+        v = self._s.view
+        amount = sla.target(self._policy, clock, v.priority) if target is None else target
+        if not self._calendars:
+            self._s.clocks[clock] = sla.start(at, amount)
+            return
+        name = sla.calendar_name(self._policy, clock, v.priority, v.customer.tier)
+        self._s.clocks[clock] = sla.start(at, amount, self._policy.calendar(name), name)
+
+    def _next_firing(self) -> tuple[datetime, Clock, Firing] | None:
+        return sla.next_firing(self._s.clocks, self._policy.targets.warn_at, self._policy.calendars)
+
+    def _next_wake(self) -> tuple[datetime | None, str]:
+        """When the run loop must next wake (None: no clock runs, nothing is held), and why."""
+        nxt = self._next_firing()
+        at, why = (nxt[0], f"{nxt[1].value} {nxt[2].value}") if nxt else (None, "idle")
+        if self._s.held and (at is None or self._s.held[0].at < at):
+            at, why = self._s.held[0].at, "held notification"
+        return at, why
+
+    def _wake_if_needed(self) -> None:
+        """Wake the run loop when its timer no longer fits: the next wake-up moved, the ticket closed, or the
+        history has grown enough to continue as new. (Before lean histories: after every event.)"""
+        if (
+            self._s.view.status is Status.CLOSED
+            or self._next_wake()[0] != self._wake_at
+            or workflow.info().is_continue_as_new_suggested()
+        ):
+            self._woken = True
+
+    def _view(self) -> TicketView:
+        s = self._s
+        calendars = sla.deadline_calendars(s.clocks, s.held_resolve) if self._calendars else {}
+        return s.view.model_copy(
+            update={
+                "deadlines": sla.deadlines(s.clocks, s.held_resolve, s.callback_due),
+                "calendars": calendars,
+            },
+            deep=True,
+        )
+
+    def _search_attributes(self) -> list[SearchAttributeUpdate[Any]]:
+        v = self._s.view
+        due = sla.nearest(r.due for r in self._s.clocks.values())
+        return [
+            sa.STATUS.value_set(v.status.value),
+            sa.PRIORITY.value_set(v.priority.value),
+            sa.CATEGORY.value_set(v.category.value),
+            sa.KIND.value_set(v.kind.value),
+            sa.CHANNEL.value_set(v.channel.value),
+            sa.TEAM.value_set(v.team) if v.team else sa.TEAM.value_unset(),
+            sa.ASSIGNEE.value_set(v.assignee) if v.assignee else sa.ASSIGNEE.value_unset(),
+            sa.ESCALATION_LEVEL.value_set(v.escalation_level),
+            sa.SLA_BREACHED.value_set(v.sla_breached),
+            sa.DUE_AT.value_set(due) if due else sa.DUE_AT.value_unset(),
+        ]
+
+    def _upsert_search_attributes(self) -> None:
+        """Only what changed: each upsert is a history event and a visibility write on the server."""
+        updates = self._search_attributes()
+        values = {u.key.name: u.value for u in updates}
+        updates = [u for u in updates if self._upserted.get(u.key.name) != u.value]
+        self._upserted = values
+        if updates:
+            workflow.upsert_search_attributes(updates)
+
+    @asynccontextmanager
+    async def _step(self) -> AsyncIterator[None]:
+        """One step of the process (intake, an update, a signal, the clocks firing): handlers take turns,
+        and what the step did is written and published as it ends."""
+        async with self._lock:
+            try:
+                yield
+            finally:
+                if self._archive_writes_staged():
+                    self._publish()
+                else:
+                    await self._flush()
+
+    def _archive_writes_staged(self) -> bool:
+        """A step that closed the ticket leaves its events to the archive, which is next."""
+        s = self._s
+        return self._one_write and s.view.status is Status.CLOSED and not s.archived and not self._notices
+
+    async def _event(self, type_: str, actor: str | None, **data: Any) -> int:
+        """Every state change: the next sequence number and the idempotent timeline record; in lean
+        histories staged, and written with the step's other events when it ends or before its next effect."""
+        v = self._s.view
+        v.event_seq += 1
+        seq = v.event_seq
+        view = self._view()
+        v.deadlines = view.deadlines
+        if self._lean:
+            self._staged.append(TicketEvent(seq=seq, at=workflow.now(), type=type_, actor=actor, data=data))
+            return seq
+        workflow.upsert_search_attributes(self._search_attributes())
+        self._woken = True
+        record = RecordRequest(
+            ticket_no=v.ticket_no, seq=seq, at=workflow.now(), type=type_, actor=actor, data=data, view=view
+        )
+        await self._write(TicketActivities.record, record, self._local_record)
+        return seq
+
+    async def _flush(self) -> None:
+        """Write the staged events and the state they leave in one local activity (since "lean-history-4"
+        with a first try of the staged notices), and publish that state: the search attributes that
+        changed, and the run loop woken if its timer no longer fits."""
+        if not self._staged and not self._notices:
+            return
+        events, self._staged = self._staged, []
+        self._publish()
+        if not self._one_write:
+            batch = RecordBatch(events=events, view=self._view())
+            await self._write(TicketActivities.record_events, batch, local=True)
+            return
+        notices, self._notices = self._notices, []
+        step = StepWrite(events=events, view=self._view(), notices=notices)
+        written = await self._write(TicketActivities.record_step, step, local=True)
+        for req in notices:
+            if req.key in written.retry:
+                # Best effort, as ever: an undeliverable message never stops the ticket.
+                await notifying.notify(req)
+
+    def _publish(self) -> None:
+        """The search attributes that changed, and the run loop woken if its timer no longer fits."""
+        self._upsert_search_attributes()
+        self._wake_if_needed()
+
+    async def _write(self, activity: Callable[[Any, A], Awaitable[R]], arg: A, local: bool) -> R:
+        """One of the ticket's Postgres writes, as a local activity when this run's patches say so."""
+        if local:
+            return await workflow.execute_local_activity_method(
+                activity, arg, start_to_close_timeout=DB_TIMEOUT, retry_policy=DB_RETRY
+            )
+        return await workflow.execute_activity_method(
+            activity, arg, start_to_close_timeout=DB_TIMEOUT, retry_policy=DB_RETRY
+        )
+
+    async def _notify(
+        self,
+        seq: int,
+        audience: Audience,
+        template: str,
+        member: str | None = None,
+        urgent: bool = False,
+        **facts: str,
+    ) -> None:
+        v = self._s.view
+        key = f"{v.ticket_no}:{seq}:{audience.value}" + (f":{member}" if member else "")
+        req = NotifyRequest(
+            key=key,
+            ticket_no=v.ticket_no,
+            audience=audience,
+            member_id=member,
+            team=v.team,
+            template=template,
+            facts={"priority": v.priority.value, **facts},
+            urgent=urgent,
+        )
+        release = (
+            sla.held_until(self._policy, audience, v.priority, workflow.now()) if self._calendars else None
+        )
+        if release is not None:
+            # Quiet hours: held by the run loop's durable timer, delivered at the recipient's next span.
+            self._s.held.append(HeldNotice(at=release, request=req))
+            self._s.held.sort(key=lambda h: h.at)
+            await self._event(
+                "notification_held",
+                None,
+                audience=audience.value,
+                template=template,
+                until=release.isoformat(),
+            )
+            return
+        await self._send(req)
+
+    async def _deliver_held(self) -> None:
+        """Send the held notifications whose recipients' quiet hours are over."""
+        while self._s.held and self._s.held[0].at <= workflow.now():
+            await self._send(self._s.held.pop(0).request)
+
+    async def _send(self, req: NotifyRequest) -> None:
+        if self._one_write:
+            self._notices.append(req)  # tried once with the step's events, after them
+            return
+        await self._flush()  # a message follows the events it tells of
+        # A message that cannot be delivered (bad address) must not stop the ticket; it is on record.
+        await notifying.notify(req, local=self._local_notify, first_try=self._first_try_notify)
+
+    # ---- checks shared by validators and handlers ----------------------------------------------------
+
+    def _authorize(self, a: Action) -> None:
+        """The caller the API authenticated may touch this ticket as it stands now (else 403)."""
+        reason = refusal(a.caller, scope_of(self._s.view)) if a.caller is not None else None
+        if reason is not None:
+            raise ApplicationError(reason, type="Forbidden")
+
+    def _can_acknowledge(self, a: Acknowledge) -> str | None:
+        v = self._s.view
+        if v.status is not Status.ASSIGNED:
+            return f"ticket is {v.status.value}; only an assigned ticket can be acknowledged"
+        if a.by != v.assignee:
+            return f"only the assignee {v.assignee} can acknowledge this ticket"
+        return None
+
+    def _can_progress(self, _: ProgressNote) -> str | None:
+        v = self._s.view
+        if v.status not in WORKING:
+            return (
+                f"ticket is {v.status.value}; progress is noted while in progress or waiting for the customer"
+            )
+        return None
+
+    def _can_extend(self, e: Extend) -> str | None:
+        v = self._s.view
+        if v.status not in (Status.ASSIGNED, Status.IN_PROGRESS):
+            return f"ticket is {v.status.value}; only a ticket being worked on can be extended"
+        run = self._s.clocks.get(Clock.RESOLVE)
+        return sla.extension_refusal(
+            run.due if run else self._missed_resolve_due(), workflow.now(), e.new_due
+        )
+
+    def _missed_resolve_due(self) -> datetime | None:
+        """A breached resolution deadline stops its clock but stays on record: refusals name it."""
+        missed = [o.due for o in self._s.outcomes if o.clock is Clock.RESOLVE and not o.met]
+        return missed[-1] if missed else None
+
+    def _can_wait(self, _: WaitForCustomer) -> str | None:
+        v = self._s.view
+        if v.status is not Status.IN_PROGRESS:
+            return f"ticket is {v.status.value}; only a ticket in progress can wait for the customer"
+        return None
+
+    def _can_resume(self, _: Resume) -> str | None:
+        v = self._s.view
+        if v.status is not Status.WAITING_CUSTOMER:
+            return f"ticket is {v.status.value}, not waiting for the customer"
+        return None
+
+    def _can_resolve(self, _: Resolve) -> str | None:
+        v = self._s.view
+        if v.status is Status.ASSIGNED:
+            return "the assignee must acknowledge the ticket before resolving it"
+        if v.status is not Status.IN_PROGRESS:
+            return f"ticket is {v.status.value}; only a ticket in progress can be resolved"
+        return None
+
+    def _can_review(self, d: ReviewDecision) -> str | None:
+        v = self._s.view
+        if v.status is not Status.IN_REVIEW:
+            return f"ticket is {v.status.value}; there is no solution awaiting review"
+        if not d.approve and not d.comment:
+            return "sending a solution back needs a comment"
+        return None
+
+    def _can_reassign(self, r: Reassign) -> str | None:
+        v = self._s.view
+        if v.status not in OPEN:
+            return f"ticket is {v.status.value}; it can no longer be reassigned"
+        if r.to_member is None and r.to_team is None:
+            return "name a member (to_member) or a team (to_team)"
+        if r.to_member is not None and r.to_member == v.assignee:
+            return f"{r.to_member} already holds this ticket"
+        return None
+
+    def _can_escalate(self, _: Escalate) -> str | None:
+        v = self._s.view
+        if v.status in (Status.CLOSED, Status.AWAITING_FEEDBACK):
+            return f"ticket is {v.status.value}; there is nothing to escalate"
+        if v.escalation_level >= sla.top_level(self._policy):
+            return f"ticket is already at the top escalation level {v.escalation_level}"
+        return None
+
+    def _can_feedback(self, _: FeedbackAnswer) -> str | None:
+        v = self._s.view
+        if v.status is not Status.AWAITING_FEEDBACK:
+            return f"ticket is {v.status.value}; it is not awaiting the customer's feedback"
+        return None
+
+    # ---- updates -----------------------------------------------------------------------------------
+
+    @workflow.update
+    async def acknowledge(self, a: Acknowledge) -> TicketView:
+        async with self._step():
+            self._authorize(a)
+            _refuse(self._can_acknowledge(a))
+            s, v, now = self._s, self._s.view, workflow.now()
+            run = s.clocks.pop(Clock.ACK, None)
+            if run is not None:
+                s.outcomes.append(Outcome(clock=Clock.ACK, due=run.due, at=now, met=now <= run.due))
+            v.acknowledged_at = v.acknowledged_at or now
+            v.status = Status.IN_PROGRESS
+            s.excluded = []
+            await self._event("acknowledged", a.by)
+            return self._view()
+
+    @acknowledge.validator
+    def _validate_acknowledge(self, a: Acknowledge) -> None:
+        self._authorize(a)
+        _refuse(self._can_acknowledge(a))
+
+    async def _progress(self, p: ProgressNote) -> None:
+        v = self._s.view
+        self._respond()
+        if v.status is Status.IN_PROGRESS:
+            self._start(Clock.UPDATE, workflow.now())
+        seq = await self._event("progress", p.by, note=p.note, customer_visible=p.customer_visible)
+        if p.customer_visible:
+            await self._notify(seq, Audience.CUSTOMER, "progress", note=p.note)
+
+    @workflow.update
+    async def progress(self, p: ProgressNote) -> TicketView:
+        async with self._step():
+            self._authorize(p)
+            _refuse(self._can_progress(p))
+            await self._progress(p)
+            return self._view()
+
+    @progress.validator
+    def _validate_progress(self, p: ProgressNote) -> None:
+        self._authorize(p)
+        _refuse(self._can_progress(p))
+
+    @workflow.update
+    async def extend(self, e: Extend) -> TicketView:
+        async with self._step():
+            self._authorize(e)
+            _refuse(self._can_extend(e))
+            run = self._s.clocks[Clock.RESOLVE]
+            self._s.clocks[Clock.RESOLVE] = ClockRun(start=run.start, due=e.new_due, calendar=run.calendar)
+            seq = await self._event(
+                "extended", e.by, old_due=run.due.isoformat(), new_due=e.new_due.isoformat(), reason=e.reason
+            )
+            await self._notify(
+                seq, Audience.CUSTOMER, "extended", new_due=e.new_due.isoformat(), reason=e.reason
+            )
+            return self._view()
+
+    @extend.validator
+    def _validate_extend(self, e: Extend) -> None:
+        self._authorize(e)
+        _refuse(self._can_extend(e))
+
+    @workflow.update
+    async def wait_for_customer(self, w: WaitForCustomer) -> TicketView:
+        async with self._step():
+            self._authorize(w)
+            _refuse(self._can_wait(w))
+            s = self._s
+            s.view.status = Status.WAITING_CUSTOMER
+            s.paused_at = workflow.now()
+            s.held_resolve = s.clocks.pop(Clock.RESOLVE, None)
+            s.clocks.pop(Clock.UPDATE, None)
+            await self._event("waiting_customer", w.by, reason=w.reason)
+            return self._view()
+
+    @wait_for_customer.validator
+    def _validate_wait_for_customer(self, w: WaitForCustomer) -> None:
+        self._authorize(w)
+        _refuse(self._can_wait(w))
+
+    @workflow.update
+    async def resume(self, r: Resume) -> TicketView:
+        async with self._step():
+            self._authorize(r)
+            _refuse(self._can_resume(r))
+            s, now = self._s, workflow.now()
+            paused = now - (s.paused_at or now)
+            extra: dict[str, int] = {}
+            if s.held_resolve is not None and self._calendars:
+                # The pause is subtracted in working time: the clock keeps what it had spent and had left.
+                cal = self._policy.calendar(s.held_resolve.calendar)
+                since = s.paused_at or now
+                s.clocks[Clock.RESOLVE] = sla.resumed(s.held_resolve, since, now, cal)
+                extra["paused_working_seconds"] = int(working_time_between(cal, since, now).total_seconds())
+            elif s.held_resolve is not None:
+                s.clocks[Clock.RESOLVE] = sla.shift(s.held_resolve, paused)
+            s.held_resolve = None
+            s.paused_at = None
+            s.view.status = Status.IN_PROGRESS
+            if s.view.first_response_at is not None:
+                self._start(Clock.UPDATE, now)
+            await self._event("resumed", r.by, paused_seconds=int(paused.total_seconds()), **extra)
+            return self._view()
+
+    @resume.validator
+    def _validate_resume(self, r: Resume) -> None:
+        self._authorize(r)
+        _refuse(self._can_resume(r))
+
+    @workflow.update
+    async def resolve(self, r: Resolve) -> TicketView:
+        async with self._step():
+            self._authorize(r)
+            _refuse(self._can_resolve(r))
+            s, v, now = self._s, self._s.view, workflow.now()
+            self._respond()
+            s.resolve_before_review = s.clocks.pop(Clock.RESOLVE, None)
+            s.clocks.pop(Clock.UPDATE, None)
+            s.clocks.pop(Clock.ESCALATION, None)
+            v.solution = r.solution
+            v.root_cause = r.root_cause
+            v.resolved_at = now
+            v.status = Status.RESOLVED
+            await self._event(
+                "resolved", r.by, solution=r.solution, root_cause=r.root_cause.model_dump(mode="json")
+            )
+            if self._policy.review.required(v.priority, v.kind):
+                v.status = Status.IN_REVIEW
+                seq = await self._event("review_requested", None)
+                await self._notify(seq, Audience.TEAM_SUPERVISOR, "review_requested")
+            else:
+                await self._resolution_delivered(now)
+            return self._view()
+
+    @resolve.validator
+    def _validate_resolve(self, r: Resolve) -> None:
+        self._authorize(r)
+        _refuse(self._can_resolve(r))
+
+    async def _resolution_delivered(self, now: datetime) -> None:
+        s = self._s
+        run, s.resolve_before_review = s.resolve_before_review, None
+        at = s.view.resolved_at or workflow.now()
+        if run is not None:
+            s.outcomes.append(Outcome(clock=Clock.RESOLVE, due=run.due, at=at, met=at <= run.due))
+        await self._callback(now)
+
+    @workflow.update
+    async def review(self, d: ReviewDecision) -> TicketView:
+        async with self._step():
+            self._authorize(d)
+            _refuse(self._can_review(d))
+            s, v, now = self._s, self._s.view, workflow.now()
+            if d.approve:
+                await self._event("review_approved", d.by, comment=d.comment)
+                await self._resolution_delivered(now)
+            else:
+                # Back to the handler; the resolution clock runs on from where it was (it may be past due).
+                v.status = Status.IN_PROGRESS
+                v.resolved_at = None
+                if s.resolve_before_review is not None:
+                    s.clocks[Clock.RESOLVE] = s.resolve_before_review
+                s.resolve_before_review = None
+                self._start(Clock.UPDATE, workflow.now())
+                seq = await self._event("review_rejected", d.by, comment=d.comment)
+                if v.assignee:
+                    await self._notify(
+                        seq, Audience.MEMBER, "review_rejected", member=v.assignee, comment=d.comment
+                    )
+            return self._view()
+
+    @review.validator
+    def _validate_review(self, d: ReviewDecision) -> None:
+        self._authorize(d)
+        _refuse(self._can_review(d))
+
+    @workflow.update
+    async def reassign(self, r: Reassign) -> TicketView:
+        async with self._step():
+            self._authorize(r)
+            _refuse(self._can_reassign(r))
+            if r.to_team is not None:
+                self._s.excluded = []
+            try:
+                await self._assign(member_id=r.to_member, team=r.to_team, reason=r.reason)
+            except ActivityError as e:
+                raise ApplicationError(str(e.cause or e), type="ReassignFailed") from e
+            return self._view()
+
+    @reassign.validator
+    def _validate_reassign(self, r: Reassign) -> None:
+        self._authorize(r)
+        _refuse(self._can_reassign(r))
+
+    @workflow.update
+    async def escalate(self, e: Escalate) -> TicketView:
+        async with self._step():
+            self._authorize(e)
+            _refuse(self._can_escalate(e))
+            await self._escalate(e.reason, e.by, workflow.now())
+            return self._view()
+
+    @escalate.validator
+    def _validate_escalate(self, e: Escalate) -> None:
+        self._authorize(e)
+        _refuse(self._can_escalate(e))
+
+    async def _feedback(self, f: FeedbackAnswer) -> None:
+        s, v, now = self._s, self._s.view, workflow.now()
+        v.feedback = f
+        s.clocks.pop(Clock.FEEDBACK, None)
+        if sla.satisfied(self._policy, f):
+            await self._event("feedback", None, solved=f.solved, score=f.score, comment=f.comment)
+            await self._close("satisfied")
+            return
+        # Seeds 000, 002: dissatisfied → reopened one priority level up, supervisor told, 24 h to resolve.
+        v.priority = v.priority.raised()
+        v.reopen_count += 1
+        v.status = Status.IN_PROGRESS
+        v.resolved_at = None
+        s.callback_due = None
+        self._start(Clock.RESOLVE, now, self._policy.feedback.reopen_resolution)
+        self._start(Clock.UPDATE, now)
+        seq = await self._event("reopened", None, solved=f.solved, score=f.score, comment=f.comment)
+        await self._notify(seq, Audience.TEAM_SUPERVISOR, "reopened", score=str(f.score))
+
+    @workflow.update
+    async def feedback(self, f: FeedbackAnswer) -> TicketView:
+        async with self._step():
+            _refuse(self._can_feedback(f))
+            await self._feedback(f)
+            return self._view()
+
+    @feedback.validator
+    def _validate_feedback(self, f: FeedbackAnswer) -> None:
+        _refuse(self._can_feedback(f))
+
+    # ---- fire-and-forget channels: an invalid message is recorded as rejected, never fails the ticket --
+
+    # Signals arrive as raw payloads and are decoded here: the SDK would drop one that fails to decode
+    # (a score of 7, a missing field) without a trace; we record it as rejected with the reason.
+    @workflow.signal(name="progress_note")
+    async def progress_note(self, raw: RawValue) -> None:
+        async with self._step():
+            p = await self._decoded(raw, ProgressNote, "progress_note")
+            if p is None:
+                return
+            reason = self._can_progress(p)
+            if reason is not None:
+                await self._event("rejected", p.by, message="progress_note", reason=reason)
+                return
+            await self._progress(p)
+
+    @workflow.signal(name="customer_feedback")
+    async def customer_feedback(self, raw: RawValue) -> None:
+        async with self._step():
+            f = await self._decoded(raw, FeedbackAnswer, "customer_feedback")
+            if f is None:
+                return
+            reason = self._can_feedback(f)
+            if reason is not None:
+                await self._event("rejected", None, message="customer_feedback", reason=reason)
+                return
+            await self._feedback(f)
+
+    async def _decoded(self, raw: RawValue, model: type[M], message: str) -> M | None:
+        try:
+            value = workflow.payload_converter().from_payload(raw.payload, model)
+        except Exception as e:  # any decoding failure is the sender's error, never the ticket's
+            reason = _first_error(e)
+            workflow.logger.warning("signal rejected", extra={"signal": message, "reason": reason})
+            await self._event("rejected", None, message=message, reason=reason)
+            return None
+        return value if isinstance(value, model) else None
+
+    @workflow.query
+    def view(self) -> TicketView:
+        return self._view()
