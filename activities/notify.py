@@ -45,11 +45,9 @@ FEEDBACK_LINK_LIFETIME = timedelta(days=7)
 # seconds and the attempt redone elsewhere, instead of after the whole start-to-close timeout.
 HEARTBEAT_EVERY = 2.0
 NOTIFY_HEARTBEAT_TIMEOUT = timedelta(seconds=10)
-# A first try (`notify_once`, a local activity inside the workflow's task) waits this long on a channel.
+# A first try (inside a step's local activity) waits this long on a channel.
 FIRST_TRY_WEBHOOK_TIMEOUT = 2.0
 FIRST_TRY_EMAIL_TIMEOUT = 3.0
-FIRST_TRY_START_TO_CLOSE = timedelta(seconds=10)
-FIRST_TRY_RETRY_POLICY = RetryPolicy(maximum_attempts=1)
 
 
 @asynccontextmanager
@@ -138,21 +136,18 @@ class NotifyActivities:
         async with _heartbeating():
             return await self._notify(req, first_try=False)
 
-    @activity.defn(name="notify_once")
-    async def notify_once(self, req: NotifyRequest) -> NotifyResult:
-        """The first try, run as a local activity inside the workflow's task (no activity task, no extra
-        workflow task): one attempt a channel with a short timeout, none at all for a destination that
-        failed in the last half minute. Any failure leaves the message to `notify`, retried with backoff;
-        what this try delivered is on record and is not sent again."""
+    async def first_try(self, req: NotifyRequest) -> NotifyResult:
+        """One attempt a channel with a short timeout, none at all for a destination that failed in the
+        last half minute; any failure leaves the message to `notify`. What it delivered is not sent again."""
         return await self._notify(req, first_try=True)
 
     async def first_tries(self, reqs: list[NotifyRequest]) -> list[str]:
-        """`notify_once` for each message, inside a step's write; the keys of those left to `notify`
+        """`first_try` for each message, inside a step's write; the keys of those left to `notify`
         (a permanent failure is on record and named in a warning, as `notify` leaves it)."""
         retry: list[str] = []
         for req in reqs:
             try:
-                await self.notify_once(req)
+                await self.first_try(req)
             except ApplicationError as e:
                 if e.type in PERMANENT_ERRORS:
                     log.warning("notification failed", ticket_no=req.ticket_no, key=req.key, error=str(e))

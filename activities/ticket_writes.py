@@ -1,7 +1,7 @@
-"""The ticket workflow's activities, bound to the worker's pool: record, assign, release, archive."""
+"""The ticket workflow's Postgres writes (a step with its notices' first tries, assign, release, archive)."""
 
 from collections.abc import Callable
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 import asyncpg
@@ -21,39 +21,28 @@ from store import readmodel, timeline
 
 log = structlog.get_logger(__name__)
 
-# Database writes: retried until Postgres is back; only a caller's mistake is non-retryable.
+# The retried activity: until Postgres is back; only a caller's mistake is non-retryable.
+PERMANENT_ERRORS = ["UnknownTeam", "MemberUnavailable"]
 DB_RETRY = RetryPolicy(
     initial_interval=timedelta(seconds=1),
     backoff_coefficient=2.0,
     maximum_interval=timedelta(minutes=1),
-    non_retryable_error_types=["UnknownTeam", "MemberUnavailable"],
+    non_retryable_error_types=PERMANENT_ERRORS,
 )
-# Each write takes milliseconds; a worker killed mid-write is noticed after this, and the write redone.
 DB_TIMEOUT = timedelta(seconds=10)
-
-
-class RecordRequest(BaseModel):
-    """One event of the timeline and the state it leaves the ticket in."""
-
-    ticket_no: str
-    seq: int
-    at: datetime
-    type: str
-    actor: str | None = None
-    data: dict[str, Any] = {}
-    view: TicketView
-
-
-class RecordBatch(BaseModel):
-    """The events of one step of a ticket, in order, and the state they leave it in."""
-
-    events: list[TicketEvent]
-    view: TicketView
+# The local activity tried first, inside the workflow task: seconds and a few attempts, as Temporal
+# advises for local activities; a slower Postgres hands the write to the retried activity above.
+LOCAL_TIMEOUT = timedelta(seconds=5)
+LOCAL_RETRY = RetryPolicy(
+    initial_interval=timedelta(milliseconds=200),
+    backoff_coefficient=2.0,
+    maximum_attempts=3,
+    non_retryable_error_types=PERMANENT_ERRORS,
+)
 
 
 class StepWrite(BaseModel):
-    """A step of a ticket since "lean-history-4": its events and the state they leave, then its
-    notifications, each tried once after the events are written."""
+    """A step of a ticket: its events and the state they leave, then its notices, each tried once."""
 
     events: list[TicketEvent]
     view: TicketView
@@ -64,11 +53,6 @@ class StepWritten(BaseModel):
     """The keys of the notices whose first try failed: the retried `notify` activity delivers them."""
 
     retry: list[str] = []
-
-
-class RecordResult(BaseModel):
-    event_written: bool
-    state_written: bool
 
 
 class AssignRequest(BaseModel):
@@ -93,8 +77,7 @@ class ReleaseResult(BaseModel):
 
 
 class ArchiveRequest(BaseModel):
-    """The closed ticket; since "lean-history-4" also its last step's events and the assignment round
-    to give back, all written in the archive's transaction."""
+    """The closed ticket, its last step's events and the assignment round to give back: one transaction."""
 
     view: TicketView
     outcomes: list[Outcome]
@@ -121,36 +104,18 @@ class TicketActivities:
         self._notify = NotifyActivities(pool, settings)
 
     def all(self) -> list[Callable[..., Any]]:
-        notify = self._notify
         return [
-            self.record,
-            self.record_events,
-            self.record_step,
+            self.record_step_and_try_notices,
             self.assign,
             self.release,
             self.archive,
-            notify.notify,
-            notify.notify_once,
+            self._notify.notify,
         ]
 
-    @activity.defn(name="record")
-    async def record(self, req: RecordRequest) -> RecordResult:
-        """Append the event and move the read model forward, in one statement; a retry changes nothing."""
-        written, state = await readmodel.record(
-            self._pool, req.seq, req.at, req.type, req.actor, req.data, req.view
-        )
-        return RecordResult(event_written=written, state_written=state)
-
-    @activity.defn(name="record_events")
-    async def record_events(self, req: RecordBatch) -> RecordResult:
-        """Append a step's events and move the read model to the state they leave, in one transaction."""
-        written, state = await readmodel.record_events(self._pool, _rows(req.events), req.view)
-        return RecordResult(event_written=written, state_written=state)
-
-    @activity.defn(name="record_step")
-    async def record_step(self, req: StepWrite) -> StepWritten:
-        """A step in one local activity: its events and state (one transaction), then a first try of each
-        of its notices; a retry writes nothing twice and sends nothing twice (deliveries are keyed)."""
+    @activity.defn(name="record_step_and_try_notices")
+    async def record_step_and_try_notices(self, req: StepWrite) -> StepWritten:
+        """A step's events and state (one transaction), then one quick try of each of its notices; a retry
+        writes nothing twice and sends nothing twice (deliveries are keyed)."""
         if req.events:
             await readmodel.record_events(self._pool, _rows(req.events), req.view)
         return StepWritten(retry=await self._notify.first_tries(req.notices))

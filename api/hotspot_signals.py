@@ -67,7 +67,7 @@ class HotspotCounter:
         *,
         rule: Hotspot | None = None,
         id_prefix: str = ID_PREFIX,
-        spacing: float = 0.25,
+        spacing: float,
         max_batch: int = 500,
     ) -> None:
         self._client, self._task_queue, self._rule = client, task_queue, rule or Hotspot()

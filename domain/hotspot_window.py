@@ -18,11 +18,8 @@ QUEUE_SUFFIX = "-hotspots"
 
 
 def counter_queue(task_queue: str) -> str:
-    """The counters' own task queue beside a deployment's ticket queue (idempotent).
-
-    On the ticket queue a counter waited behind a flood's thousands of ticket tasks, received them as
-    thousands of signals in one task, and reached the server's 10,000 signals a run before it could
-    continue as new."""
+    """The counters' own task queue beside a deployment's ticket queue, so a flood of ticket tasks never
+    queues ahead of them (idempotent)."""
     return task_queue if task_queue.endswith(QUEUE_SUFFIX) else f"{task_queue}{QUEUE_SUFFIX}"
 
 

@@ -157,13 +157,6 @@ def next_firing(
     return found[0] if found else None
 
 
-def fired(
-    clocks: Mapping[Clock, ClockRun], fraction: Fractions, now: datetime, calendars: Calendars | None = None
-) -> list[tuple[Clock, Firing]]:
-    """The firings whose time has come, in order."""
-    return [(c, f) for at, c, f in firings(clocks, fraction, calendars) if at <= now]
-
-
 def mark_warned(run: ClockRun, fraction: Fractions) -> float:
     """One more reminder of `run` went out; which fraction it was for."""
     fractions = _fractions(fraction)

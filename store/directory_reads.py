@@ -11,11 +11,6 @@ async def list_teams(pool: asyncpg.Pool) -> list[Team]:
     return [Team(id=r["id"], name=r["name"], department=r["department"]) for r in rows]
 
 
-async def get_team(pool: asyncpg.Pool, team_id: str) -> Team | None:
-    r = await pool.fetchrow("SELECT id, name, department FROM teams WHERE id = $1", team_id)
-    return Team(id=r["id"], name=r["name"], department=r["department"]) if r else None
-
-
 _MEMBER = "SELECT id, name, role, team_id, department, on_duty, capacity, email, webhook_url FROM members"
 
 

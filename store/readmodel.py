@@ -37,24 +37,6 @@ _RECORD = (
 Event = tuple[int, datetime, str, str | None, dict[str, Any]]
 
 
-async def record(
-    conn: Executor,
-    seq: int,
-    at: datetime,
-    type_: str,
-    actor: str | None,
-    data: dict[str, Any],
-    view: TicketView,
-) -> tuple[bool, bool]:
-    """Append event `seq` to the timeline and move the row to `view`, atomically. Whether each was
-    written: a retry finds both already there and changes nothing.
-
-    The API inserts the row at intake; when it is missing (tests, a lost write) the row is created with
-    what the workflow knows.
-    """
-    return await record_events(conn, [(seq, at, type_, actor, data)], view)
-
-
 async def record_events(conn: Executor, events: list[Event], view: TicketView) -> tuple[bool, bool]:
     """Events `seq`… of one step and the state they leave, atomically (one statement): the row ends at the
     last event's sequence number. Whether any event and the state were written; a retry writes nothing.

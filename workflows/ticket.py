@@ -8,7 +8,7 @@ from typing import Any, TypeVar
 
 from temporalio import workflow
 from temporalio.common import RawValue, SearchAttributeUpdate
-from temporalio.exceptions import ActivityError, ApplicationError
+from temporalio.exceptions import ActivityError, ApplicationError, CancelledError, FailureError
 
 from workflows import notifying
 
@@ -18,10 +18,10 @@ with workflow.unsafe.imports_passed_through():
     from activities.ticket_writes import (
         DB_RETRY,
         DB_TIMEOUT,
+        LOCAL_RETRY,
+        LOCAL_TIMEOUT,
         ArchiveRequest,
         AssignRequest,
-        RecordBatch,
-        RecordRequest,
         ReleaseRequest,
         StepWrite,
         TicketActivities,
@@ -85,36 +85,10 @@ class TicketWorkflow:
         self._policy = input.policy
         self._lock = asyncio.Lock()
         self._woken = False
-        # One patch a run, not several: each is a marker and a search-attribute upsert (a visibility write)
-        # in every history. "lean-history-5" stands for both patches below, which runs begun before it
-        # still replay one by one; asked first, it is not found in their histories and adds nothing.
-        latest = workflow.patched("lean-history-5")
-        # Business calendars, several reminders, quiet hours: only for a policy that has them, and only in
-        # runs begun by this code; recorded histories (policies without them) replay the wall-clock rules.
-        self._calendars = input.policy.uses_calendars() and (latest or workflow.patched("business-calendar"))
-        # A lean history (bench/RESULTS.md): every Postgres write a local activity; the events of one step
-        # (resolved and callback, feedback and closed) written in one activity with one search-attribute
-        # upsert of what changed; the run loop's timer kept while the next wake-up stays where it was.
-        # Notifications stay normal activities ("lean-history-2"): a local one holds a workflow-task slot
-        # while it runs, so a hanging webhook stalled every ticket on the worker (the full-size webhook
-        # outage). Runs begun under "lean-history" (never released) replay theirs as local activities.
-        # Since "lean-history-3" a notification is first tried once as a short local activity, and only a
-        # failure goes on to the retried activity: a dead webhook holds a task for 2 s, then none at all.
-        # Since "lean-history-4" a step is one local activity: its events, then the first try of its
-        # notifications (only a failed one goes on to the retried activity); and the closing step's events
-        # and the assignee's capacity go with the archive, in its one transaction.
-        self._one_write = latest or workflow.patched("lean-history-4")
-        lean3 = self._one_write or workflow.patched("lean-history-3")
-        lean2 = lean3 or workflow.patched("lean-history-2")
-        self._lean = lean2 or workflow.patched("lean-history")
-        self._local_notify = self._lean and not lean2
-        self._first_try_notify = lean3
-        # Older runs replay as they were written. Before lean histories the timeline write became a local
-        # activity ("local-record"), then assign, release and archive did ("local-db-writes").
-        self._local_record = self._lean or workflow.patched("local-record")
-        self._local_writes = self._lean or workflow.patched("local-db-writes")
+        # Business calendars, reminders, quiet hours; a policy without calendars counts wall-clock time.
+        self._calendars = input.policy.uses_calendars()
         self._staged: list[TicketEvent] = []
-        self._notices: list[NotifyRequest] = []  # staged with the events, since "lean-history-4"
+        self._notices: list[NotifyRequest] = []  # staged with the events, tried once after them
         self._upserted: dict[str, object] = {}
         self._wake_at: datetime | None = None
         if input.carried is not None:
@@ -263,7 +237,6 @@ class TicketWorkflow:
             AssignRequest(
                 ticket_no=v.ticket_no, round=s.round, team=team, exclude=list(s.excluded), member_id=member_id
             ),
-            self._local_writes,
         )
         v.team = team
         if result.member_id is None:
@@ -302,7 +275,6 @@ class TicketWorkflow:
         await self._write(
             TicketActivities.release,
             ReleaseRequest(ticket_no=self._s.view.ticket_no, round=self._s.current_round),
-            self._local_writes,
         )
         self._s.current_round = None
 
@@ -330,8 +302,7 @@ class TicketWorkflow:
             link_expires_at=(now + fb.link_valid_for).isoformat(),
             feedback_due=s.clocks[Clock.FEEDBACK].due.isoformat(),
         )
-        if self._one_write:
-            await self._flush()  # the callback is met when the customer has been told, not when staged
+        await self._flush()  # the callback is met when the customer has been told, not when staged
         done = workflow.now()
         s.outcomes.append(
             Outcome(clock=Clock.CALLBACK, due=s.callback_due, at=done, met=done <= s.callback_due)
@@ -348,14 +319,15 @@ class TicketWorkflow:
     async def _archive(self) -> None:
         """Closing archives the full record once and gives the member back their capacity."""
         if not self._s.archived:
-            request = ArchiveRequest(view=self._view(), outcomes=self._s.outcomes)
-            if self._one_write:
-                # The closing step's events and the release travel with the archive, one transaction.
-                request.events, self._staged = self._staged, []
-                request.release_round, self._s.current_round = self._s.current_round, None
-            else:
-                await self._flush()  # the archive copies the timeline
-            await self._write(TicketActivities.archive, request, self._local_writes)
+            # The closing step's events and the release travel with the archive, one transaction.
+            request = ArchiveRequest(
+                view=self._view(),
+                outcomes=self._s.outcomes,
+                events=self._staged,
+                release_round=self._s.current_round,
+            )
+            self._staged, self._s.current_round = [], None
+            await self._write(TicketActivities.archive, request)
             self._s.archived = True
         await self._release()
 
@@ -383,7 +355,7 @@ class TicketWorkflow:
 
     def _wake_if_needed(self) -> None:
         """Wake the run loop when its timer no longer fits: the next wake-up moved, the ticket closed, or the
-        history has grown enough to continue as new. (Before lean histories: after every event.)"""
+        history has grown enough to continue as new."""
         if (
             self._s.view.status is Status.CLOSED
             or self._next_wake()[0] != self._wake_at
@@ -443,42 +415,26 @@ class TicketWorkflow:
     def _archive_writes_staged(self) -> bool:
         """A step that closed the ticket leaves its events to the archive, which is next."""
         s = self._s
-        return self._one_write and s.view.status is Status.CLOSED and not s.archived and not self._notices
+        return s.view.status is Status.CLOSED and not s.archived and not self._notices
 
     async def _event(self, type_: str, actor: str | None, **data: Any) -> int:
-        """Every state change: the next sequence number and the idempotent timeline record; in lean
-        histories staged, and written with the step's other events when it ends or before its next effect."""
+        """Every state change: the next sequence number, and the event staged for the step's one write."""
         v = self._s.view
         v.event_seq += 1
-        seq = v.event_seq
-        view = self._view()
-        v.deadlines = view.deadlines
-        if self._lean:
-            self._staged.append(TicketEvent(seq=seq, at=workflow.now(), type=type_, actor=actor, data=data))
-            return seq
-        workflow.upsert_search_attributes(self._search_attributes())
-        self._woken = True
-        record = RecordRequest(
-            ticket_no=v.ticket_no, seq=seq, at=workflow.now(), type=type_, actor=actor, data=data, view=view
-        )
-        await self._write(TicketActivities.record, record, self._local_record)
-        return seq
+        v.deadlines = self._view().deadlines
+        event = TicketEvent(seq=v.event_seq, at=workflow.now(), type=type_, actor=actor, data=data)
+        self._staged.append(event)
+        return v.event_seq
 
     async def _flush(self) -> None:
-        """Write the staged events and the state they leave in one local activity (since "lean-history-4"
-        with a first try of the staged notices), and publish that state: the search attributes that
-        changed, and the run loop woken if its timer no longer fits."""
+        """Write the staged events and the state they leave, try the staged notices once, and publish."""
         if not self._staged and not self._notices:
             return
         events, self._staged = self._staged, []
-        self._publish()
-        if not self._one_write:
-            batch = RecordBatch(events=events, view=self._view())
-            await self._write(TicketActivities.record_events, batch, local=True)
-            return
         notices, self._notices = self._notices, []
+        self._publish()
         step = StepWrite(events=events, view=self._view(), notices=notices)
-        written = await self._write(TicketActivities.record_step, step, local=True)
+        written = await self._write(TicketActivities.record_step_and_try_notices, step)
         for req in notices:
             if req.key in written.retry:
                 # Best effort, as ever: an undeliverable message never stops the ticket.
@@ -489,12 +445,17 @@ class TicketWorkflow:
         self._upsert_search_attributes()
         self._wake_if_needed()
 
-    async def _write(self, activity: Callable[[Any, A], Awaitable[R]], arg: A, local: bool) -> R:
-        """One of the ticket's Postgres writes, as a local activity when this run's patches say so."""
-        if local:
+    async def _write(self, activity: Callable[[Any, A], Awaitable[R]], arg: A) -> R:
+        """One of the ticket's Postgres writes: a local activity, bounded to seconds, then the retried
+        activity if Postgres is slow or away, so a workflow task is never held for long."""
+        try:
             return await workflow.execute_local_activity_method(
-                activity, arg, start_to_close_timeout=DB_TIMEOUT, retry_policy=DB_RETRY
+                activity, arg, start_to_close_timeout=LOCAL_TIMEOUT, retry_policy=LOCAL_RETRY
             )
+        except FailureError as e:
+            cause = e.cause if isinstance(e, ActivityError) else e
+            if isinstance(e, CancelledError) or (isinstance(cause, ApplicationError) and cause.non_retryable):
+                raise
         return await workflow.execute_activity_method(
             activity, arg, start_to_close_timeout=DB_TIMEOUT, retry_policy=DB_RETRY
         )
@@ -543,20 +504,25 @@ class TicketWorkflow:
             await self._send(self._s.held.pop(0).request)
 
     async def _send(self, req: NotifyRequest) -> None:
-        if self._one_write:
-            self._notices.append(req)  # tried once with the step's events, after them
-            return
-        await self._flush()  # a message follows the events it tells of
-        # A message that cannot be delivered (bad address) must not stop the ticket; it is on record.
-        await notifying.notify(req, local=self._local_notify, first_try=self._first_try_notify)
+        self._notices.append(req)  # tried once with the step's events, after them
 
     # ---- checks shared by validators and handlers ----------------------------------------------------
 
-    def _authorize(self, a: Action) -> None:
-        """The caller the API authenticated may touch this ticket as it stands now (else 403)."""
-        reason = refusal(a.caller, scope_of(self._s.view)) if a.caller is not None else None
-        if reason is not None:
-            raise ApplicationError(reason, type="Forbidden")
+    def _admit(self, a: M, check: Callable[[M], str | None]) -> None:
+        """An update's gate, the same in its validator and its handler: the caller the API authenticated
+        may touch this ticket as it stands now (else Forbidden), and the ticket's state allows the action."""
+        if isinstance(a, Action) and a.caller is not None:
+            reason = refusal(a.caller, scope_of(self._s.view))
+            if reason is not None:
+                raise ApplicationError(reason, type="Forbidden")
+        _refuse(check(a))
+
+    @asynccontextmanager
+    async def _acting(self, a: M, check: Callable[[M], str | None]) -> AsyncIterator[None]:
+        """An update's step: admitted again under the step's lock, since another may have run meanwhile."""
+        async with self._step():
+            self._admit(a, check)
+            yield
 
     def _can_acknowledge(self, a: Acknowledge) -> str | None:
         v = self._s.view
@@ -644,9 +610,7 @@ class TicketWorkflow:
 
     @workflow.update
     async def acknowledge(self, a: Acknowledge) -> TicketView:
-        async with self._step():
-            self._authorize(a)
-            _refuse(self._can_acknowledge(a))
+        async with self._acting(a, self._can_acknowledge):
             s, v, now = self._s, self._s.view, workflow.now()
             run = s.clocks.pop(Clock.ACK, None)
             if run is not None:
@@ -659,8 +623,7 @@ class TicketWorkflow:
 
     @acknowledge.validator
     def _validate_acknowledge(self, a: Acknowledge) -> None:
-        self._authorize(a)
-        _refuse(self._can_acknowledge(a))
+        self._admit(a, self._can_acknowledge)
 
     async def _progress(self, p: ProgressNote) -> None:
         v = self._s.view
@@ -673,22 +636,17 @@ class TicketWorkflow:
 
     @workflow.update
     async def progress(self, p: ProgressNote) -> TicketView:
-        async with self._step():
-            self._authorize(p)
-            _refuse(self._can_progress(p))
+        async with self._acting(p, self._can_progress):
             await self._progress(p)
             return self._view()
 
     @progress.validator
     def _validate_progress(self, p: ProgressNote) -> None:
-        self._authorize(p)
-        _refuse(self._can_progress(p))
+        self._admit(p, self._can_progress)
 
     @workflow.update
     async def extend(self, e: Extend) -> TicketView:
-        async with self._step():
-            self._authorize(e)
-            _refuse(self._can_extend(e))
+        async with self._acting(e, self._can_extend):
             run = self._s.clocks[Clock.RESOLVE]
             self._s.clocks[Clock.RESOLVE] = ClockRun(start=run.start, due=e.new_due, calendar=run.calendar)
             seq = await self._event(
@@ -701,14 +659,11 @@ class TicketWorkflow:
 
     @extend.validator
     def _validate_extend(self, e: Extend) -> None:
-        self._authorize(e)
-        _refuse(self._can_extend(e))
+        self._admit(e, self._can_extend)
 
     @workflow.update
     async def wait_for_customer(self, w: WaitForCustomer) -> TicketView:
-        async with self._step():
-            self._authorize(w)
-            _refuse(self._can_wait(w))
+        async with self._acting(w, self._can_wait):
             s = self._s
             s.view.status = Status.WAITING_CUSTOMER
             s.paused_at = workflow.now()
@@ -719,14 +674,11 @@ class TicketWorkflow:
 
     @wait_for_customer.validator
     def _validate_wait_for_customer(self, w: WaitForCustomer) -> None:
-        self._authorize(w)
-        _refuse(self._can_wait(w))
+        self._admit(w, self._can_wait)
 
     @workflow.update
     async def resume(self, r: Resume) -> TicketView:
-        async with self._step():
-            self._authorize(r)
-            _refuse(self._can_resume(r))
+        async with self._acting(r, self._can_resume):
             s, now = self._s, workflow.now()
             paused = now - (s.paused_at or now)
             extra: dict[str, int] = {}
@@ -748,14 +700,11 @@ class TicketWorkflow:
 
     @resume.validator
     def _validate_resume(self, r: Resume) -> None:
-        self._authorize(r)
-        _refuse(self._can_resume(r))
+        self._admit(r, self._can_resume)
 
     @workflow.update
     async def resolve(self, r: Resolve) -> TicketView:
-        async with self._step():
-            self._authorize(r)
-            _refuse(self._can_resolve(r))
+        async with self._acting(r, self._can_resolve):
             s, v, now = self._s, self._s.view, workflow.now()
             self._respond()
             s.resolve_before_review = s.clocks.pop(Clock.RESOLVE, None)
@@ -778,8 +727,7 @@ class TicketWorkflow:
 
     @resolve.validator
     def _validate_resolve(self, r: Resolve) -> None:
-        self._authorize(r)
-        _refuse(self._can_resolve(r))
+        self._admit(r, self._can_resolve)
 
     async def _resolution_delivered(self, now: datetime) -> None:
         s = self._s
@@ -791,9 +739,7 @@ class TicketWorkflow:
 
     @workflow.update
     async def review(self, d: ReviewDecision) -> TicketView:
-        async with self._step():
-            self._authorize(d)
-            _refuse(self._can_review(d))
+        async with self._acting(d, self._can_review):
             s, v, now = self._s, self._s.view, workflow.now()
             if d.approve:
                 await self._event("review_approved", d.by, comment=d.comment)
@@ -815,14 +761,11 @@ class TicketWorkflow:
 
     @review.validator
     def _validate_review(self, d: ReviewDecision) -> None:
-        self._authorize(d)
-        _refuse(self._can_review(d))
+        self._admit(d, self._can_review)
 
     @workflow.update
     async def reassign(self, r: Reassign) -> TicketView:
-        async with self._step():
-            self._authorize(r)
-            _refuse(self._can_reassign(r))
+        async with self._acting(r, self._can_reassign):
             if r.to_team is not None:
                 self._s.excluded = []
             try:
@@ -833,21 +776,17 @@ class TicketWorkflow:
 
     @reassign.validator
     def _validate_reassign(self, r: Reassign) -> None:
-        self._authorize(r)
-        _refuse(self._can_reassign(r))
+        self._admit(r, self._can_reassign)
 
     @workflow.update
     async def escalate(self, e: Escalate) -> TicketView:
-        async with self._step():
-            self._authorize(e)
-            _refuse(self._can_escalate(e))
+        async with self._acting(e, self._can_escalate):
             await self._escalate(e.reason, e.by, workflow.now())
             return self._view()
 
     @escalate.validator
     def _validate_escalate(self, e: Escalate) -> None:
-        self._authorize(e)
-        _refuse(self._can_escalate(e))
+        self._admit(e, self._can_escalate)
 
     async def _feedback(self, f: FeedbackAnswer) -> None:
         s, v, now = self._s, self._s.view, workflow.now()
@@ -870,14 +809,13 @@ class TicketWorkflow:
 
     @workflow.update
     async def feedback(self, f: FeedbackAnswer) -> TicketView:
-        async with self._step():
-            _refuse(self._can_feedback(f))
+        async with self._acting(f, self._can_feedback):
             await self._feedback(f)
             return self._view()
 
     @feedback.validator
     def _validate_feedback(self, f: FeedbackAnswer) -> None:
-        _refuse(self._can_feedback(f))
+        self._admit(f, self._can_feedback)
 
     # ---- fire-and-forget channels: an invalid message is recorded as rejected, never fails the ticket --
 

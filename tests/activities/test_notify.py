@@ -422,7 +422,7 @@ async def test_a_first_try_on_a_failing_webhook_makes_one_attempt_then_leaves_th
     ]
     for req in reqs:
         with pytest.raises(ApplicationError) as info:
-            await ActivityEnvironment().run(acts.notify_once, req)
+            await acts.first_try(req)
         assert info.value.type == "DeliveryFailed" and not info.value.non_retryable
     assert [r.status for r in hook.requests] == [500]  # the second first-try never reached it
     assert "failed a moment ago" in str(info.value)
@@ -447,7 +447,7 @@ async def test_a_first_try_on_healthy_channels_delivers_and_a_retry_sends_nothin
         template="warning",
         facts={"target": "resolution", "due": "2025-01-02T10:00:00+00:00"},
     )
-    result = await ActivityEnvironment().run(acts.notify_once, req)
+    result = await acts.first_try(req)
     assert result == NotifyResult(recipients=[world.sup.id], already_sent=False)
     again = await ActivityEnvironment().run(acts.notify, req)
     assert again.already_sent

@@ -12,8 +12,6 @@ from temporalio.testing import ActivityEnvironment
 from activities.ticket_writes import (
     ArchiveRequest,
     AssignRequest,
-    RecordBatch,
-    RecordRequest,
     ReleaseRequest,
     StepWrite,
     TicketActivities,
@@ -54,34 +52,13 @@ async def _view(pool: asyncpg.Pool, ticket_no: str) -> TicketView:
     )
 
 
-async def test_record_retried_writes_one_event_and_never_rolls_the_read_model_back(
-    pool: asyncpg.Pool, settings: Settings
-) -> None:
-    acts, env = TicketActivities(pool, settings), ActivityEnvironment()
-    view = await _view(pool, "R1")
-    first = RecordRequest(ticket_no="R1", seq=1, at=NOW, type="opened", view=view)
-    second = RecordRequest(
-        ticket_no="R1",
-        seq=2,
-        at=NOW,
-        type="assigned",
-        view=view.model_copy(update={"status": Status.ASSIGNED}),
-    )
-    assert (await env.run(acts.record, first)).event_written
-    await env.run(acts.record, second)
-    again = await env.run(acts.record, first)
-    assert not again.event_written and not again.state_written
-    assert await pool.fetchval("SELECT count(*) FROM ticket_events WHERE ticket_no = 'R1'") == 2
-    assert await pool.fetchval("SELECT status FROM tickets WHERE ticket_no = 'R1'") == "assigned"
-
-
 async def test_a_steps_events_retried_are_written_once_and_leave_the_last_state(
     pool: asyncpg.Pool, settings: Settings
 ) -> None:
     acts, env = TicketActivities(pool, settings), ActivityEnvironment()
     view = await _view(pool, "R2")
-    opened = RecordBatch(events=[TicketEvent(seq=1, at=NOW, type="opened")], view=view)
-    step = RecordBatch(
+    opened = StepWrite(events=[TicketEvent(seq=1, at=NOW, type="opened")], view=view)
+    step = StepWrite(
         events=[
             TicketEvent(seq=2, at=NOW, type="feedback", actor="customer", data={"score": 5, "note": "好"}),
             TicketEvent(
@@ -90,11 +67,9 @@ async def test_a_steps_events_retried_are_written_once_and_leave_the_last_state(
         ],
         view=view.model_copy(update={"status": Status.CLOSED, "event_seq": 3}),
     )
-    assert (await env.run(acts.record_events, opened)).event_written
-    first = await env.run(acts.record_events, step)
-    again = await env.run(acts.record_events, step)
-    assert first.event_written and first.state_written
-    assert not again.event_written and not again.state_written
+    await env.run(acts.record_step_and_try_notices, opened)
+    await env.run(acts.record_step_and_try_notices, step)
+    await env.run(acts.record_step_and_try_notices, step)
     rows = await pool.fetch(
         "SELECT seq, type, at, actor, data FROM ticket_events WHERE ticket_no = 'R2' ORDER BY seq"
     )
@@ -107,7 +82,7 @@ async def test_a_steps_events_retried_are_written_once_and_leave_the_last_state(
     row = await pool.fetchrow("SELECT status, state_seq FROM tickets WHERE ticket_no = 'R2'")
     assert (row["status"], row["state_seq"]) == ("closed", 3)
     # An older step retried late does not roll the row back.
-    await env.run(acts.record_events, opened)
+    await env.run(acts.record_step_and_try_notices, opened)
     assert await pool.fetchval("SELECT status FROM tickets WHERE ticket_no = 'R2'") == "closed"
 
 
@@ -188,7 +163,8 @@ async def test_archive_with_the_closing_step_writes_its_events_and_releases_once
     assert member == crew.agents[0]
     opened = await _view(pool, "Z2")
     await env.run(
-        acts.record_events, RecordBatch(events=[TicketEvent(seq=1, at=NOW, type="opened")], view=opened)
+        acts.record_step_and_try_notices,
+        StepWrite(events=[TicketEvent(seq=1, at=NOW, type="opened")], view=opened),
     )
     closed = opened.model_copy(
         update={"status": Status.CLOSED, "closed_at": NOW, "close_reason": "satisfied", "event_seq": 3}
@@ -228,8 +204,8 @@ async def test_a_step_retried_writes_its_events_and_sends_its_notice_once(
         view=view,
         notices=[notice],
     )
-    assert (await env.run(acts.record_step, step)).retry == []
-    assert (await env.run(acts.record_step, step)).retry == []
+    assert (await env.run(acts.record_step_and_try_notices, step)).retry == []
+    assert (await env.run(acts.record_step_and_try_notices, step)).retry == []
     assert await pool.fetchval("SELECT count(*) FROM ticket_events WHERE ticket_no = 'S1'") == 2
     sent = await pool.fetch("SELECT delivered_at FROM notifications WHERE key LIKE 'S1:%'")
     assert len(sent) == 1 and sent[0]["delivered_at"] is not None

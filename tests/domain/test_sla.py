@@ -31,7 +31,7 @@ def test_reminder_fires_at_80_percent_before_the_deadline() -> None:
 
 def test_escalation_and_feedback_clocks_have_no_reminder() -> None:
     clocks = {Clock.ESCALATION: sla.start(T0, timedelta(hours=4))}
-    assert sla.fired(clocks, 0.8, T0 + timedelta(hours=4)) == [(Clock.ESCALATION, Firing.DUE)]
+    assert sla.firings(clocks, 0.8) == [(T0 + timedelta(hours=4), Clock.ESCALATION, Firing.DUE)]
 
 
 def test_pause_moves_start_and_due_by_time_paused() -> None:

@@ -19,7 +19,7 @@ from domain.incident import IncidentStatus
 from infra.settings import Settings
 from store import incidents
 from worker.worker import build_counter_worker
-from workflows.hotspot_counter import BATCH, BATCH_CARRYING
+from workflows.hotspot_counter import TICKETS_PER_RUN
 
 from ..workflows.helpers import save_history
 from .helpers import eventually, insight_worker
@@ -242,7 +242,7 @@ async def test_a_flood_into_an_open_incident_is_counted_in_batches_and_linked_a_
             hotspot_window.WORKFLOW_NAME,
             HotspotInput(category=Category.PRODUCT_QUALITY, pending=backlog),
             id=wf_id,
-            task_queue=settings.task_queue,
+            task_queue=counter_queue(settings.task_queue),
         )
         ids = await eventually(lambda: _incidents_for(pool, product), bool)
         assert len(ids) == 1
@@ -265,11 +265,9 @@ async def test_a_flood_into_an_open_incident_is_counted_in_batches_and_linked_a_
         if e.HasField("activity_task_scheduled_event_attributes")
         and e.activity_task_scheduled_event_attributes.activity_type.name == "link_incident_tickets"
     ]
-    assert 2 <= len(links) <= 1_000 // BATCH + 1  # the crossing's own tickets, then one a batch
+    assert len(links) == 2  # the crossing's own tickets, then the rest of the run's batch in one
     failed = [e for e in history.events if e.HasField("workflow_task_failed_event_attributes")]
     assert failed == []
-    # Started on the ticket queue (as counters were before they had a queue), it moved over.
-    assert (await handle.describe()).task_queue == counter_queue(settings.task_queue)
     # A full run stopped counting and handed the rest on: under a flood the backlog never empties, and a
     # run that waited for it reached the server's 10,000 signals a run.
     (continued,) = [
@@ -278,7 +276,7 @@ async def test_a_flood_into_an_open_incident_is_counted_in_batches_and_linked_a_
     (carried,) = await pydantic_data_converter.decode(
         continued.workflow_execution_continued_as_new_event_attributes.input.payloads, [HotspotInput]
     )
-    counted_here = BATCH_CARRYING  # one workflow task's batch fills the run
+    counted_here = TICKETS_PER_RUN  # one workflow task's batch fills the run
     assert len(carried.pending) == 1_000 - counted_here
     assert len(carried.state.seen) == counted_here
     await handle.terminate("test done")

@@ -86,10 +86,11 @@ async def test_an_event_and_its_state_are_written_together_once(pool: asyncpg.Po
         }
     )
     at = view.opened_at
-    assert await readmodel.record(pool, 2, at, "assigned", None, {"member": "ann"}, view) == (True, True)
+    assigned: list[readmodel.Event] = [(2, at, "assigned", None, {"member": "ann"})]
+    assert await readmodel.record_events(pool, assigned, view) == (True, True)
     # A retried activity: nothing written twice, and an older state never overwrites a newer one.
-    assert await readmodel.record(pool, 2, at, "assigned", None, {"member": "ann"}, view) == (False, False)
+    assert await readmodel.record_events(pool, assigned, view) == (False, False)
     older = view.model_copy(update={"assignee": None})
-    assert await readmodel.record(pool, 1, at, "opened", None, {}, older) == (True, False)
+    assert await readmodel.record_events(pool, [(1, at, "opened", None, {})], older) == (True, False)
     assert [e["type"] for e in await timeline(pool, ticket_no)] == ["opened", "assigned"]
     assert await pool.fetchval("SELECT assignee FROM tickets WHERE ticket_no = $1", ticket_no) == "ann"

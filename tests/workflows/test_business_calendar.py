@@ -213,7 +213,7 @@ async def test_a_vip_customer_counts_in_24x7_whatever_the_priority(
     await handle.terminate("test done")
 
 
-async def test_a_calendar_ticket_carries_one_patch_marker_not_one_a_patch(
+async def test_a_calendar_ticket_records_no_patch_marker_and_no_change_version(
     ts_env: WorkflowEnvironment,
     pool: asyncpg.Pool,
     worker: Worker,
@@ -221,12 +221,12 @@ async def test_a_calendar_ticket_carries_one_patch_marker_not_one_a_patch(
     policy: Policy,
     crew: Crew,
 ) -> None:
-    """Each patch asked of a new run is a marker and a TemporalChangeVersion upsert (a visibility write on
-    the server); since "lean-history-5" a new ticket asks one, whatever its policy has."""
+    """One version before the first release: a patch would cost every ticket a marker and a
+    TemporalChangeVersion upsert (a visibility write on the server)."""
     friday = _next_friday(await ts_env.get_current_time())
     handle = await open_ticket(ts_env, pool, task_queue, _calendar_policy(policy, crew, friday))
     view = await until(handle, lambda v: v.assignee is not None)
-    assert view.calendars  # the calendar rules are on, as the patch they once needed turned them on
+    assert view.calendars
     history = await handle.fetch_history()
     markers = [
         e.marker_recorded_event_attributes.marker_name
@@ -239,5 +239,5 @@ async def test_a_calendar_ticket_carries_one_patch_marker_not_one_a_patch(
         if "TemporalChangeVersion"
         in e.upsert_workflow_search_attributes_event_attributes.search_attributes.indexed_fields
     ]
-    assert markers.count("core_patch") == 1
-    assert len(versions) == 1
+    assert "core_patch" not in markers
+    assert versions == []
