@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint faults bench install clean
+.PHONY: run check test lint faults bench install clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -17,13 +17,20 @@ install: $(STAMP)
 run: $(STAMP)
 	$(BIN)/ticketflow dev
 
-lint: $(STAMP)
-	$(BIN)/ruff check domain workflows activities store api worker infra cli tests bench
-	$(BIN)/ruff format --check domain workflows activities store api worker infra cli tests bench
-	$(BIN)/mypy domain workflows activities store api worker infra cli
+CODE := domain workflows activities store api worker infra cli tests bench
 
+lint: $(STAMP)
+	$(BIN)/ruff check $(CODE)
+	$(BIN)/ruff format --check $(CODE)
+	$(BIN)/mypy $(CODE)
+
+# The inner loop: lint, types and every test but the fault suite, the benchmark scripts and the slow ones.
+check: $(STAMP) lint
+	$(BIN)/pytest -q -p no:cacheprovider -m "not faults and not bench and not slow"
+
+# Everything; what .ci/run calls.
 test: $(STAMP) lint
-	$(BIN)/pytest -q -p no:cacheprovider
+	$(BIN)/pytest -q -p no:cacheprovider --durations=15
 
 faults: $(STAMP)
 	TICKETFLOW_FAULTS_FULL=1 $(BIN)/pytest -q -p no:cacheprovider -s --timeout 7200 tests/faults

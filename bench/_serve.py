@@ -13,6 +13,7 @@ import json
 import os
 import signal
 from pathlib import Path
+from typing import Any
 
 import uvicorn
 from _floor import create_floor_app
@@ -26,14 +27,14 @@ from store.db import create_pool
 from worker.worker import build_counter_worker, build_worker
 
 
-async def worker(settings: Settings, bare: bool, pool_size: int, tuning: dict[str, int]) -> None:
+async def worker(settings: Settings, bare: bool, pool_size: int, tuning: dict[str, Any]) -> None:
     stop = asyncio.Event()
     asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, stop.set)
     client = await connect(settings, settings.worker_metrics_address)
     pool = await create_pool(settings.database_url, max_size=pool_size)
     try:
         async with contextlib.AsyncExitStack() as running:
-            await running.enter_async_context(build_worker(client, pool, settings, **tuning))
+            await running.enter_async_context(build_worker(client, pool, settings, None, **tuning))
             await running.enter_async_context(build_counter_worker(client, pool, settings))
             if bare:
                 await running.enter_async_context(bare_worker(client))
@@ -65,6 +66,7 @@ def main() -> None:
         asyncio.run(worker(settings, args.bare, args.pool_size, json.loads(args.tuning)))
         if profiler is not None:
             profiler.stop()
+            assert profile is not None
             Path(profile).write_text(profiler.output_text(unicode=True, color=False, show_all=False))
         return
     policy = Policy.model_validate_json(Path(args.policy_json).read_text()) if args.policy_json else None

@@ -33,7 +33,7 @@ from temporalio.worker import UnsandboxedWorkflowRunner, Worker
 
 from api.app import create_app
 from cli.embedded import free_port, start_postgres, start_temporal
-from domain.enums import ApiRole
+from domain.enums import ApiRole, Role
 from domain.policy import Policy, load_policy
 from infra.settings import Settings
 from infra.temporal_client import connect
@@ -91,9 +91,7 @@ async def _directory(pool: asyncpg.Pool, agents_per_team: int, capacity: int) ->
         for n in range(agents_per_team):
             await directory.upsert_member(
                 pool,
-                directory.Member(
-                    id=f"{team}-b{n}", name=f"{team} bench {n}", role=directory.Role.AGENT, team_id=team
-                ),
+                directory.Member(id=f"{team}-b{n}", name=f"{team} bench {n}", role=Role.AGENT, team_id=team),
             )
     await pool.execute("UPDATE members SET capacity = $1", capacity)
     keys = {}
@@ -438,11 +436,12 @@ def cpu_by_role(stack: Stack) -> dict[str, float]:
         more = {pid for pid, (ppid, _, _) in procs.items() if ppid in mine} - mine
         mine |= more
         grew = bool(more)
-    by: Counter[str] = Counter()
+    by: dict[str, float] = {}
     for pid in mine:
         _, cmd, cpu = procs[pid]
-        by["driver" if pid == os.getpid() else _role(cmd)] += cpu
-    return dict(by)
+        role = "driver" if pid == os.getpid() else _role(cmd)
+        by[role] = by.get(role, 0.0) + cpu
+    return by
 
 
 def cpu_spent(before: dict[str, float], after: dict[str, float]) -> dict[str, float]:

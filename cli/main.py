@@ -138,6 +138,40 @@ def create_api_key(
     print(key)
 
 
+histories_app = typer.Typer(help="Workflow histories for the replay tests.", no_args_is_help=True)
+app.add_typer(histories_app, name="histories")
+
+
+@histories_app.command("export")
+def histories_export(
+    into: Path = typer.Argument(..., metavar="DIR", help="where to write one JSON file per execution"),
+    query: str = typer.Option(
+        'WorkflowType = "TicketWorkflow" AND ExecutionStatus = "Completed"',
+        help="a visibility query choosing the executions",
+    ),
+    limit: int = typer.Option(100, min=1, help="at most this many executions"),
+) -> None:
+    """Export histories from the cluster, so the replay tests prove new code still replays them."""
+    from temporalio.service import RPCError
+
+    from cli.histories import fetch, write
+    from infra.temporal_client import connect
+
+    _setup_logging()
+    settings = get_settings()
+    _require(settings.temporal_address, "TICKETFLOW_TEMPORAL_ADDRESS")
+
+    async def run() -> list[Path]:
+        return write(await fetch(await connect(settings), query, limit), into)
+
+    try:
+        written = asyncio.run(run())
+    except (RPCError, RuntimeError, OSError) as e:
+        console.print(f"[red]histories export: {e}[/red]")
+        raise typer.Exit(2) from None
+    console.print(f"{len(written)} histories written to {into}")
+
+
 calendar_app = typer.Typer(help="Business calendars in the policy file.", no_args_is_help=True)
 app.add_typer(calendar_app, name="calendar")
 

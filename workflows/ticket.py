@@ -119,10 +119,10 @@ class TicketWorkflow:
         if input.carried is None:
             async with self._step():
                 await self._intake()
-        while self._s.view.status is not Status.CLOSED:
+        while not self._closed():
             if workflow.info().is_continue_as_new_suggested():
                 await workflow.wait_condition(workflow.all_handlers_finished)
-                if self._s.view.status is not Status.CLOSED:
+                if not self._closed():
                     workflow.continue_as_new(self._input.model_copy(update={"carried": self._s}))
             self._wake_at, summary = self._next_wake()
             wait = (self._wake_at - workflow.now()) if self._wake_at else IDLE
@@ -362,6 +362,9 @@ class TicketWorkflow:
             or workflow.info().is_continue_as_new_suggested()
         ):
             self._woken = True
+
+    def _closed(self) -> bool:
+        return self._s.view.status is Status.CLOSED
 
     def _view(self) -> TicketView:
         s = self._s

@@ -15,12 +15,11 @@ from activities.ticket_writes import (
     ReleaseRequest,
     StepWrite,
     TicketActivities,
-    TicketEvent,
 )
 from domain.enums import Category, Channel, CustomerType, Kind, Priority, Status
 from domain.intake import MaskedCustomer
 from domain.notification import Audience, NotifyRequest
-from domain.ticket import TicketView
+from domain.ticket import TicketEvent, TicketView
 from infra.settings import Settings
 from tests.workflows.helpers import make_crew
 
@@ -80,6 +79,7 @@ async def test_a_steps_events_retried_are_written_once_and_leave_the_last_state(
         (NOW.replace(microsecond=123456), None, {"reason": "satisfied"}),
     ]
     row = await pool.fetchrow("SELECT status, state_seq FROM tickets WHERE ticket_no = 'R2'")
+    assert row is not None
     assert (row["status"], row["state_seq"]) == ("closed", 3)
     # An older step retried late does not roll the row back.
     await env.run(acts.record_step_and_try_notices, opened)
@@ -223,6 +223,7 @@ async def test_a_named_member_takes_the_round_once_and_an_off_duty_one_is_refuse
     row = await pool.fetchrow(
         "SELECT member_id, team_id FROM assignments WHERE ticket_no = 'A4' AND round = 2"
     )
+    assert row is not None
     assert (row["member_id"], row["team_id"]) == (crew.agents[1], crew.team)
     await pool.execute("UPDATE members SET on_duty = false WHERE id = $1", crew.agents[0])
     off = AssignRequest(ticket_no="A5", round=1, team=crew.team, member_id=crew.agents[0])

@@ -215,9 +215,9 @@ async def _awaiting_feedback(api: httpx.AsyncClient, keys: Keys, env: WorkflowEn
     assert (await api.post(f"/tickets/{view.ticket_no}/acknowledge", json={}, headers=key)).status_code == 200
     r = await api.post(f"/tickets/{view.ticket_no}/resolve", json=RESOLVE, headers=key)
     assert r.status_code == 200, r.text
-    handle = env.client.get_workflow_handle(view.ticket_no)
+    handle = env.client.get_workflow_handle(view.ticket_no, result_type=TicketView)
     for _ in range(100):
-        view = await handle.query("view", result_type=TicketView)
+        view = TicketView.model_validate(await handle.query("view", result_type=TicketView))
         if view.status == Status.AWAITING_FEEDBACK:
             return view
         await asyncio.sleep(0.2)

@@ -17,6 +17,8 @@ from temporalio.client import Client
 from cli.embedded import free_port
 from infra import search_attributes
 
+pytestmark = pytest.mark.slow
+
 ROOT = Path(__file__).resolve().parents[2]
 
 
@@ -74,7 +76,8 @@ async def _open_a_ticket_and_see_it_assigned(http: httpx.AsyncClient, api: str, 
 
 
 def _descendants(pid: int) -> list[psutil.Process]:
-    return psutil.Process(pid).children(recursive=True)
+    children: list[psutil.Process] = psutil.Process(pid).children(recursive=True)
+    return children
 
 
 def _postmaster_pid(data_dir: Path) -> int:

@@ -6,7 +6,7 @@ from datetime import timedelta
 from zoneinfo import ZoneInfo
 
 import asyncpg
-from temporalio.client import ScheduleActionStartWorkflow
+from temporalio.client import ScheduleActionExecutionStartWorkflow, ScheduleActionStartWorkflow
 from temporalio.testing import WorkflowEnvironment
 
 from cli.schedules import ensure_schedules, purge_schedule_id, report_schedule_id
@@ -56,6 +56,7 @@ async def test_purge_daily_and_report_monday_nine_in_the_policy_zone(
         await report_handle.trigger()
         run = await eventually(lambda: report_handle.describe(), lambda d: bool(d.info.recent_actions))
         started = run.info.recent_actions[0].action
+        assert isinstance(started, ScheduleActionExecutionStartWorkflow)
         built = await dev_env.client.get_workflow_handle(
             started.workflow_id, run_id=started.first_execution_run_id, result_type=ReportBuilt
         ).result()

@@ -23,6 +23,6 @@ async def test_setup_temporal_registers_every_attribute_once() -> None:
             ListSearchAttributesRequest(namespace="default")
         )
         for key in search_attributes.ALL:
-            assert listed.custom_attributes[key.name] == key.indexed_value_type
+            assert listed.custom_attributes[key.name] == int(key.indexed_value_type)
     finally:
         await env.shutdown()

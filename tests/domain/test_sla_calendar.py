@@ -23,8 +23,8 @@ SH = ZoneInfo("Asia/Shanghai")
 H = timedelta(hours=1)
 
 
-def sh(*args: int) -> datetime:
-    return datetime(*args, tzinfo=SH)  # type: ignore[misc]
+def sh(year: int, month: int, day: int, hour: int = 0, minute: int = 0) -> datetime:
+    return datetime(year, month, day, hour, minute, tzinfo=SH)
 
 
 def test_calendar_choice_tier_then_priority_then_target_then_default() -> None:

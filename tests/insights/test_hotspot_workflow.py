@@ -213,7 +213,8 @@ async def test_the_counter_continues_as_new_and_keeps_its_windows(
         handle = dev_env.client.get_workflow_handle(workflow_id(Category.PRODUCT_QUALITY, prefix))
 
         async def state() -> HotspotState:
-            return await handle.query("state", result_type=HotspotState)
+            state: HotspotState = await handle.query("state", result_type=HotspotState)
+            return state
 
         final = await eventually(state, lambda s: len(s.seen) == 30)
         assert len(final.seen) == 30 and len(final.windows) == 30

@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 import asyncpg
 from temporalio.testing import WorkflowEnvironment
 
-from domain.retention import PurgeInput, PurgeResult
+from domain.retention import PurgeInput
 from infra.settings import Settings
 from store.retention import ANONYMIZED_NAME, purge_batch
 from workflows.retention import PurgeWorkflow
@@ -76,7 +76,6 @@ async def test_purge_deletes_archived_tickets_past_retention_and_anonymizes_thei
                 PurgeInput(keep=timedelta(days=730), batch_size=2),
                 id=f"purge-{settings.task_queue}",
                 task_queue=settings.task_queue,
-                result_type=PurgeResult,
             )
     assert now + timedelta(minutes=5) > first.before + timedelta(days=730) >= now
     again = await purge_batch(pool, first.before, 100)

@@ -7,7 +7,6 @@ import pytest
 from temporalio.testing import WorkflowEnvironment
 
 from domain.report import (
-    ReportBuilt,
     ReportInput,
     WeekError,
     WeeklyReport,
@@ -128,7 +127,6 @@ async def test_the_workflow_builds_stores_and_tells_each_teams_supervisors(
             ReportInput(week=WEEK),
             id=f"report-{settings.task_queue}",
             task_queue=settings.task_queue,
-            result_type=ReportBuilt,
         )
     assert (built.week, built.opened, built.closed) == (WEEK, 5, 4)
     assert built.url.endswith(f"/reports/weekly/{WEEK}.html")

@@ -84,7 +84,7 @@ async def test_friday_evening_ticket_before_a_holiday_week_paused_and_resumed_in
     # 72 working hours: nine whole days (Sat F+8, Mon-Fri, Mon-Wed) and 4.5 h of Thursday F+20 → 15:00.
     assert view.deadlines.resolve_due == at(20, 15, 0)
     assert view.calendars == {"ack_due": "cn-test", "response_due": "cn-test", "resolve_due": "cn-test"}
-    await handle.execute_update(TicketWorkflow.acknowledge, Acknowledge(by=view.assignee))  # type: ignore[arg-type]
+    await handle.execute_update(TicketWorkflow.acknowledge, Acknowledge(by=view.assignee))
     view = await handle.execute_update(TicketWorkflow.progress, ProgressNote(by="x", note="已收到"))
     assert view.deadlines.update_due == at(12, 10, 30)
 

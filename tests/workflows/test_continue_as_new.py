@@ -26,7 +26,7 @@ async def test_forced_continue_as_new_keeps_the_ticket_state(
         handle = await open_ticket(dev_env, pool, task_queue, policy_for(policy, crew))
         first = await until(handle, lambda v: v.assignee is not None)
         first_run = (await handle.describe()).run_id
-        await handle.execute_update(TicketWorkflow.acknowledge, Acknowledge(by=first.assignee))  # type: ignore[arg-type]
+        await handle.execute_update(TicketWorkflow.acknowledge, Acknowledge(by=first.assignee))
         for n in range(12):
             await handle.execute_update(TicketWorkflow.progress, ProgressNote(by="x", note=f"note {n}"))
         latest = dev_env.client.get_workflow_handle(handle.id)

@@ -63,7 +63,7 @@ async def test_urgent_ticket_owes_a_progress_update_every_12h_a_missed_one_escal
     12 h after it; missing it breaches and climbs the ladder from that due time."""
     handle = await open_ticket(ts_env, pool, task_queue, policy_for(policy, crew), priority=Priority.URGENT)
     view = await until(handle, lambda v: v.assignee is not None)
-    await handle.execute_update(TicketWorkflow.acknowledge, Acknowledge(by=view.assignee))  # type: ignore[arg-type]
+    await handle.execute_update(TicketWorkflow.acknowledge, Acknowledge(by=view.assignee))
     noted = await handle.execute_update(TicketWorkflow.progress, ProgressNote(by="x", note="已联系技术部"))
     assert noted.first_response_at is not None
     assert noted.deadlines.update_due == noted.first_response_at + timedelta(hours=12)
@@ -96,7 +96,7 @@ async def test_medium_ticket_unresolved_at_72h_breaches_resolution_and_escalates
     view = await until(handle, lambda v: v.assignee is not None)
     resolve_due = view.opened_at + timedelta(hours=72)
     assert view.deadlines.resolve_due == resolve_due
-    await handle.execute_update(TicketWorkflow.acknowledge, Acknowledge(by=view.assignee))  # type: ignore[arg-type]
+    await handle.execute_update(TicketWorkflow.acknowledge, Acknowledge(by=view.assignee))
     for hour in range(4):
         await handle.execute_update(TicketWorkflow.progress, ProgressNote(by="x", note=f"排查中 {hour}"))
         await ts_env.sleep(timedelta(hours=20))

@@ -60,8 +60,8 @@ async def test_satisfied_customer_closes_and_archives_once_releasing_the_assigne
     assert view.first_response_at is not None
     view = await handle.execute_update(W.resolve, Resolve(by=agent, solution="已重发短信", root_cause=CAUSE))
     assert view.status is Status.AWAITING_FEEDBACK
-    assert view.deadlines.callback_due == view.resolved_at + timedelta(hours=1)  # type: ignore[operator]
-    assert view.deadlines.feedback_due == view.resolved_at + timedelta(hours=72)  # type: ignore[operator]
+    assert view.deadlines.callback_due == view.resolved_at + timedelta(hours=1)
+    assert view.deadlines.feedback_due == view.resolved_at + timedelta(hours=72)
     assert len(await notified(pool, handle.id, "callback")) == 1
     view = await handle.execute_update(W.feedback, FeedbackAnswer(solved=True, score=5))
     assert view.status is Status.CLOSED and view.close_reason == "satisfied"
@@ -117,8 +117,8 @@ async def test_unacknowledged_after_1h_supervisor_told_and_ticket_reoffered_to_n
     assert view.assignee in crew.agents and view.status is Status.ASSIGNED
     assert await notified(pool, handle.id, "ack_overdue") == [crew.supervisor]
     overdue = [r for r in await events(pool, handle.id) if r["type"] == "ack_overdue"]
-    assert overdue[0]["data"]["due"] == ack_due.isoformat()  # type: ignore[union-attr]
-    assert await _open_count(pool, first) == 0  # type: ignore[arg-type]
+    assert overdue[0]["data"]["due"] == ack_due.isoformat()
+    assert await _open_count(pool, first) == 0
     await save_history(handle, "unacknowledged_after_1h_supervisor_told_and_ticket_reoffered")
     await handle.terminate("test done")
 
@@ -155,7 +155,7 @@ async def test_reminder_to_assignee_at_80_percent_of_medium_24h_first_response(
     crew: Crew,
 ) -> None:
     handle, view = await _started(ts_env, pool, task_queue, policy_for(policy, crew))
-    await handle.execute_update(W.acknowledge, Acknowledge(by=view.assignee))  # type: ignore[arg-type]
+    await handle.execute_update(W.acknowledge, Acknowledge(by=view.assignee))
     await ts_env.sleep(timedelta(hours=20))
     rows = [
         r
@@ -180,7 +180,7 @@ async def test_waiting_customer_pauses_72h_resolution_clock_and_resume_moves_it_
 ) -> None:
     handle, view = await _started(ts_env, pool, task_queue, policy_for(policy, crew))
     assert view.deadlines.resolve_due == view.opened_at + timedelta(hours=72)
-    await handle.execute_update(W.acknowledge, Acknowledge(by=view.assignee))  # type: ignore[arg-type]
+    await handle.execute_update(W.acknowledge, Acknowledge(by=view.assignee))
     await handle.execute_update(W.progress, ProgressNote(by="x", note="需要订单号"))
     paused = await handle.execute_update(
         W.wait_for_customer, WaitForCustomer(by="x", reason="等待客户提供订单号")
@@ -195,7 +195,7 @@ async def test_waiting_customer_pauses_72h_resolution_clock_and_resume_moves_it_
         seconds=rows["resumed"]["data"]["paused_seconds"]
     ) or abs(resumed.deadlines.resolve_due - (view.opened_at + timedelta(hours=72) + held)) < timedelta(
         seconds=1
-    )  # type: ignore[operator]
+    )
     await save_history(handle, "waiting_customer_pauses_72h_resolution_clock_and_resume_move")
     await handle.terminate("test done")
 
@@ -211,7 +211,7 @@ async def test_extension_before_deadline_tells_customer_new_eta_and_reason_after
     handle, view = await _started(ts_env, pool, task_queue, policy_for(policy, crew), priority=Priority.HIGH)
     due = view.opened_at + timedelta(hours=48)
     assert view.deadlines.resolve_due == due
-    await handle.execute_update(W.acknowledge, Acknowledge(by=view.assignee))  # type: ignore[arg-type]
+    await handle.execute_update(W.acknowledge, Acknowledge(by=view.assignee))
     new_due = due + timedelta(hours=24)
     view = await handle.execute_update(W.extend, Extend(by="x", new_due=new_due, reason="等待厂家配件"))
     assert view.deadlines.resolve_due == new_due
@@ -239,8 +239,8 @@ async def test_complaint_needs_supervisor_review_rejection_returns_to_progress_a
 ) -> None:
     handle, view = await _started(ts_env, pool, task_queue, policy_for(policy, crew), kind=Kind.COMPLAINT)
     agent = view.assignee
-    await handle.execute_update(W.acknowledge, Acknowledge(by=agent))  # type: ignore[arg-type]
-    view = await handle.execute_update(W.resolve, Resolve(by=agent, solution="道歉", root_cause=CAUSE))  # type: ignore[arg-type]
+    await handle.execute_update(W.acknowledge, Acknowledge(by=agent))
+    view = await handle.execute_update(W.resolve, Resolve(by=agent, solution="道歉", root_cause=CAUSE))
     assert view.status is Status.IN_REVIEW
     assert await notified(pool, handle.id, "review_requested") == [crew.supervisor]
     with pytest.raises(WorkflowUpdateFailedError):
@@ -251,7 +251,7 @@ async def test_complaint_needs_supervisor_review_rejection_returns_to_progress_a
     assert view.status is Status.IN_PROGRESS and view.deadlines.resolve_due == view.opened_at + timedelta(
         hours=72
     )
-    await handle.execute_update(W.resolve, Resolve(by=agent, solution="道歉并补偿", root_cause=CAUSE))  # type: ignore[arg-type]
+    await handle.execute_update(W.resolve, Resolve(by=agent, solution="道歉并补偿", root_cause=CAUSE))
     view = await handle.execute_update(W.review, ReviewDecision(by=crew.supervisor, approve=True))
     assert view.status is Status.AWAITING_FEEDBACK
     await save_history(handle, "complaint_needs_supervisor_review_rejection_returns_to_progr")
@@ -268,8 +268,8 @@ async def test_dissatisfied_reopens_one_priority_up_supervisor_told_resolution_d
 ) -> None:
     handle, view = await _started(ts_env, pool, task_queue, policy_for(policy, crew))
     agent = view.assignee
-    await handle.execute_update(W.acknowledge, Acknowledge(by=agent))  # type: ignore[arg-type]
-    await handle.execute_update(W.resolve, Resolve(by=agent, solution="s", root_cause=CAUSE))  # type: ignore[arg-type]
+    await handle.execute_update(W.acknowledge, Acknowledge(by=agent))
+    await handle.execute_update(W.resolve, Resolve(by=agent, solution="s", root_cause=CAUSE))
     await handle.signal("customer_feedback", FeedbackAnswer(solved=False, score=2))
     view = await until(handle, lambda v: v.reopen_count == 1 and v.event_seq >= 6)
     reopened = [r for r in await events(pool, handle.id) if r["type"] == "reopened"][0]
@@ -290,15 +290,15 @@ async def test_no_feedback_within_72h_closes_as_no_response_and_archives(
 ) -> None:
     handle, view = await _started(ts_env, pool, task_queue, policy_for(policy, crew))
     agent = view.assignee
-    await handle.execute_update(W.acknowledge, Acknowledge(by=agent))  # type: ignore[arg-type]
-    view = await handle.execute_update(W.resolve, Resolve(by=agent, solution="s", root_cause=CAUSE))  # type: ignore[arg-type]
+    await handle.execute_update(W.acknowledge, Acknowledge(by=agent))
+    view = await handle.execute_update(W.resolve, Resolve(by=agent, solution="s", root_cause=CAUSE))
     final = await handle.result()
     assert final.close_reason == "no_response"
     assert final.closed_at is not None and view.deadlines.feedback_due is not None
     assert abs(final.closed_at - view.deadlines.feedback_due) < timedelta(minutes=1)
-    assert view.deadlines.feedback_due == view.resolved_at + timedelta(hours=72)  # type: ignore[operator]
+    assert view.deadlines.feedback_due == view.resolved_at + timedelta(hours=72)
     assert await pool.fetchval("SELECT count(*) FROM archive WHERE ticket_no = $1", handle.id) == 1
-    assert await _open_count(pool, agent) == 0  # type: ignore[arg-type]
+    assert await _open_count(pool, agent) == 0
     await save_history(handle, "no_response_lifecycle")
 
 
@@ -346,7 +346,7 @@ async def test_policy_change_does_not_alter_a_running_ticket(
         policy, crew, targets={"first_response": {"urgent": "1h", "high": "1h", "medium": "1h", "low": "1h"}}
     )
     other, _ = await _started(ts_env, pool, task_queue, changed, priority=Priority.HIGH)
-    await handle.execute_update(W.acknowledge, Acknowledge(by=view.assignee))  # type: ignore[arg-type]
+    await handle.execute_update(W.acknowledge, Acknowledge(by=view.assignee))
     assert (await handle.query(W.view)).deadlines.response_due == view.opened_at + timedelta(hours=4)
     o = await other.query(W.view)
     assert o.deadlines.response_due == o.opened_at + timedelta(hours=1)
@@ -365,7 +365,7 @@ async def test_malformed_signals_are_recorded_as_rejected_naming_the_field_and_t
 ) -> None:
     """A channel that fires and forgets may send nonsense: it is on record, and never fails the ticket."""
     handle, view = await _started(ts_env, pool, task_queue, policy_for(policy, crew))
-    await handle.execute_update(W.acknowledge, Acknowledge(by=view.assignee))  # type: ignore[arg-type]
+    await handle.execute_update(W.acknowledge, Acknowledge(by=view.assignee))
     await handle.signal("customer_feedback", {"solved": True, "score": 7})
     await handle.signal("progress_note", {"by": "chat-gateway"})
     await handle.signal("progress_note", ProgressNote(by="chat-gateway", note="客户补充了截图"))
@@ -407,11 +407,13 @@ async def test_the_workflow_refuses_a_caller_who_does_not_hold_the_ticket_as_it_
     assert moved.assignee == other
     with pytest.raises(WorkflowUpdateFailedError) as handed_over:
         await handle.execute_update(W.acknowledge, Acknowledge(by=first, caller=as_first))
-    assert handed_over.value.cause.type == "Forbidden"  # type: ignore[union-attr]
+    assert isinstance(handed_over.value.cause, ApplicationError)
+    assert handed_over.value.cause.type == "Forbidden"
     stranger = Caller(role=ApiRole.SUPERVISOR, member_id="elsewhere-sup", team_id="elsewhere")
     with pytest.raises(WorkflowUpdateFailedError) as other_team:
         await handle.execute_update(W.escalate, Escalate(by="elsewhere-sup", caller=stranger, reason="x"))
-    assert other_team.value.cause.type == "Forbidden"  # type: ignore[union-attr]
+    assert isinstance(other_team.value.cause, ApplicationError)
+    assert other_team.value.cause.type == "Forbidden"
     acked = await handle.execute_update(W.acknowledge, Acknowledge(by=other, caller=as_other))
     assert acked.status is Status.IN_PROGRESS and acked.escalation_level == 0
     await save_history(handle, "workflow_refuses_a_caller_who_does_not_hold_the_ticket")
