@@ -40,9 +40,8 @@ NOTIFY_RETRY_POLICY = RetryPolicy(
     non_retryable_error_types=list(PERMANENT_ERRORS),
 )
 FEEDBACK_LINK_LIFETIME = timedelta(days=7)
-# A delivery retries within the call for up to ~25 s (webhook backoff, SMTP); heartbeats every few seconds
-# let a workflow give `notify` a short heartbeat timeout, so a worker that dies mid-delivery is noticed in
-# seconds and the attempt redone elsewhere, instead of after the whole start-to-close timeout.
+# A delivery may retry within the call for ~25 s; heartbeats let a short heartbeat timeout notice a worker
+# that died mid-delivery in seconds, not after the whole start-to-close timeout.
 HEARTBEAT_EVERY = 2.0
 NOTIFY_HEARTBEAT_TIMEOUT = timedelta(seconds=10)
 # A first try (inside a step's local activity) waits this long on a channel.

@@ -64,10 +64,8 @@ def install(app: FastAPI) -> None:
         # Text PostgreSQL cannot store (a NUL character), or a value out of a column's range: bad input.
         return error_response(422, "invalid", f"a value cannot be stored: {exc}"[:300], "body")
 
-    # Every way an unreachable or restarting PostgreSQL shows itself: refused or lost connections, and
-    # "the database system is shutting down / starting up" (operator intervention) while it restarts, and
-    # a connection broken mid-protocol by the restart ("cannot switch to state …"), and a pooled
-    # connection the server closed between its acquire and its query ("connection is closed").
+    # Every way an unreachable or restarting PostgreSQL shows itself: refused, lost or closed connections,
+    # "shutting down / starting up" (operator intervention), a protocol broken mid-way by the restart.
     @app.exception_handler(asyncpg.PostgresConnectionError)
     @app.exception_handler(asyncpg.InternalClientError)
     @app.exception_handler(asyncpg.InterfaceError)

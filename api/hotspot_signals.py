@@ -50,13 +50,10 @@ class _Lane:
 
 
 class HotspotCounter:
-    """Counts this process's new tickets towards hotspots, several tickets a signal.
+    """Counts this process's new tickets towards hotspots: at most one signal a counter every `spacing`
+    seconds, carrying every ticket that arrived meanwhile, so a flood's counter can still continue as new.
 
-    A signal a ticket sent a flood's category counter about 30 signals a second: no workflow task of it
-    ended without new signals arriving, so its run could never continue as new, and it reached the
-    server's 10,000 signals a run. Here a counter gets at most one signal every `spacing` seconds from this
-    process, carrying every ticket that arrived meanwhile; the first ticket after a quiet spell goes at once.
-    `count` returns once the signal carrying the ticket was accepted, and raises what the signal raised, so
+    `count` returns once the signal carrying the ticket was accepted, and raises what the signal raised:
     intake finishes a ticket only once it is counted (a retry counts it again; the counter ignores repeats).
     """
 

@@ -127,9 +127,8 @@ async def open_ticket(
         # Also the path of a retry after a crash between numbering and starting: finish the job.
         client, task_queue = temporal_of(request), settings_of(request).task_queue
         ticket = ticket_input(record, policy)
-        # Started and counted side by side (the count waits for its counter's next signal), both before
-        # the start is marked done, so a crash here is finished by the retry too; a start that is already
-        # running is success, and the hotspot workflow ignores a ticket it has already counted.
+        # Started and counted side by side, both before the start is marked done, so a retry finishes what a
+        # crash left; both are idempotent (an already running start is success, a repeat count is ignored).
         done = await asyncio.gather(
             start_ticket(client, task_queue, ticket),
             hotspots_of(request).count(_opened(ticket, record)),

@@ -130,8 +130,8 @@ async def read(
         raise ApiError(404, "not_found", f"no ticket {ticket_no}")
     source: Literal["live", "archive"] = "live"
     try:
-        # An open ticket's view is in Postgres, written by the step that left it so before that step's
-        # update answered: no query through Temporal. Before its first step, and once closed, ask as before.
+        # An open ticket's view is in Postgres, written before its step's update answered: no query through
+        # Temporal. Before its first step, and once closed, query the workflow (or the archive).
         if row.view is not None and row.view.status is not Status.CLOSED:
             view = row.view
         else:

@@ -1,6 +1,5 @@
-"""The benchmarks' server processes, as deployed: `api` (uvicorn) or `worker` (ticketflow's worker, with
-the bare baseline's worker beside it on its own task queue). Settings come from TICKETFLOW_* variables.
-
+"""The benchmarks' server processes, as deployed: `api` (uvicorn) or `worker`.
+`--bare` adds the bare baseline's worker on its own task queue; settings come from TICKETFLOW_* variables.
     python bench/_serve.py api
     python bench/_serve.py api --floor --port 8100   # the HTTP floor (bench/_floor.py) instead
     python bench/_serve.py worker [--bare] [--pool-size 20] [--tuning '{"max_cached_workflows": 500}']

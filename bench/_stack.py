@@ -131,12 +131,10 @@ async def running_stack(
     processes: bool = False,
     workers: int = 1,
 ) -> AsyncIterator[Stack]:
-    """Temporal dev server (WAL pragmas, as `ticketflow dev`) and PostgreSQL in a temp dir, migrated and
-    seeded; the ticket worker and the API (uvicorn on a free port) in this process, as `ticketflow dev`.
-
-    With `processes`, as deployed instead: the API and the worker each in a process of their own
-    (bench/_serve.py), the worker hosting the bare baseline's worker too, so both sides are driven from
-    this process through Temporal alike; `workers` worker processes share the task queues.
+    """Temporal dev server and PostgreSQL in a temp dir, migrated and seeded; the ticket worker and the API
+    (uvicorn on a free port) in this process, as `ticketflow dev`. With `processes`, as deployed instead:
+    the API and `workers` worker processes of their own (bench/_serve.py), the workers hosting the bare
+    baseline's worker too, so both sides are driven from this process through Temporal alike.
     """
     quiet()
     base = Path(tempfile.mkdtemp(prefix="tfbench-"))

@@ -1,18 +1,8 @@
 """Escalation precision at scale: how late a missed deadline reaches the timeline, beside bare timers.
+Targets: (a) p99 < 1 s and ≤ 1.5× the bare p99; (b) the burst drained in 60 s (method: bench/RESULTS.md).
 
     python bench/escalation.py [--tickets 270] [--spread 90] [--burst 200]
     python bench/escalation.py --tickets 2000 --spread 300 --burst 500   # the issue's full size
-
-The default pace (3 new tickets a second) is one this 2-core box sustains; at the full size's 6.7 a second
-it falls behind and lateness is the queue's (bench/RESULTS.md has both).
-
-With a seconds-scale policy: (a) `--tickets` open tickets whose first-response deadlines are spread over
-`--spread` seconds (tickets opened through the API at that pace, each due `--lead` seconds after intake);
-(b) `--burst` tickets whose resolution deadlines are all extended to the same instant. Lateness is the
-deadline → the `escalated` event row committed in Postgres (`ticket_events.recorded_at`). Beside them, in
-the same run: bare workflows sleeping until the same deadlines, then running one no-op activity (lateness
-= deadline → that activity running). The API and the worker (the bare worker beside it) run in processes
-of their own, as deployed. Targets: (a) p99 < 1 s and ≤ 1.5× the bare p99; (b) drained in 60 s.
 """
 
 import argparse

@@ -1,11 +1,7 @@
 """`POST /tickets` throughput and latency at fixed concurrency, beside bare `start_workflow` calls.
+The HTTP floor runs in the same run. Target: ratio ≥ 0.8 (method: bench/RESULTS.md).
 
     python bench/intake.py [--tickets 300] [--concurrency 32]
-
-Intake numbers the ticket in Postgres, starts its workflow and counts it towards hotspots; the baseline,
-from the same driver against the same server, starts a bare workflow per ticket. Between them, the HTTP
-floor: the same bare start through the thinnest API on our stack (bench/_floor.py). The API and the
-worker (with the bare worker beside it) run in processes of their own, as deployed. Target: ratio ≥ 0.8.
 """
 
 import argparse

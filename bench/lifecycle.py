@@ -1,15 +1,8 @@
 """Whole-life cost of a ticket through the HTTP API, beside a bare workflow receiving the same messages.
+The HTTP floor runs in the same run. Target: tickets/s ÷ bare/s ≥ 0.7 (method: bench/RESULTS.md).
 
     python bench/lifecycle.py [--tickets 500] [--concurrency 32] [--workers 1] [--in-process]
     TICKETFLOW_BENCH_PROFILE=worker.txt python bench/lifecycle.py   # the worker's pyinstrument profile
-
-Each ticket: intake, assignment (polled through GET /tickets/{no}), acknowledge, one progress note,
-resolve, the callback, satisfied feedback, close and archive (the workflow's result). The baseline, from
-the same driver against the same server: a bare workflow started and sent the same four updates. Between
-them, the HTTP floor: the same bare workflow and messages through the thinnest API on our stack
-(bench/_floor.py: FastAPI, no auth, no database), which tells what the HTTP hop costs by itself. The API
-and the worker (the bare worker beside it) run in processes of their own, as deployed; `--in-process`
-puts them in the driver's process, as `ticketflow dev` does. Target: tickets/s ÷ bare/s ≥ 0.7.
 """
 
 import argparse

@@ -1,11 +1,8 @@
 """Worker resident memory by open tickets: a `ticketflow worker` process measured at each level.
+Its tickets stay open, in its workflow cache (method: bench/RESULTS.md).
 
     python bench/memory.py [--levels 0,500,1000] [--concurrency 32]
     python bench/memory.py --levels 0,1000,10000   # the issue's full size (long on 2 cores)
-
-The worker runs as its own process (`ticketflow worker`, the production command) so its RSS is its own;
-tickets are opened through the API served from this process and left open (assigned, awaiting
-acknowledgement, deadlines hours away, so every one stays in the worker's workflow cache).
 """
 
 import argparse

@@ -1,18 +1,7 @@
 """Business calendars: working spans per weekday, holidays, make-up workdays; working-time arithmetic."""
 
-# Time zones. Local working spans become UTC instants through `zoneinfo`. Workflow code calls these functions
-# (deadlines are computed on the policy snapshot inside the ticket workflow), so the zone rules must be
-# deterministic and must not be read from disk on every call. What we chose: `domain` is passed
-# through the workflow sandbox (worker.worker.sandbox_runner), so this module lives once per
-# process, and `_zone` keeps one `ZoneInfo` per name for the life of the process (the stdlib caches too).
-# The tz file is read once per process, the first time a zone is used: `load_policy` calls `warm_zones`
-# (API, dev stack, anything that loads the policy), outside any workflow; a bare worker reads it in the first
-# workflow task that needs that zone, a few hundred bytes once, never again in that process. The tz files
-# (system or the `tzdata` package) are read-only data: the same instants come back on replay as long as a
-# worker's zone database is not edited under a running ticket, the same trust we put in the Python version.
-# `ZoneInfo(name)` itself is allowed by the sandbox; only `from_file`, `clear_cache` and `reset_tzpath` are
-# not, and we use none of them. Precomputed UTC offsets per year would avoid even that one read, at the
-# cost of a second copy of the zone rules to keep right; not worth it.
+# Workflow code calls these functions, so `_zone` keeps one ZoneInfo per name for the process: the tz file
+# is read once, and replay sees the same rules (docs/decisions.md, "Time zones in workflow code").
 
 import functools
 import re

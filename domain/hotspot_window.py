@@ -134,10 +134,7 @@ def observe(
 
 def _enter(window: list[TicketOpened], ticket: TicketOpened, length: timedelta) -> list[TicketOpened]:
     """The window with this ticket in it: the tickets opened within `length` up to the latest (inclusive at
-    both ends), oldest first. Windows are kept sorted, so a ticket costs a bisection, not a sort.
-
-    A flood counts thousands of tickets a second in one workflow task; sorting every window again for
-    each ticket made that quadratic."""
+    both ends), oldest first. Kept sorted, so a ticket costs a bisection: a flood's batch is not quadratic."""
     entered = list(window)
     bisect.insort(entered, ticket, key=_opened_at)
     start = bisect.bisect_left(entered, entered[-1].opened_at - length, key=_opened_at)

@@ -53,11 +53,8 @@ async def assign(
                 why = "is not in the directory" if row is None else "is off duty or at full capacity"
                 raise MemberUnavailable(f"member {member_id!r} {why}")
             return str(chosen)
-        # One choice at a time per team: picking the least-loaded member and taking their capacity
-        # happen under one team lock, so simultaneous tickets never overload anyone. Row locks alone
-        # (FOR UPDATE [SKIP LOCKED] in the subquery) deadlocked under a burst: a row locked and then
-        # dropped by the recheck stays locked while the transaction waits for the next one. The pick is
-        # a statement of its own after the lock, so its snapshot sees what the lock's last holder wrote.
+        # One pick at a time per team, under a team lock, so simultaneous tickets never overload anyone (row
+        # locks alone deadlocked under a burst). The pick follows the lock, so it sees the holder's write.
         await conn.execute("SELECT pg_advisory_xact_lock(1, hashtext($1))", team)
         chosen = await conn.fetchval(_LEAST_LOADED, ticket_no, round_, team, exclude)
         return str(chosen) if chosen is not None else None

@@ -17,10 +17,9 @@ async def _init_connection(conn: asyncpg.Connection) -> None:
 
 
 async def _keep_session(conn: asyncpg.Connection) -> None:
-    """Nothing to undo when a connection goes back to the pool: ticketflow leaves no session state
-    (settings, cursors, listeners) behind, and the one session lock it takes (store/notifications.py)
-    is released or its connection terminated. asyncpg's default reset is a round trip of four statements
-    on every release; a transaction left open is still rolled back by the pool itself."""
+    """No reset on release, which spares a round trip each time: ticketflow leaves no session state behind
+    (its one session lock, in store/notifications.py, is released or its connection closed), and the pool
+    still rolls back a transaction left open."""
 
 
 async def create_pool(dsn: str, *, min_size: int = 1, max_size: int = 10) -> asyncpg.Pool:

@@ -89,9 +89,8 @@ def _record(row: asyncpg.Record, created: bool) -> IntakeRecord:
     )
 
 
-# The month's next number ($1 = 'YYYYMM'). The counter row is the lock that keeps numbers gapless: every
-# intake of the month waits for it, so it is taken in the same statement as the ticket's insert and held
-# only until that transaction commits.
+# The month's next number ($1 = 'YYYYMM'). Its counter row is the lock that keeps numbers gapless, which
+# every intake of the month waits for: taken in the ticket's insert, so held for one statement.
 _NEXT_NO = (
     "INSERT INTO ticket_counters (month, last) VALUES ($1, 1)"
     " ON CONFLICT (month) DO UPDATE SET last = ticket_counters.last + 1"

@@ -120,8 +120,7 @@ async def claim(
 async def delivery_lock(pool: asyncpg.Pool, key: str) -> AsyncIterator[PoolConnectionProxy | None]:
     """The connection holding the key's lock, or None when another attempt holds it (a timed-out one still
     running). Use that connection for the delivery's writes: taking a second one from the pool while this
-    one is held deadlocks once every connection is held by a waiting delivery (bench/lifecycle.py found it).
-    """
+    one is held deadlocks once every connection is held by a waiting delivery."""
     async with pool.acquire() as conn:
         held = bool(await conn.fetchval("SELECT pg_try_advisory_lock(hashtextextended($1, 0))", key))
         try:

@@ -7,9 +7,8 @@ from typing import Any
 from domain.ticket import TicketView
 from store.timeline import Executor
 
-# One statement is one transaction and one round trip, however many events a step has: the events from one
+# One statement, so one transaction and one round trip however many events a step has: the events from one
 # JSON array ($2), the row moved once to the state they leave ($3: the last event's sequence number).
-# (BEGIN, a statement an event, each rewriting the row and its view, and COMMIT were four for two events.)
 _RECORD = (
     "WITH event AS ("
     " INSERT INTO ticket_events (ticket_no, seq, at, type, actor, data)"

@@ -40,12 +40,8 @@ def sandbox_runner() -> SandboxedWorkflowRunner:
 
 
 def compile_workflow_modules() -> None:
-    """Write the bytecode of the workflow modules, if missing or stale.
-
-    The sandbox imports a workflow's module afresh for every run; without a .pyc (PYTHONDONTWRITEBYTECODE
-    is set on these machines) each import compiles the source again: 10 of its 16 ms for the ticket
-    workflow, a CPU cost per ticket. A read-only install (a container image built with compileall) is fine.
-    """
+    """Write the bytecode of the workflow modules, if missing or stale: the sandbox imports them afresh for
+    every run, and without a .pyc each import compiles the source again (docs/decisions.md)."""
     for source in Path(workflows_package.__file__ or "").parent.glob("*.py"):
         with contextlib.suppress(OSError, py_compile.PyCompileError):
             cached = Path(importlib.util.cache_from_source(str(source)))
@@ -94,8 +90,8 @@ def build_counter_worker(
 async def workers(
     client: Client, pool: asyncpg.Pool, settings: Settings, task_queue: str | None = None
 ) -> AsyncIterator[Worker]:
-    """Both workers running; yields the ticket queue's (it also runs counters started before they had a
-    queue of their own, until they continue as new onto it)."""
+    """Both workers running; yields the ticket queue's, which registers the hotspot counters too, so a
+    counter started on the ticket queue still runs."""
     async with (
         build_worker(client, pool, settings, task_queue) as main,
         build_counter_worker(client, pool, settings, task_queue),

@@ -151,13 +151,10 @@ class Exact:
 
 
 async def exact_counts(pool: asyncpg.Pool, ticket_nos: list[str]) -> Exact:
-    """Every ticket archived exactly once, its timeline whole and single, every notification sent once.
-
-    - archive: one row per ticket, none extra;
-    - timeline: seq 1..n without a gap (nothing lost), one `opened`, one `closed`, and the archived record
-      holds the same n events (nothing written after or twice);
-    - notifications: every one delivered, one `assigned` message per `assigned` event and one `callback`
-      task per `callback` event (a redelivery would be a second key: key = ticket:seq:audience:recipient).
+    """Every ticket archived exactly once, its timeline whole and single, every notification sent once:
+    one archive row a ticket; seq 1..n with no gap, one `opened`, one `closed`, the same n events in the
+    archived record; every notification delivered, one `assigned` message per `assigned` event and one
+    `callback` task per `callback` event (a redelivery would be a second key: ticket:seq:audience:recipient).
     """
     assert len(set(ticket_nos)) == len(ticket_nos)
     rows = await pool.fetchval("SELECT count(*) FROM archive WHERE ticket_no = ANY($1)", ticket_nos)
