@@ -12,8 +12,7 @@ COPY worker ./worker
 COPY infra ./infra
 COPY cli ./cli
 RUN pip install --no-cache-dir . && useradd --system --uid 10001 ticketflow
-COPY policy.toml ./
 USER ticketflow
-ENV TICKETFLOW_POLICY_FILE=/app/policy.toml TICKETFLOW_LOG_FORMAT=json
+ENV TICKETFLOW_LOG_FORMAT=json
 EXPOSE 8000
 CMD ["ticketflow", "worker"]

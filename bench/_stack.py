@@ -34,7 +34,7 @@ from temporalio.worker import UnsandboxedWorkflowRunner, Worker
 from api.app import create_app
 from cli.embedded import free_port, start_postgres, start_temporal
 from domain.enums import ApiRole, Role
-from domain.policy import Policy, load_policy
+from domain.policy import SHIPPED_POLICY, Policy, load_policy
 from infra.settings import Settings
 from infra.temporal_client import connect
 from store import directory
@@ -146,13 +146,13 @@ async def running_stack(
         postgres = await asyncio.to_thread(start_postgres, base / "pg")
         await migrate(postgres.uri)
         own_policy = policy is not None
-        policy = policy or load_policy(ROOT / "policy.toml")
+        policy = policy or load_policy(SHIPPED_POLICY)
         settings = Settings(
             temporal_address=temporal.address,
             database_url=postgres.uri,
             task_queue="tickets",
             data_dir=base,
-            policy_file=ROOT / "policy.toml",
+            policy_file=SHIPPED_POLICY,
             api_port=free_port(),
             secret_key=SecretStr("bench-secret"),
         )

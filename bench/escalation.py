@@ -18,7 +18,7 @@ import httpx
 from _bare import BARE_DEADLINE, read_fired
 from _stack import Stack, fired_file, ms, pct, record, running_stack, table
 
-from domain.policy import Policy, load_policy
+from domain.policy import SHIPPED_POLICY, Policy, load_policy
 
 FAR = "1h"  # every clock the benchmark does not exercise
 
@@ -26,9 +26,8 @@ FAR = "1h"  # every clock the benchmark does not exercise
 def seconds_policy(lead: float, burst_resolution: float) -> Policy:
     """The default policy with seconds-scale targets: medium first response in `lead` s (phase a), low
     resolution in `burst_resolution` s (phase b, then extended); everything else an hour away."""
-    from _stack import ROOT
 
-    base = load_policy(ROOT / "policy.toml").model_dump(mode="json")
+    base = load_policy(SHIPPED_POLICY).model_dump(mode="json")
     far = {"urgent": FAR, "high": FAR, "medium": FAR, "low": FAR}
     base["targets"] = {
         "acknowledge": FAR,

@@ -188,8 +188,9 @@ def calendar_import(
     the calendar they were opened with; new tickets get the refreshed one.
     """
     from cli.calendar_import import ImportProblem, import_year
+    from domain.policy import SHIPPED_POLICY
 
-    path = policy_file or get_settings().policy_file
+    path = policy_file or get_settings().policy_file or SHIPPED_POLICY
     try:
         off, makeup = import_year(Path(path), year, calendar)
     except (ImportProblem, ValueError, OSError) as e:

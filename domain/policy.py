@@ -1,4 +1,4 @@
-"""The service policy: every number of the rules table, loaded from `policy.toml` and validated.
+"""The service policy: every number of the rules table, loaded from a TOML file and validated.
 
 A copy is snapshotted into each ticket at intake, so a policy change never alters a running ticket.
 """
@@ -260,8 +260,13 @@ class PolicyError(ValueError):
     """A policy file that cannot be used; the message names the file and the bad key."""
 
 
-def load_policy(path: Path | str) -> Policy:
-    path = Path(path)
+# The shipped default policy, package data beside this module; a file named by a setting overrides it.
+SHIPPED_POLICY = Path(__file__).with_name("policy.toml")
+
+
+def load_policy(path: Path | str | None = None) -> Policy:
+    """The policy in `path`, or the shipped one; PolicyError names the file and the bad key."""
+    path = Path(path) if path is not None else SHIPPED_POLICY
     try:
         raw = tomllib.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError as e:

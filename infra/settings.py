@@ -17,7 +17,7 @@ class Settings(BaseSettings):
     database_url: str = ""
 
     data_dir: Path = Path(".ticketflow")
-    policy_file: Path = Path("policy.toml")
+    policy_file: Path | None = None  # None: the policy shipped in the package (domain/policy.toml)
     api_host: str = "127.0.0.1"
     api_port: int = 8000
     temporal_port: int = 7233

@@ -15,7 +15,7 @@ from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.testing import WorkflowEnvironment
 
 from cli.embedded import EmbeddedPostgres, start_postgres, temporal_cli, temporal_test_server
-from domain.policy import Policy, load_policy
+from domain.policy import SHIPPED_POLICY, Policy, load_policy
 from infra import logs, search_attributes
 from infra.settings import Settings
 from store.db import create_pool, migrate
@@ -116,7 +116,7 @@ def task_queue() -> str:
 
 @pytest.fixture(scope="session")
 def policy() -> Policy:
-    return load_policy(ROOT / "policy.toml")
+    return load_policy(SHIPPED_POLICY)
 
 
 @pytest.fixture
@@ -125,7 +125,7 @@ def settings(database: str, task_queue: str) -> Settings:
         database_url=database,
         temporal_address="unused-in-process",
         task_queue=task_queue,
-        policy_file=ROOT / "policy.toml",
+        policy_file=SHIPPED_POLICY,
         secret_key="test-secret",
         # Every in-process test runs the workflows sandboxed, so code that is not deterministic or imports
         # what it should not fails here; production runs them without the sandbox (settings.py).

@@ -28,7 +28,7 @@ async def test_healthz_names_postgres_when_it_stops_under_a_running_api(
 ) -> None:
     uri = own_postgres.uri
     pool = await create_pool(uri, max_size=2)
-    settings = Settings(database_url=uri, temporal_address="in-process", policy_file=Path("policy.toml"))
+    settings = Settings(database_url=uri, temporal_address="in-process")
     app = create_app(settings, client=time_env.client, pool=pool)
     async with app.router.lifespan_context(app):
         async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as http:
@@ -50,9 +50,7 @@ async def test_healthz_names_temporal_when_it_is_unreachable(pool: asyncpg.Pool)
     env = await WorkflowEnvironment.start_time_skipping(test_server_existing_path=temporal_test_server())
     client = env.client
     await env.shutdown()  # the client now points at a server that is gone
-    app = create_app(
-        Settings(temporal_address="gone", policy_file=Path("policy.toml")), client=client, pool=pool
-    )
+    app = create_app(Settings(temporal_address="gone"), client=client, pool=pool)
     async with app.router.lifespan_context(app):
         async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as http:
             down = await http.get("/healthz")

@@ -8,7 +8,7 @@ from typer.testing import CliRunner
 
 from cli.calendar_import import rewrite
 from cli.main import app
-from domain.policy import load_policy
+from domain.policy import SHIPPED_POLICY, load_policy
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -37,7 +37,7 @@ def test_rewrite_replaces_one_year_and_keeps_the_rest() -> None:
 
 def test_import_command_writes_the_official_2026_arrangement(tmp_path: Path) -> None:
     policy_file = tmp_path / "policy.toml"
-    shutil.copy(ROOT / "policy.toml", policy_file)
+    shutil.copy(SHIPPED_POLICY, policy_file)
     before = load_policy(policy_file).calendars["cn-business"]
 
     result = CliRunner().invoke(app, ["calendar", "import", "--year", "2026", "--policy", str(policy_file)])
@@ -61,8 +61,8 @@ def test_import_command_writes_the_official_2026_arrangement(tmp_path: Path) -> 
 
 def test_import_refuses_an_unknown_calendar(tmp_path: Path) -> None:
     policy_file = tmp_path / "policy.toml"
-    shutil.copy(ROOT / "policy.toml", policy_file)
+    shutil.copy(SHIPPED_POLICY, policy_file)
     args = ["calendar", "import", "--year", "2026", "--calendar", "nope", "--policy", str(policy_file)]
     result = CliRunner().invoke(app, args)
     assert result.exit_code == 2
-    assert policy_file.read_text() == (ROOT / "policy.toml").read_text()
+    assert policy_file.read_text() == (SHIPPED_POLICY).read_text()

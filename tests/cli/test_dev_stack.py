@@ -15,6 +15,7 @@ from temporalio.api.operatorservice.v1 import ListSearchAttributesRequest
 from temporalio.client import Client
 
 from cli.embedded import free_port
+from domain.policy import SHIPPED_POLICY
 from infra import search_attributes
 
 pytestmark = pytest.mark.slow
@@ -28,7 +29,7 @@ def _start(data_dir: Path, ports: dict[str, int]) -> subprocess.Popen[bytes]:
         "TICKETFLOW_API_PORT": str(ports["api"]),
         "TICKETFLOW_TEMPORAL_PORT": str(ports["temporal"]),
         "TICKETFLOW_TEMPORAL_UI_PORT": str(ports["ui"]),
-        "TICKETFLOW_POLICY_FILE": str(ROOT / "policy.toml"),
+        "TICKETFLOW_POLICY_FILE": str(SHIPPED_POLICY),
         "TICKETFLOW_LOG_FORMAT": "json",
     }
     ticketflow = Path(sys.executable).parent / "ticketflow"

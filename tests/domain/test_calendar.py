@@ -1,7 +1,6 @@
 """Working-time arithmetic: examples from the seeds' calendar, and properties over generated calendars."""
 
 from datetime import UTC, date, datetime, timedelta
-from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -19,10 +18,9 @@ from domain.calendar import (
     next_working_start,
     working_time_between,
 )
-from domain.policy import load_policy
+from domain.policy import SHIPPED_POLICY, load_policy
 
-ROOT = Path(__file__).resolve().parents[2]
-CN = load_policy(ROOT / "policy.toml").calendars["cn-business"]
+CN = load_policy(SHIPPED_POLICY).calendars["cn-business"]
 SH = ZoneInfo("Asia/Shanghai")
 BERLIN = ZoneInfo("Europe/Berlin")
 H = timedelta(hours=1)

@@ -7,11 +7,10 @@ import pytest
 
 from domain.durations import parse_duration
 from domain.enums import Category, Kind, Priority
-from domain.policy import PolicyError, load_policy
+from domain.policy import SHIPPED_POLICY, PolicyError, load_policy
 from domain.routing import default_priority, route
 
-ROOT = Path(__file__).resolve().parents[2]
-POLICY = load_policy(ROOT / "policy.toml")
+POLICY = load_policy(SHIPPED_POLICY)
 
 
 def test_product_quality_goes_to_tech_with_frontline_collaborating() -> None:

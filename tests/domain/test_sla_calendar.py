@@ -1,7 +1,6 @@
 """The SLA clock on business calendars: which calendar a target counts in, reminders, pauses, quiet hours."""
 
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -12,12 +11,11 @@ from domain import sla
 from domain.calendar import TWENTY_FOUR_SEVEN, working_time_between
 from domain.enums import Priority
 from domain.notification import Audience
-from domain.policy import Policy, load_policy
+from domain.policy import SHIPPED_POLICY, Policy, load_policy
 from domain.sla import Clock, Firing
 from domain.ticket import Deadlines
 
-ROOT = Path(__file__).resolve().parents[2]
-POLICY = load_policy(ROOT / "policy.toml")
+POLICY = load_policy(SHIPPED_POLICY)
 CN = POLICY.calendars["cn-business"]
 SH = ZoneInfo("Asia/Shanghai")
 H = timedelta(hours=1)
