@@ -287,7 +287,10 @@ class NotifyActivities:
             link = None
             if req.template == "callback":
                 token = feedback_link.sign(
-                    req.ticket_no, _link_expiry(req), self._settings.secret_key.get_secret_value()
+                    req.ticket_no,
+                    _link_round(req),
+                    _link_expiry(req),
+                    self._settings.secret_key.get_secret_value(),
                 )
                 link = f"{self._settings.base_url()}/feedback/{token}"
             message = render_customer(req.template, req.ticket_no, req.facts, feedback_url=link)
@@ -326,6 +329,13 @@ def _staff(member: Member, message: RenderedMessage) -> _Delivery:
 def _bad_request(req: NotifyRequest, why: str) -> ApplicationError:
     log.error("bad notify request", ticket_no=req.ticket_no, key=req.key, error=why)
     return ApplicationError(f"notify {req.key}: {why}", type="BadNotifyRequest", non_retryable=True)
+
+
+def _link_round(req: NotifyRequest) -> int:
+    raw = req.facts.get("round", "1")
+    if not raw.isdigit() or int(raw) < 1:
+        raise _bad_request(req, f"round {raw!r} is not a callback round")
+    return int(raw)
 
 
 def _link_expiry(req: NotifyRequest) -> datetime:

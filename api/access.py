@@ -1,4 +1,4 @@
-"""The API's side of ticket access: 403 naming the ticket when the domain's rule refuses the caller."""
+"""The API's side of ticket access: a ticket the caller may not see answers 404, as if it did not exist."""
 
 from api.errors import ApiError
 from domain.access import Caller, TicketScope, refusal
@@ -7,4 +7,4 @@ from domain.access import Caller, TicketScope, refusal
 def check_access(c: Caller, t: TicketScope) -> None:
     reason = refusal(c, t)
     if reason is not None:
-        raise ApiError(403, "forbidden", reason)
+        raise ApiError(404, "not_found", reason)

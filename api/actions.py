@@ -1,51 +1,69 @@
 """Handlers' and supervisors' actions on a ticket: each one a Temporal Update answering the new state."""
 
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from fastapi import APIRouter, Depends, Path, Request
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationError
+from pydantic import Field, StrictBool, ValidationError
 
 from api.auth import Principal, require
 from api.errors import ApiError, ErrorResponse
+from api.idempotency import IDEMPOTENCY_KEY, once
 from api.state import pool_of, temporal_of
 from api.workflow_calls import WorkflowGone, gone, run_update
 from domain import actions as act
+from domain.boundary import Boundary, IsoDatetime
 from domain.enums import ApiRole
+from domain.masking import mask_text
 from domain.ticket import TicketView
+from store import private_texts
 
 router = APIRouter(tags=["actions"])
 
 TICKET_NO = Path(pattern=r"^\d{6}-\d{6,}$", description="ticket number, YYYYMM-NNNNNN")
 
-_HANDLERS = require(ApiRole.AGENT, ApiRole.SUPERVISOR, ApiRole.ADMIN)
-_SUPERVISORS = require(ApiRole.SUPERVISOR, ApiRole.ADMIN)
+_HANDLERS = require(ApiRole.AGENT, ApiRole.SUPERVISOR, ApiRole.HEAD, ApiRole.DIRECTOR, ApiRole.ADMIN)
+_SUPERVISORS = require(ApiRole.SUPERVISOR, ApiRole.HEAD, ApiRole.DIRECTOR, ApiRole.ADMIN)
 
 A = TypeVar("A", bound=act.Action)
 
 RESPONSES: dict[int | str, dict[str, object]] = {
     401: {"model": ErrorResponse},
-    403: {"model": ErrorResponse, "description": "the ticket is not yours"},
-    404: {"model": ErrorResponse, "description": "no such ticket"},
+    403: {"model": ErrorResponse, "description": "the key's role may not do this"},
+    404: {"model": ErrorResponse, "description": "no such ticket, or not one the caller may see"},
     409: {"model": ErrorResponse, "description": "the workflow rejected the action; the message says why"},
     422: {"model": ErrorResponse},
     503: {"model": ErrorResponse},
 }
 
 
-class _Body(BaseModel):
+PrivateField = tuple[str, str, str]  # field, as typed, as everyone else sees it
+
+
+class _Body(Boundary):
     """An action's payload without `by` and `caller`: the API fills those in from the caller's key."""
 
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
-
-    def to_action(self, action: type[A], caller: Principal) -> A:
+    def to_action(self, action: type[A], caller: Principal) -> tuple[A, list[PrivateField]]:
+        """The action with contact details in its free text masked, and the fields as they were typed."""
+        private: list[PrivateField] = []
+        fields = _masked(self.model_dump(), "", private)
         try:
-            return action.model_validate(
-                {**self.model_dump(), "by": caller.actor, "caller": caller.as_caller()}
-            )
+            made = action.model_validate({**fields, "by": caller.actor, "caller": caller.as_caller()})
         except ValidationError as e:
             first = e.errors()[0]
             field = ".".join(str(p) for p in first["loc"]) or "body"
             raise ApiError(422, "invalid", f"{field}: {first['msg']}", field) from e
+        return made, private
+
+
+def _masked(value: Any, path: str, private: list[PrivateField]) -> Any:
+    if isinstance(value, str):
+        masked = mask_text(value)
+        if masked != value:
+            private.append((path, value, masked))
+        return masked
+    if isinstance(value, dict):
+        return {k: _masked(v, f"{path}.{k}" if path else k, private) for k, v in value.items()}
+    return value
 
 
 class AcknowledgeBody(_Body):
@@ -54,11 +72,11 @@ class AcknowledgeBody(_Body):
 
 class ProgressBody(_Body):
     note: str = Field(min_length=1, max_length=5_000)
-    customer_visible: bool = True
+    customer_visible: StrictBool = True
 
 
 class ExtendBody(_Body):
-    new_due: AwareDatetime
+    new_due: IsoDatetime
     reason: str = Field(min_length=1, max_length=1_000)
 
 
@@ -76,7 +94,7 @@ class ResolveBody(_Body):
 
 
 class ReviewBody(_Body):
-    approve: bool
+    approve: StrictBool
     comment: str = Field(default="", max_length=2_000)
 
 
@@ -91,13 +109,29 @@ class EscalateBody(_Body):
 
 
 async def perform(
-    request: Request, caller: Principal, ticket_no: str, update: str, action: act.Action
+    request: Request,
+    caller: Principal,
+    ticket_no: str,
+    update: str,
+    action_type: type[act.Action],
+    body: _Body,
+    key: str | None,
 ) -> TicketView:
-    """Run the update on the caller's behalf: its validator checks their access against the live ticket."""
-    try:
-        return await run_update(temporal_of(request), ticket_no, update, action)
-    except WorkflowGone:
-        raise await gone(pool_of(request), ticket_no, caller) from None
+    """Run the update on the caller's behalf: its validator checks their access against the live ticket.
+    Free text goes in masked; as typed, it is kept in Postgres once the update is accepted."""
+    action, private = body.to_action(action_type, caller)
+    pool = pool_of(request)
+
+    async def run(update_id: str | None) -> TicketView:
+        try:
+            view = await run_update(temporal_of(request), ticket_no, update, action, update_id)
+        except WorkflowGone:
+            raise await gone(pool, ticket_no, caller) from None
+        if private:
+            await private_texts.keep(pool, ticket_no, caller.actor, private)
+        return view
+
+    return await once(pool, caller.actor, key, ticket_no, update, body, run)
 
 
 @router.post("/tickets/{ticket_no}/acknowledge", response_model=TicketView, responses=RESPONSES)
@@ -106,71 +140,103 @@ async def acknowledge(
     body: AcknowledgeBody,
     ticket_no: str = TICKET_NO,
     caller: Principal = Depends(_HANDLERS),
+    key: str | None = IDEMPOTENCY_KEY,
 ) -> TicketView:
     """The assignee confirms receipt."""
-    return await perform(request, caller, ticket_no, "acknowledge", body.to_action(act.Acknowledge, caller))
+    return await perform(request, caller, ticket_no, "acknowledge", act.Acknowledge, body, key)
 
 
 @router.post("/tickets/{ticket_no}/progress", response_model=TicketView, responses=RESPONSES)
 async def progress(
-    request: Request, body: ProgressBody, ticket_no: str = TICKET_NO, caller: Principal = Depends(_HANDLERS)
+    request: Request,
+    body: ProgressBody,
+    ticket_no: str = TICKET_NO,
+    caller: Principal = Depends(_HANDLERS),
+    key: str | None = IDEMPOTENCY_KEY,
 ) -> TicketView:
     """A progress note (and, by default, an update to the customer)."""
-    return await perform(request, caller, ticket_no, "progress", body.to_action(act.ProgressNote, caller))
+    return await perform(request, caller, ticket_no, "progress", act.ProgressNote, body, key)
 
 
 @router.post("/tickets/{ticket_no}/extend", response_model=TicketView, responses=RESPONSES)
 async def extend(
-    request: Request, body: ExtendBody, ticket_no: str = TICKET_NO, caller: Principal = Depends(_HANDLERS)
+    request: Request,
+    body: ExtendBody,
+    ticket_no: str = TICKET_NO,
+    caller: Principal = Depends(_HANDLERS),
+    key: str | None = IDEMPOTENCY_KEY,
 ) -> TicketView:
     """Move the resolution ETA, before it passes, with a reason the customer is told."""
-    return await perform(request, caller, ticket_no, "extend", body.to_action(act.Extend, caller))
+    return await perform(request, caller, ticket_no, "extend", act.Extend, body, key)
 
 
 @router.post("/tickets/{ticket_no}/wait", response_model=TicketView, responses=RESPONSES)
 async def wait_for_customer(
-    request: Request, body: WaitBody, ticket_no: str = TICKET_NO, caller: Principal = Depends(_HANDLERS)
+    request: Request,
+    body: WaitBody,
+    ticket_no: str = TICKET_NO,
+    caller: Principal = Depends(_HANDLERS),
+    key: str | None = IDEMPOTENCY_KEY,
 ) -> TicketView:
     """Wait for the customer: the resolution clock pauses."""
-    action = body.to_action(act.WaitForCustomer, caller)
-    return await perform(request, caller, ticket_no, "wait_for_customer", action)
+    return await perform(request, caller, ticket_no, "wait_for_customer", act.WaitForCustomer, body, key)
 
 
 @router.post("/tickets/{ticket_no}/resume", response_model=TicketView, responses=RESPONSES)
 async def resume(
-    request: Request, body: ResumeBody, ticket_no: str = TICKET_NO, caller: Principal = Depends(_HANDLERS)
+    request: Request,
+    body: ResumeBody,
+    ticket_no: str = TICKET_NO,
+    caller: Principal = Depends(_HANDLERS),
+    key: str | None = IDEMPOTENCY_KEY,
 ) -> TicketView:
     """The customer answered: the resolution clock runs again."""
-    return await perform(request, caller, ticket_no, "resume", body.to_action(act.Resume, caller))
+    return await perform(request, caller, ticket_no, "resume", act.Resume, body, key)
 
 
 @router.post("/tickets/{ticket_no}/resolve", response_model=TicketView, responses=RESPONSES)
 async def resolve(
-    request: Request, body: ResolveBody, ticket_no: str = TICKET_NO, caller: Principal = Depends(_HANDLERS)
+    request: Request,
+    body: ResolveBody,
+    ticket_no: str = TICKET_NO,
+    caller: Principal = Depends(_HANDLERS),
+    key: str | None = IDEMPOTENCY_KEY,
 ) -> TicketView:
     """Propose the solution with its root cause (reviewed first when the policy says so)."""
-    return await perform(request, caller, ticket_no, "resolve", body.to_action(act.Resolve, caller))
+    return await perform(request, caller, ticket_no, "resolve", act.Resolve, body, key)
 
 
 @router.post("/tickets/{ticket_no}/review", response_model=TicketView, responses=RESPONSES)
 async def review(
-    request: Request, body: ReviewBody, ticket_no: str = TICKET_NO, caller: Principal = Depends(_SUPERVISORS)
+    request: Request,
+    body: ReviewBody,
+    ticket_no: str = TICKET_NO,
+    caller: Principal = Depends(_SUPERVISORS),
+    key: str | None = IDEMPOTENCY_KEY,
 ) -> TicketView:
     """A supervisor approves the solution or sends it back."""
-    return await perform(request, caller, ticket_no, "review", body.to_action(act.ReviewDecision, caller))
+    return await perform(request, caller, ticket_no, "review", act.ReviewDecision, body, key)
 
 
 @router.post("/tickets/{ticket_no}/reassign", response_model=TicketView, responses=RESPONSES)
 async def reassign(
-    request: Request, body: ReassignBody, ticket_no: str = TICKET_NO, caller: Principal = Depends(_HANDLERS)
+    request: Request,
+    body: ReassignBody,
+    ticket_no: str = TICKET_NO,
+    caller: Principal = Depends(_HANDLERS),
+    key: str | None = IDEMPOTENCY_KEY,
 ) -> TicketView:
     """Hand the ticket to another member or team."""
-    return await perform(request, caller, ticket_no, "reassign", body.to_action(act.Reassign, caller))
+    return await perform(request, caller, ticket_no, "reassign", act.Reassign, body, key)
 
 
 @router.post("/tickets/{ticket_no}/escalate", response_model=TicketView, responses=RESPONSES)
 async def escalate(
-    request: Request, body: EscalateBody, ticket_no: str = TICKET_NO, caller: Principal = Depends(_HANDLERS)
+    request: Request,
+    body: EscalateBody,
+    ticket_no: str = TICKET_NO,
+    caller: Principal = Depends(_HANDLERS),
+    key: str | None = IDEMPOTENCY_KEY,
 ) -> TicketView:
     """Climb one level of the escalation ladder now."""
-    return await perform(request, caller, ticket_no, "escalate", body.to_action(act.Escalate, caller))
+    return await perform(request, caller, ticket_no, "escalate", act.Escalate, body, key)

@@ -91,6 +91,8 @@ async def create_key(
         return await api_keys.create_api_key(pool_of(request), body)
     except asyncpg.ForeignKeyViolationError as e:
         raise ApiError(422, "invalid", f"member_id: no member {body.member_id}", "member_id") from e
+    except api_keys.RoleTooHigh as e:
+        raise ApiError(422, "invalid", f"role: {e}", "role") from e
 
 
 @router.delete("/api-keys/{key_id}", response_model=api_keys.ApiKey, responses=_WITH_404)

@@ -8,6 +8,7 @@ from fastapi import FastAPI
 from temporalio.client import Client
 
 from api import actions, admin, errors, feedback, health, intake, reports, tickets
+from api.body_limit import BodyLimit
 from api.hotspot_signals import HotspotCounter, prefix_for
 from api.request_log import RequestLog
 from domain.policy import Policy, load_policy
@@ -53,6 +54,7 @@ def create_app(
         description="Durable customer-service tickets: every ticket is a Temporal workflow.",
         lifespan=lifespan,
     )
+    app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
     app.add_middleware(RequestLog)
     errors.install(app)
     app.include_router(health.router)

@@ -28,7 +28,13 @@ class Principal(Caller):
 
     def as_caller(self) -> Caller:
         """What the workflow is told of the caller (no key id)."""
-        return Caller(role=self.role, member_id=self.member_id, team_id=self.team_id, channel=self.channel)
+        return Caller(
+            role=self.role,
+            member_id=self.member_id,
+            team_id=self.team_id,
+            channel=self.channel,
+            teams=self.teams,
+        )
 
 
 async def principal(request: Request, key: str | None = Security(api_key_header)) -> Principal:
@@ -43,6 +49,7 @@ async def principal(request: Request, key: str | None = Security(api_key_header)
         member_id=found.member_id,
         team_id=found.team_id,
         channel=found.channel,
+        teams=found.teams,
     )
 
 

@@ -51,11 +51,15 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(RequestValidationError)
     async def _invalid(_: Request, exc: RequestValidationError) -> JSONResponse:
         first = exc.errors()[0] if exc.errors() else {"loc": (), "msg": "invalid request"}
+        if first.get("type") == "json_invalid":  # its loc is a character position, not a field
+            return error_response(422, "invalid", f"body: not valid JSON ({first.get('msg')})", "body")
         field = _field(first.get("loc", ()))
         return error_response(422, "invalid", f"{field}: {first.get('msg')}", field)
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(_: Request, exc: StarletteHTTPException) -> JSONResponse:
+        if exc.status_code == 400:  # FastAPI's "error parsing the body": not UTF-8, or not JSON at all
+            return error_response(422, "invalid", "body: not UTF-8 JSON", "body")
         code = {404: "not_found", 405: "method_not_allowed", 401: "unauthorized", 403: "forbidden"}
         return error_response(exc.status_code, code.get(exc.status_code, "error"), str(exc.detail))
 

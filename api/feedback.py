@@ -1,21 +1,35 @@
 """Customers' answers to the callback: a signed link (no API key), or their channel's integration."""
 
 from fastapi import APIRouter, Depends, Path, Request
-from pydantic import BaseModel
+from pydantic import BaseModel, Field, StrictBool, StrictInt
 
 from api.access import check_access
 from api.actions import TICKET_NO
 from api.auth import Principal, require
 from api.errors import ApiError, ErrorResponse
+from api.idempotency import IDEMPOTENCY_KEY, once
 from api.state import pool_of, settings_of, temporal_of
 from api.workflow_calls import WorkflowGone, gone, run_update
 from domain.access import scope_of
 from domain.actions import FeedbackAnswer
+from domain.boundary import Boundary
 from domain.enums import ApiRole, Status
 from domain.feedback_link import BadToken, ExpiredToken, verify
+from domain.ticket import TicketView
 from store.ticket_reads import get_ticket_row
 
 router = APIRouter(tags=["feedback"])
+
+
+class FeedbackBody(Boundary):
+    """The customer's answer: solved? how satisfied, 1–5 (seeds 001, 004)."""
+
+    solved: StrictBool
+    score: StrictInt = Field(ge=1, le=5)
+    comment: str = Field(default="", max_length=2_000)
+
+    def answer(self, round: int | None = None) -> FeedbackAnswer:
+        return FeedbackAnswer(solved=self.solved, score=self.score, comment=self.comment, round=round)
 
 
 class FeedbackReceipt(BaseModel):
@@ -26,12 +40,23 @@ class FeedbackReceipt(BaseModel):
 
 
 async def _record(
-    request: Request, ticket_no: str, answer: FeedbackAnswer, caller: Principal | None = None
+    request: Request,
+    ticket_no: str,
+    body: FeedbackBody,
+    answer: FeedbackAnswer,
+    actor: str,
+    key: str | None,
+    caller: Principal | None = None,
 ) -> FeedbackReceipt:
-    try:
-        view = await run_update(temporal_of(request), ticket_no, "feedback", answer)
-    except WorkflowGone:
-        raise await gone(pool_of(request), ticket_no, caller) from None
+    pool = pool_of(request)
+
+    async def run(update_id: str | None) -> TicketView:
+        try:
+            return await run_update(temporal_of(request), ticket_no, "feedback", answer, update_id)
+        except WorkflowGone:
+            raise await gone(pool, ticket_no, caller) from None
+
+    view = await once(pool, actor, key, ticket_no, "feedback", body, run)
     return FeedbackReceipt(ticket_no=view.ticket_no, status=view.status)
 
 
@@ -41,23 +66,30 @@ async def _record(
     responses={
         401: {"model": ErrorResponse, "description": "forged or malformed link"},
         404: {"model": ErrorResponse},
-        409: {"model": ErrorResponse, "description": "already answered, or not awaiting feedback"},
+        409: {
+            "model": ErrorResponse,
+            "description": "already answered, not awaiting feedback, or a newer request was sent",
+        },
         410: {"model": ErrorResponse, "description": "the link has expired"},
         422: {"model": ErrorResponse},
         503: {"model": ErrorResponse},
     },
 )
 async def feedback_by_link(
-    request: Request, answer: FeedbackAnswer, token: str = Path(max_length=512)
+    request: Request,
+    body: FeedbackBody,
+    token: str = Path(max_length=512),
+    key: str | None = IDEMPOTENCY_KEY,
 ) -> FeedbackReceipt:
     """The customer answers the callback through the signed link they were sent; no API key."""
     try:
-        ticket_no = verify(token, settings_of(request).secret_key.get_secret_value())
+        link = verify(token, settings_of(request).secret_key.get_secret_value())
     except ExpiredToken as e:
         raise ApiError(410, "expired", str(e)) from e
     except BadToken as e:
         raise ApiError(401, "unauthorized", str(e)) from e
-    return await _record(request, ticket_no, answer)
+    actor = f"link:{link.ticket_no}:{link.round}"
+    return await _record(request, link.ticket_no, body, body.answer(link.round), actor, key)
 
 
 @router.post(
@@ -74,9 +106,10 @@ async def feedback_by_link(
 )
 async def feedback_by_channel(
     request: Request,
-    answer: FeedbackAnswer,
+    body: FeedbackBody,
     ticket_no: str = TICKET_NO,
     caller: Principal = Depends(require(ApiRole.INTEGRATOR, ApiRole.ADMIN)),
+    key: str | None = IDEMPOTENCY_KEY,
 ) -> FeedbackReceipt:
     """The customer's channel posts the answer it collected (integrators: their own channel's tickets)."""
     # A ticket's channel never changes: the read model answers for it without asking the workflow.
@@ -84,4 +117,4 @@ async def feedback_by_channel(
     if row is None:
         raise ApiError(404, "not_found", f"no ticket {ticket_no}")
     check_access(caller, scope_of(row))
-    return await _record(request, ticket_no, answer, caller)
+    return await _record(request, ticket_no, body, body.answer(), caller.actor, key, caller)

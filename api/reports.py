@@ -1,19 +1,22 @@
 """Reports for managers: the weekly report (JSON or its HTML page), hotspot incidents, root causes."""
 
-import uuid
 from datetime import UTC, datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 from pydantic import BaseModel, Field
-from temporalio.exceptions import WorkflowAlreadyStartedError
+from temporalio.common import WorkflowIDConflictPolicy
 
 from api import hotspot_signals
+from api.access import check_access
+from api.actions import TICKET_NO
 from api.auth import Principal, require
 from api.errors import ApiError
 from api.report_page import render_weekly
 from api.state import policy_of, pool_of, settings_of, temporal_of
+from domain.access import scope_of
+from domain.boundary import Boundary
 from domain.enums import ApiRole, Category, Fishbone
 from domain.incident import Incident, IncidentStatus
 from domain.report import (
@@ -29,21 +32,23 @@ from store import incidents as incident_store
 from store import reports as report_store
 from store import root_causes
 from store.root_causes import RootCauseHit
+from store.ticket_reads import get_ticket_row
 
 router = APIRouter(tags=["reports"])
 
-_MANAGERS = require(ApiRole.SUPERVISOR, ApiRole.ADMIN)
-_STAFF = require(ApiRole.AGENT, ApiRole.SUPERVISOR, ApiRole.ADMIN)
+_MANAGERS = require(ApiRole.SUPERVISOR, ApiRole.HEAD, ApiRole.DIRECTOR, ApiRole.ADMIN)
+_STAFF = require(ApiRole.AGENT, ApiRole.SUPERVISOR, ApiRole.HEAD, ApiRole.DIRECTOR, ApiRole.ADMIN)
 
 
 class ReportRun(BaseModel):
-    """A report run started on demand."""
+    """A week's report run on demand: one at a time a week, so a repeat answers the run under way."""
 
     week: str
     workflow_id: str
+    run_id: str
 
 
-class CloseIncident(BaseModel):
+class CloseIncident(Boundary):
     note: str | None = Field(default=None, max_length=2_000)
 
 
@@ -108,18 +113,15 @@ async def report_weeks(request: Request, _: Principal = Depends(_MANAGERS)) -> l
 @router.post("/reports/weekly/{week}/run", response_model=ReportRun, status_code=202)
 async def run_weekly_report(request: Request, week: str, _: Principal = Depends(_MANAGERS)) -> ReportRun:
     """Run the report workflow for a past week now (recomputes and stores it; supervisors are not re-told)."""
-    week = _week(request, week)
-    workflow_id = f"weekly-report-{week}-{uuid.uuid4().hex[:8]}"
-    try:
-        await temporal_of(request).start_workflow(
-            REPORT_WORKFLOW_NAME,
-            ReportInput(week=week, notify=False),
-            id=workflow_id,
-            task_queue=settings_of(request).task_queue,
-        )
-    except WorkflowAlreadyStartedError:  # pragma: no cover - the id is fresh
-        pass
-    return ReportRun(week=week, workflow_id=workflow_id)
+    week, task_queue = _week(request, week), settings_of(request).task_queue
+    handle = await temporal_of(request).start_workflow(
+        REPORT_WORKFLOW_NAME,
+        ReportInput(week=week, notify=False),
+        id=f"weekly-report-{task_queue}-{week}",
+        task_queue=task_queue,
+        id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
+    )
+    return ReportRun(week=week, workflow_id=handle.id, run_id=handle.result_run_id or "")
 
 
 @router.get("/incidents", response_model=list[Incident], summary="Hotspot incidents, newest first")
@@ -143,9 +145,13 @@ async def get_incident(request: Request, incident_id: int, _: Principal = Depend
 
 @router.get("/tickets/{ticket_no}/incidents", response_model=list[Incident])
 async def ticket_incidents(
-    request: Request, ticket_no: str, _: Principal = Depends(_STAFF)
+    request: Request, ticket_no: str = TICKET_NO, caller: Principal = Depends(_STAFF)
 ) -> list[Incident]:
-    """The incidents a ticket is linked to."""
+    """The incidents a ticket is linked to, for whoever may read the ticket."""
+    row = await get_ticket_row(pool_of(request), ticket_no)
+    if row is None:
+        raise ApiError(404, "not_found", f"no ticket {ticket_no}")
+    check_access(caller, scope_of(row))
     return await incident_store.of_ticket(pool_of(request), ticket_no)
 
 

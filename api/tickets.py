@@ -4,7 +4,7 @@ from datetime import UTC, datetime
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Query, Request
-from pydantic import AwareDatetime, BaseModel, Field, JsonValue, ValidationError
+from pydantic import BaseModel, Field, JsonValue, ValidationError
 
 from api.access import check_access
 from api.actions import TICKET_NO
@@ -13,11 +13,14 @@ from api.errors import ApiError, ErrorResponse
 from api.state import policy_of, pool_of, temporal_of
 from api.workflow_calls import WorkflowGone, query_view
 from domain.access import scope_of, sees_contact
+from domain.boundary import Boundary, IsoDatetime
 from domain.enums import ApiRole, Category, Kind, Priority, Status
+from domain.masking import mask_text
 from domain.sla import DeadlineInCalendar, in_calendars
 from domain.ticket import TicketEvent, TicketView
-from store import audit
+from store import audit, private_texts
 from store.listing import BadCursor, TicketFilter, TicketPage, list_tickets
+from store.private_texts import PrivateText
 from store.ticket_reads import (
     Contact,
     get_archive_record,
@@ -37,10 +40,8 @@ _READ_RESPONSES: dict[int | str, dict[str, object]] = {
 }
 
 
-class TicketQuery(BaseModel):
+class TicketQuery(Boundary):
     """Filters of `GET /tickets`; all optional, combined with AND."""
-
-    model_config = {"extra": "forbid"}
 
     status: Status | None = None
     priority: Priority | None = None
@@ -50,8 +51,8 @@ class TicketQuery(BaseModel):
     assignee: str | None = Field(default=None, max_length=64)
     escalation_level: int | None = Field(default=None, ge=0, le=3)
     breached: bool | None = None
-    created_from: AwareDatetime | None = None
-    created_to: AwareDatetime | None = None
+    created_from: IsoDatetime | None = None
+    created_to: IsoDatetime | None = None
     q: str | None = Field(default=None, min_length=1, max_length=200, description="text in the description")
     limit: int = Field(default=50, ge=1, le=200)
     cursor: str | None = Field(default=None, max_length=500, description="`next_cursor` of the previous page")
@@ -60,8 +61,8 @@ class TicketQuery(BaseModel):
 class TicketDetail(BaseModel):
     """One ticket: the workflow's view (live, or archived once the workflow is gone) and the intake text.
 
-    `contact` is filled only for the assigned handler and the ticket's supervisors, and each such read is
-    written to the audit log; everyone else sees the masked forms in `ticket.customer`.
+    `contact`, `typed` and unmasked text only for whoever has the contact right (the holder and the lead
+    team's supervisor while open, admins), each read audited; everyone else sees masked forms.
     """
 
     source: Literal["live", "archive"]
@@ -70,6 +71,9 @@ class TicketDetail(BaseModel):
     request: str | None = None
     occurred_at: datetime | None = None
     contact: Contact | None = None
+    typed: list[PrivateText] = Field(
+        default=[], description="free text as typed before masking: only with the contact right, audited"
+    )
     sla: list[DeadlineInCalendar] = Field(
         default=[],
         description="each deadline in the ticket's calendar (business hours or 24x7), working time left",
@@ -81,13 +85,16 @@ class EventPage(BaseModel):
     next_before_seq: int | None = Field(default=None, description="pass as `before_seq` for older events")
 
 
-def _scope(caller: Principal, f: TicketFilter) -> TicketFilter:
-    """Agents list their own tickets, supervisors their teams', integrators their channel's."""
+def _scope(caller: Principal, f: TicketFilter) -> TicketFilter | None:
+    """Agents list their own tickets, supervisors their teams', heads their department's, integrators
+    their channel's; None when the caller can see no ticket at all (a supervisor without a team)."""
     match caller.role:
         case ApiRole.AGENT:
-            return f.model_copy(update={"scope_assignee": caller.member_id or "\x00"})
+            return f.model_copy(update={"scope_assignee": caller.member_id}) if caller.member_id else None
         case ApiRole.SUPERVISOR:
-            return f.model_copy(update={"scope_team": caller.team_id or "\x00"})
+            return f.model_copy(update={"scope_team": caller.team_id}) if caller.team_id else None
+        case ApiRole.HEAD:
+            return f.model_copy(update={"scope_teams": caller.teams}) if caller.teams else None
         case ApiRole.INTEGRATOR:
             return f.model_copy(update={"scope_channel": caller.channel})
     return f
@@ -102,9 +109,11 @@ async def list_(
     request: Request, query: Annotated[TicketQuery, Query()], caller: Principal = Depends(principal)
 ) -> TicketPage:
     """Tickets, newest first, from the read model; keyset pagination with `cursor`."""
-    f = TicketFilter(**query.model_dump(exclude={"limit", "cursor"}))
+    scoped = _scope(caller, TicketFilter(**query.model_dump(exclude={"limit", "cursor"})))
+    if scoped is None:
+        return TicketPage(items=[])
     try:
-        return await list_tickets(pool_of(request), _scope(caller, f), query.limit, query.cursor)
+        return await list_tickets(pool_of(request), scoped, query.limit, query.cursor)
     except BadCursor as e:
         raise ApiError(422, "invalid", str(e), "cursor") from e
 
@@ -129,23 +138,29 @@ async def read(
     if row is None:
         raise ApiError(404, "not_found", f"no ticket {ticket_no}")
     source: Literal["live", "archive"] = "live"
-    try:
-        # An open ticket's view is in Postgres, written before its step's update answered: no query through
-        # Temporal. Before its first step, and once closed, query the workflow (or the archive).
-        if row.view is not None and row.view.status is not Status.CLOSED:
-            view = row.view
-        else:
-            view = await query_view(temporal_of(request), ticket_no)
-    except WorkflowGone:
-        record = await get_archive_record(pool, ticket_no)
-        if record is None:
-            raise ApiError(503, "unavailable", f"ticket {ticket_no} is still being opened; retry") from None
+    # Postgres answers: an open ticket's view is written before its step's update answers, a closed one's
+    # archive in the same transaction as its last step. Only a ticket before its first step asks Temporal.
+    record = await get_archive_record(pool, ticket_no) if row.status is Status.CLOSED else None
+    if record is not None:
         view, source = _archived_view(record, ticket_no), "archive"
+    elif row.view is not None:
+        view = row.view
+    else:
+        try:
+            view = await query_view(temporal_of(request), ticket_no)
+        except WorkflowGone:
+            record = await get_archive_record(pool, ticket_no)
+            if record is None:
+                opening = f"ticket {ticket_no} is still being opened; retry"
+                raise ApiError(503, "unavailable", opening) from None
+            view, source = _archived_view(record, ticket_no), "archive"
     scope = scope_of(view)
     check_access(caller, scope)
-    contact = None
-    if sees_contact(caller, scope):
+    contact, typed = None, []
+    private = sees_contact(caller, scope)
+    if private:
         contact = await get_contact(pool, row.customer_id)
+        typed = await private_texts.of_ticket(pool, ticket_no)
         await audit.record_read(pool, caller.actor, ticket_no, "contact")
     # The ticket names its calendars; their definitions are the API's policy's (a refresh only adds dates).
     shown = in_calendars(view.deadlines, view.calendars, policy_of(request).calendars, datetime.now(UTC))
@@ -153,10 +168,11 @@ async def read(
         source=source,
         ticket=view,
         sla=shown,
-        description=row.description,
-        request=row.request,
+        description=row.description if private else mask_text(row.description),
+        request=row.request if private or row.request is None else mask_text(row.request),
         occurred_at=row.occurred_at,
         contact=contact,
+        typed=typed,
     )
 
 

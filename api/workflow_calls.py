@@ -1,7 +1,7 @@
 """Calls from the API into a ticket's workflow (start, `view` query, updates), Temporal's errors mapped.
 
-A caller refused by an update's validator is 403, any other refusal 409 with the validator's reason, a
-workflow that is not running WorkflowGone, Temporal down 503.
+A caller the update's validator does not let see the ticket is 404, any other refusal 409 with the
+validator's reason, a workflow that is not running WorkflowGone, Temporal down 503.
 """
 
 import asyncio
@@ -79,19 +79,21 @@ async def query_view(client: Client, ticket_no: str) -> TicketView:
     raise AssertionError("unreachable")
 
 
-async def run_update(client: Client, ticket_no: str, update: str, arg: BaseModel) -> TicketView:
+async def run_update(
+    client: Client, ticket_no: str, update: str, arg: BaseModel, update_id: str | None = None
+) -> TicketView:
     """Run one update: the caller refused by its validator answers 403, any other refusal 409 with the
     reason; a workflow that is no longer running raises WorkflowGone (the caller tells 404 from closed)."""
     handle = client.get_workflow_handle(ticket_no)
     try:
         view: TicketView = await handle.execute_update(
-            update, arg, result_type=TicketView, rpc_timeout=_UPDATE_TIMEOUT
+            update, arg, id=update_id, result_type=TicketView, rpc_timeout=_UPDATE_TIMEOUT
         )
         return view
     except WorkflowUpdateFailedError as e:
         cause = e.cause
         if isinstance(cause, ApplicationError) and cause.type == "Forbidden":
-            raise ApiError(403, "forbidden", cause.message) from e
+            raise ApiError(404, "not_found", cause.message) from e
         message = cause.message if isinstance(cause, ApplicationError) else str(cause or e)
         raise ApiError(409, "rejected", message) from e
     except WorkflowUpdateRPCTimeoutOrCancelledError as e:
@@ -104,11 +106,11 @@ async def run_update(client: Client, ticket_no: str, update: str, arg: BaseModel
 
 async def gone(pool: asyncpg.Pool, ticket_no: str, caller: Caller | None) -> ApiError:
     """What to answer for an action on a ticket whose workflow is not running: 404 when there is no such
-    ticket, 403 when it is not the caller's, else 409: a closed ticket takes no more actions."""
+    ticket or the caller may not see it, else 409: a closed ticket takes no more actions."""
     row = await get_ticket_row(pool, ticket_no)
     if row is None or not row.workflow_started:
         return ApiError(404, "not_found", f"no ticket {ticket_no}")
     reason = refusal(caller, scope_of(row)) if caller is not None else None
     if reason is not None:
-        return ApiError(403, "forbidden", reason)
+        return ApiError(404, "not_found", reason)
     return ApiError(409, "closed", f"ticket {ticket_no} is closed: it takes no more actions")

@@ -154,7 +154,7 @@ async def running_stack(
             data_dir=base,
             policy_file=SHIPPED_POLICY,
             api_port=free_port(),
-            secret_key=SecretStr("bench-secret"),
+            secret_key=SecretStr("bench-secret-key-of-at-least-32-bytes"),
         )
         client = await connect(settings)
         pool = await create_pool(settings.database_url, max_size=pool_size)

@@ -9,7 +9,7 @@ from rich.console import Console
 
 from domain.policy import PolicyError
 from infra import logs
-from infra.settings import get_settings
+from infra.settings import Settings, get_settings
 
 app = typer.Typer(help="ticketflow: durable customer-service tickets on Temporal.", no_args_is_help=True)
 console = Console(stderr=True)
@@ -42,6 +42,7 @@ def worker() -> None:
     settings = get_settings()
     _require(settings.temporal_address, "TICKETFLOW_TEMPORAL_ADDRESS")
     _require(settings.database_url, "TICKETFLOW_DATABASE_URL")
+    _require_secret(settings)
     asyncio.run(run_worker(settings))
 
 
@@ -54,6 +55,7 @@ def api() -> None:
     settings = get_settings()
     _require(settings.temporal_address, "TICKETFLOW_TEMPORAL_ADDRESS")
     _require(settings.database_url, "TICKETFLOW_DATABASE_URL")
+    _require_secret(settings)
     # Access lines come from api.request_log, with the ticket number; uvicorn's would repeat them.
     uvicorn.run(
         create_app(settings),
@@ -98,7 +100,7 @@ def setup_temporal() -> None:
 
 @app.command("create-api-key")
 def create_api_key(
-    role: str = typer.Option(..., help="integrator, agent, supervisor or admin"),
+    role: str = typer.Option(..., help="integrator, agent, supervisor, head, director or admin"),
     member: str | None = typer.Option(None, help="member id the key acts for (agents and supervisors)"),
     channel: str | None = typer.Option(None, help="the one channel an integrator key serves"),
     label: str = typer.Option("", help="a note saying whose key this is"),
@@ -107,7 +109,7 @@ def create_api_key(
     import asyncpg
     from pydantic import ValidationError
 
-    from store.api_keys import NewApiKey
+    from store.api_keys import NewApiKey, RoleTooHigh
     from store.api_keys import create_api_key as issue
     from store.db import create_pool
 
@@ -133,6 +135,9 @@ def create_api_key(
         key = asyncio.run(run())
     except asyncpg.ForeignKeyViolationError:
         console.print(f"[red]no member {member}[/red]")
+        raise typer.Exit(2) from None
+    except RoleTooHigh as e:
+        console.print(f"[red]{e}[/red]")
         raise typer.Exit(2) from None
     console.print(f"{role} key (shown once; store it now):")
     print(key)
@@ -197,6 +202,13 @@ def calendar_import(
         console.print(f"[red]{e}[/red]")
         raise typer.Exit(2) from None
     console.print(f"{path}: [calendars.{calendar}] {year}: {off} days off, {makeup} make-up workdays")
+
+
+def _require_secret(settings: Settings) -> None:
+    problem = settings.secret_problem()
+    if problem is not None:
+        console.print(f"[red]{problem}[/red]")
+        raise typer.Exit(2)
 
 
 def _require(value: str, name: str) -> None:

@@ -2,9 +2,10 @@
 
 from datetime import datetime
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, StrictBool
 
 from domain.access import Caller
+from domain.boundary import Boundary
 from domain.enums import Fishbone
 
 
@@ -41,10 +42,8 @@ class Resume(Action):
     """The customer answered: the resolution clock runs again."""
 
 
-class RootCause(BaseModel):
+class RootCause(Boundary):
     """5W1H and the fishbone factor of seed 003; individual or common (个案 / 共性问题)."""
-
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
     who: str = Field(default="", max_length=500)
     when: str = Field(default="", max_length=500)
@@ -53,7 +52,7 @@ class RootCause(BaseModel):
     why: str = Field(min_length=1, max_length=2_000)
     how: str = Field(default="", max_length=2_000)
     factor: Fishbone
-    common: bool = False
+    common: StrictBool = False
 
 
 class Resolve(Action):
@@ -86,3 +85,4 @@ class FeedbackAnswer(BaseModel):
     solved: bool
     score: int = Field(ge=1, le=5)
     comment: str = Field(default="", max_length=2_000)
+    round: int | None = Field(default=None, ge=1, description="the callback a link answers; None: the latest")

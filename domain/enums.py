@@ -78,6 +78,8 @@ class ApiRole(StrEnum):
     INTEGRATOR = "integrator"
     AGENT = "agent"
     SUPERVISOR = "supervisor"
+    HEAD = "head"
+    DIRECTOR = "director"
     ADMIN = "admin"
 
 

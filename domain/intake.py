@@ -1,17 +1,14 @@
 """What an integrator sends to open a ticket, and the masked form of it that a workflow may hold."""
 
-from datetime import datetime
+from pydantic import BaseModel, EmailStr, Field, model_validator
 
-from pydantic import BaseModel, ConfigDict, EmailStr, Field, model_validator
-
+from domain.boundary import Boundary, IsoDatetime
 from domain.enums import Category, Channel, CustomerType, Kind, Priority
 from domain.masking import mask_email, mask_name, mask_phone
 
 
-class Customer(BaseModel):
+class Customer(Boundary):
     """Raw contact. Lives in Postgres only: never in a workflow input, history, memo or search attribute."""
-
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
     name: str = Field(min_length=1, max_length=100)
     phone: str | None = Field(default=None, pattern=r"^\+?[0-9 ()-]{5,20}$")
@@ -39,10 +36,8 @@ class MaskedCustomer(BaseModel):
     preferred_contact: Channel
 
 
-class IntakeRequest(BaseModel):
+class IntakeRequest(Boundary):
     """`POST /tickets` body."""
-
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
     channel: Channel
     external_id: str = Field(min_length=1, max_length=128)
@@ -52,7 +47,7 @@ class IntakeRequest(BaseModel):
     priority: Priority | None = None
     description: str = Field(min_length=1, max_length=10_000, description="the customer's own words")
     request: str | None = Field(default=None, max_length=2_000, description="what the customer asks for")
-    occurred_at: datetime | None = None
+    occurred_at: IsoDatetime | None = None
     product: str | None = Field(default=None, max_length=128)
     order_batch: str | None = Field(default=None, max_length=128)
 

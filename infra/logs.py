@@ -11,6 +11,8 @@ from typing import Any, TextIO
 
 import structlog
 
+from domain.masking import mask_text
+
 _configured = False
 
 
@@ -27,12 +29,24 @@ def _ticket_no(_: Any, __: str, event: dict[str, Any]) -> dict[str, Any]:
     return event
 
 
+_PLAIN = frozenset({"timestamp", "level", "logger", "ticket_no", "key", "path", "method", "status"})
+
+
+def _masked(_: Any, __: str, event: dict[str, Any]) -> dict[str, Any]:
+    """Contact details typed into any text a line carries are masked before it is written."""
+    for name, value in event.items():
+        if isinstance(value, str) and name not in _PLAIN:
+            event[name] = mask_text(value)
+    return event
+
+
 _SHARED: list[Any] = [
     structlog.contextvars.merge_contextvars,
     structlog.stdlib.add_log_level,
     structlog.stdlib.add_logger_name,
     structlog.processors.TimeStamper(fmt="iso", utc=True),
     _ticket_no,
+    _masked,
 ]
 
 

@@ -6,6 +6,9 @@ from pathlib import Path
 from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+MIN_SECRET_BYTES = 32
+PLACEHOLDER_SECRETS = frozenset({"change-me", "changeme", "please-change-me-to-a-long-random-secret"})
+
 
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="TICKETFLOW_", env_file=".env", extra="ignore")
@@ -20,6 +23,7 @@ class Settings(BaseSettings):
     policy_file: Path | None = None  # None: the policy shipped in the package (domain/policy.toml)
     api_host: str = "127.0.0.1"
     api_port: int = 8000
+    max_body_bytes: int = Field(default=1024 * 1024, ge=1024)  # larger request bodies answer 413
     temporal_port: int = 7233
     temporal_ui_port: int = 8233
 
@@ -51,6 +55,16 @@ class Settings(BaseSettings):
 
     log_format: str = Field(default="auto", pattern="^(auto|console|json)$")
     log_level: str = "INFO"
+
+    def secret_problem(self) -> str | None:
+        """Why the secret cannot sign customers' links (None when it can): short or known is forgeable."""
+        raw = self.secret_key.get_secret_value()
+        if len(raw.encode()) >= MIN_SECRET_BYTES and raw not in PLACEHOLDER_SECRETS:
+            return None
+        return (
+            f"TICKETFLOW_SECRET_KEY must be a secret of at least {MIN_SECRET_BYTES} bytes; make one with:"
+            " python -c 'import secrets; print(secrets.token_urlsafe(48))'"
+        )
 
     def base_url(self) -> str:
         return self.public_url or f"http://{self.api_host}:{self.api_port}"

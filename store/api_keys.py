@@ -5,11 +5,26 @@ import secrets
 from datetime import datetime
 
 import asyncpg
-from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
+from pydantic import BaseModel, Field, ValidationInfo, field_validator
 
+from domain.boundary import Boundary
 from domain.enums import ApiRole, Channel
 
 _PREFIX = "tfk_"
+# The roles of people, lowest first: a key acting for a member never carries more than the member's role.
+PEOPLE = (ApiRole.AGENT, ApiRole.SUPERVISOR, ApiRole.HEAD, ApiRole.DIRECTOR)
+
+
+class RoleTooHigh(ValueError):
+    """A key asked for more than its member's role."""
+
+
+def effective_role(key_role: ApiRole, member_role: str | None) -> ApiRole:
+    """The key's role, lowered to its member's when the directory says less (a demotion takes effect)."""
+    if key_role not in PEOPLE or member_role is None:
+        return key_role
+    member = ApiRole(member_role)
+    return key_role if PEOPLE.index(key_role) <= PEOPLE.index(member) else member
 
 
 class ApiKey(BaseModel):
@@ -20,15 +35,14 @@ class ApiKey(BaseModel):
     member_id: str | None = None
     team_id: str | None = None
     channel: Channel | None = None
+    teams: list[str] = Field(default=[], description="a head's department's teams")
     label: str = ""
     created_at: datetime
     revoked_at: datetime | None = None
 
 
-class NewApiKey(BaseModel):
+class NewApiKey(Boundary):
     """A key to issue: agents and supervisors act for a member; an integrator may be bound to one channel."""
-
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
     role: ApiRole
     member_id: str | None = Field(default=None, min_length=1, max_length=64, validate_default=True)
@@ -38,8 +52,8 @@ class NewApiKey(BaseModel):
     @field_validator("member_id")
     @classmethod
     def _member_for_people(cls, value: str | None, info: ValidationInfo) -> str | None:
-        if value is None and info.data.get("role") in (ApiRole.AGENT, ApiRole.SUPERVISOR):
-            raise ValueError("agent and supervisor keys act for a member: name one")
+        if value is None and info.data.get("role") in PEOPLE:
+            raise ValueError("agent, supervisor, head and director keys act for a member: name one")
         return value
 
 
@@ -59,17 +73,22 @@ def generate_key() -> str:
 
 
 _SELECT = """
-SELECT k.id, k.role, k.member_id, m.team_id, k.channel, k.label, k.created_at, k.revoked_at
+SELECT k.id, k.role, k.member_id, m.team_id, m.role AS member_role, k.channel, k.label, k.created_at,
+       k.revoked_at,
+       coalesce((SELECT array_agg(t.id ORDER BY t.id) FROM teams t WHERE t.department = m.department), '{}')
+         AS teams
 FROM api_keys k LEFT JOIN members m ON m.id = k.member_id
 """
 
 
 def _key(row: asyncpg.Record) -> ApiKey:
+    role = effective_role(ApiRole(row["role"]), row["member_role"])
     return ApiKey(
         id=row["id"],
-        role=ApiRole(row["role"]),
+        role=role,
         member_id=row["member_id"],
         team_id=row["team_id"],
+        teams=list(row["teams"]) if role is ApiRole.HEAD else [],
         channel=Channel(row["channel"]) if row["channel"] else None,
         label=row["label"],
         created_at=row["created_at"],
@@ -78,7 +97,12 @@ def _key(row: asyncpg.Record) -> ApiKey:
 
 
 async def create_api_key(pool: asyncpg.Pool, new: NewApiKey) -> IssuedKey:
-    """Raises asyncpg.ForeignKeyViolationError when `member_id` names no member."""
+    """Raises asyncpg.ForeignKeyViolationError when `member_id` names no member, RoleTooHigh when the key
+    would carry more than the member's role."""
+    if new.member_id is not None and new.role in PEOPLE:
+        member_role = await pool.fetchval("SELECT role FROM members WHERE id = $1", new.member_id)
+        if member_role is not None and effective_role(new.role, member_role) is not new.role:
+            raise RoleTooHigh(f"member {new.member_id} is a {member_role}: a {new.role.value} key is more")
     raw = generate_key()
     key_id: int = await pool.fetchval(
         "INSERT INTO api_keys (key_hash, role, member_id, channel, label)"

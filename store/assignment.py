@@ -18,7 +18,7 @@ _TAKE = (
 )
 _NAMED = _TAKE.format(
     chosen="UPDATE members SET open_count = open_count + 1"
-    " WHERE id = $4 AND on_duty AND open_count < capacity RETURNING id"
+    " WHERE id = $4 AND team_id = $3 AND on_duty AND open_count < capacity RETURNING id"
 )
 _LEAST_LOADED = _TAKE.format(
     chosen="UPDATE members SET open_count = open_count + 1 WHERE id = ("
@@ -49,8 +49,14 @@ async def assign(
         if member_id is not None:
             chosen = await conn.fetchval(_NAMED, ticket_no, round_, team, member_id)
             if chosen is None:
-                row = await conn.fetchrow("SELECT on_duty FROM members WHERE id = $1", member_id)
-                why = "is not in the directory" if row is None else "is off duty or at full capacity"
+                row = await conn.fetchrow("SELECT team_id FROM members WHERE id = $1", member_id)
+                if row is None:
+                    why = "is not in the directory"
+                elif row["team_id"] != team:
+                    # The ticket's team, clocks and supervisors stay with one team: move the team instead.
+                    why = f"is in team {row['team_id']!r}, not {team!r}: reassign to that team instead"
+                else:
+                    why = "is off duty or at full capacity"
                 raise MemberUnavailable(f"member {member_id!r} {why}")
             return str(chosen)
         # One pick at a time per team, under a team lock, so simultaneous tickets never overload anyone (row

@@ -1,25 +1,26 @@
 """Teams and members: who works where, in which role, on duty or not, with what capacity."""
 
 import asyncpg
-from pydantic import BaseModel, Field
+from pydantic import Field, StrictBool, StrictInt
 
+from domain.boundary import Boundary
 from domain.enums import Role
 
 
-class Team(BaseModel):
+class Team(Boundary):
     id: str = Field(min_length=1, max_length=64, pattern=r"^[a-z0-9_-]+$")
     name: str = Field(min_length=1, max_length=200)
     department: str = Field(min_length=1, max_length=64)
 
 
-class Member(BaseModel):
+class Member(Boundary):
     id: str = Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.-]+$")
     name: str = Field(min_length=1, max_length=200)
     role: Role
     team_id: str | None = None
     department: str | None = None
-    on_duty: bool = True
-    capacity: int = Field(default=10, ge=0, le=1000)
+    on_duty: StrictBool = True
+    capacity: StrictInt = Field(default=10, ge=0, le=1000)
     email: str | None = None
     webhook_url: str | None = None
 

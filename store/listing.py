@@ -30,6 +30,7 @@ class TicketFilter(BaseModel):
     q: str | None = None
     scope_assignee: str | None = None
     scope_team: str | None = None
+    scope_teams: list[str] | None = None
     scope_channel: Channel | None = None
 
 
@@ -114,6 +115,8 @@ async def list_tickets(pool: asyncpg.Pool, f: TicketFilter, limit: int, cursor: 
         add("t.assignee = ?", f.scope_assignee)
     if f.scope_team is not None:
         add("(t.team = ? OR ? = ANY(t.collaborators))", f.scope_team)  # both ? name the same argument
+    if f.scope_teams is not None:
+        add("(t.team = ANY(?) OR t.collaborators && ?)", f.scope_teams)
     if cursor is not None:
         at, ticket_no = decode_cursor(cursor)
         args += [at, ticket_no]

@@ -6,7 +6,7 @@ from typing import Any
 import asyncpg
 from pydantic import BaseModel, JsonValue
 
-from domain.enums import Channel
+from domain.enums import Channel, Status
 from domain.ticket import TicketEvent, TicketView
 
 
@@ -19,6 +19,7 @@ class TicketRow(BaseModel):
     team: str | None = None
     collaborators: list[str] = []
     assignee: str | None = None
+    status: Status
     description: str
     request: str | None = None
     occurred_at: datetime | None = None
@@ -38,7 +39,7 @@ class Contact(BaseModel):
 
 async def get_ticket_row(pool: asyncpg.Pool, ticket_no: str) -> TicketRow | None:
     row = await pool.fetchrow(
-        "SELECT ticket_no, channel, customer_id, team, collaborators, assignee, description, request,"
+        "SELECT ticket_no, channel, customer_id, team, collaborators, assignee, status, description, request,"
         " occurred_at, workflow_started, view FROM tickets WHERE ticket_no = $1",
         ticket_no,
     )

@@ -292,6 +292,7 @@ class TicketWorkflow:
         s, v = self._s, self._s.view
         fb = self._policy.feedback
         s.callback_due = now + fb.callback_within
+        s.callback_round += 1
         v.status = Status.AWAITING_FEEDBACK
         self._start(Clock.FEEDBACK, now)
         seq = await self._event("callback", None, callback_due=s.callback_due.isoformat())
@@ -300,6 +301,7 @@ class TicketWorkflow:
             Audience.CUSTOMER,
             "callback",
             link_expires_at=(now + fb.link_valid_for).isoformat(),
+            round=str(s.callback_round),
             feedback_due=s.clocks[Clock.FEEDBACK].due.isoformat(),
         )
         await self._flush()  # the callback is met when the customer has been told, not when staged
@@ -603,10 +605,12 @@ class TicketWorkflow:
             return f"ticket is already at the top escalation level {v.escalation_level}"
         return None
 
-    def _can_feedback(self, _: FeedbackAnswer) -> str | None:
+    def _can_feedback(self, f: FeedbackAnswer) -> str | None:
         v = self._s.view
         if v.status is not Status.AWAITING_FEEDBACK:
             return f"ticket is {v.status.value}; it is not awaiting the customer's feedback"
+        if f.round is not None and f.round != self._s.callback_round:
+            return "this link answers an earlier request; the customer has been sent a newer one"
         return None
 
     # ---- updates -----------------------------------------------------------------------------------

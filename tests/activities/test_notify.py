@@ -212,10 +212,11 @@ async def test_customer_callback_email_carries_a_signed_feedback_link(
     prefix = "https://help.example.com/feedback/"
     [link] = [line.strip() for line in body.splitlines() if line.startswith(prefix)]
     token = link.removeprefix(prefix)
-    assert feedback_link.verify(token, SECRET) == ticket_no
+    assert feedback_link.verify(token, SECRET).ticket_no == ticket_no
+    assert feedback_link.verify(token, SECRET).round == 1
     with pytest.raises(feedback_link.ExpiredToken):
         feedback_link.verify(token, SECRET, now=expires)
-    assert feedback_link.verify(token, SECRET, now=expires - timedelta(seconds=1)) == ticket_no
+    assert feedback_link.verify(token, SECRET, now=expires - timedelta(seconds=1)).ticket_no == ticket_no
     rows = await notifications.for_ticket(pool, ticket_no)
     assert len(rows) == 1 and rows[0].recipient.startswith("customer-")
 
@@ -233,7 +234,7 @@ async def test_callback_link_defaults_to_seven_days(
     body = smtp.collector.messages[0].get_content()
     token = body.split("/feedback/")[1].split()[0]
     now = datetime.now(UTC)
-    assert feedback_link.verify(token, SECRET, now=now + timedelta(days=6, hours=23)) == ticket_no
+    assert feedback_link.verify(token, SECRET, now=now + timedelta(days=6, hours=23)).ticket_no == ticket_no
     with pytest.raises(feedback_link.ExpiredToken):
         feedback_link.verify(token, SECRET, now=now + timedelta(days=7, minutes=1))
 

@@ -91,14 +91,19 @@ async def test_an_open_ticket_is_read_from_postgres_as_its_last_step_left_it_eve
     assert read["status"] == "in_progress" and read["acknowledged_at"] is not None
 
 
-async def test_a_ticket_not_yours_is_403_and_an_unknown_one_404(
+async def test_a_ticket_not_yours_answers_404_as_an_unknown_one_does_and_a_role_that_may_not_403(
     api: httpx.AsyncClient, keys: Keys, env: WorkflowEnvironment
 ) -> None:
     view = await _open(api, keys, env)
     url = f"/tickets/{view.ticket_no}/acknowledge"
     for key in (_other_agent_key(keys, view), keys.other_supervisor):
         r = await api.post(url, json={}, headers=headers(key))
-        assert r.status_code == 403 and r.json()["error"]["code"] == "forbidden"
+        assert r.status_code == 404 and r.json()["error"] == {
+            "code": "not_found",
+            "message": f"no ticket {view.ticket_no}",
+            "field": None,
+        }
+        assert (await api.get(f"/tickets/{view.ticket_no}", headers=headers(key))).status_code == 404
     assert (await api.post(url, json={}, headers=headers(keys.integrator))).status_code == 403
     review = await api.post(
         f"/tickets/{view.ticket_no}/review",
@@ -114,9 +119,10 @@ async def test_a_ticket_not_yours_is_403_and_an_unknown_one_404(
     assert bad.status_code == 422 and bad.json()["error"]["field"] == "new_due"
 
 
-async def test_contact_is_unmasked_only_for_the_assignee_and_supervisors_and_audited(
+async def test_contact_is_unmasked_only_for_the_holder_the_lead_supervisor_and_admins_and_audited(
     api: httpx.AsyncClient, keys: Keys, env: WorkflowEnvironment, pool: asyncpg.Pool
 ) -> None:
+    admin_key_id = await pool.fetchval("SELECT id FROM api_keys WHERE role = 'admin' ORDER BY id LIMIT 1")
     view = await _open(api, keys, env)
     url = f"/tickets/{view.ticket_no}"
     mine = await api.get(url, headers=headers(_assignee_key(keys, view)))
@@ -130,16 +136,19 @@ async def test_contact_is_unmasked_only_for_the_assignee_and_supervisors_and_aud
     assert mine.json()["source"] == "live" and mine.json()["description"].startswith("付款页面")
     sup = await api.get(url, headers=headers(keys.supervisor))
     assert sup.status_code == 200 and sup.json()["contact"]["phone"] == PHONE
+    integrator = await api.get(url, headers=headers(keys.integrator))
+    assert integrator.status_code == 200 and integrator.json()["contact"] is None
+    assert integrator.json()["ticket"]["customer"]["display_name"] == "李*"
+    assert PHONE not in integrator.text and EMAIL not in integrator.text and NAME not in integrator.text
     admin = await api.get(url, headers=headers(keys.admin))
-    assert admin.status_code == 200 and admin.json()["contact"] is None
-    assert admin.json()["ticket"]["customer"]["display_name"] == "李*"
-    assert PHONE not in admin.text and EMAIL not in admin.text and NAME not in admin.text
-    assert (await api.get(url, headers=headers(_other_agent_key(keys, view)))).status_code == 403
-    assert (await api.get(url, headers=headers(keys.other_supervisor))).status_code == 403
+    assert admin.status_code == 200 and admin.json()["contact"]["phone"] == PHONE
+    assert (await api.get(url, headers=headers(_other_agent_key(keys, view)))).status_code == 404
+    assert (await api.get(url, headers=headers(keys.other_supervisor))).status_code == 404
     entries = await audit.entries_for(pool, view.ticket_no)
     assert [(e.actor, e.what) for e in entries] == [
         (view.assignee, "contact"),
         ("frontline-sup", "contact"),
+        (f"key:{admin_key_id}", "contact"),
     ]
 
 
@@ -171,6 +180,7 @@ async def test_a_ticket_whose_workflow_is_gone_is_read_from_the_archive(
         archived.model_dump(mode="json"),
         now,
     )
+    await pool.execute("UPDATE tickets SET status = 'closed' WHERE ticket_no = $1", record.ticket_no)
     r = await api.get(f"/tickets/{record.ticket_no}", headers=headers(keys.admin))
     assert r.status_code == 200, r.text
     assert r.json()["source"] == "archive" and r.json()["ticket"]["status"] == "closed"
@@ -205,7 +215,7 @@ async def test_events_are_newest_first_and_scoped(
     older = await api.get(f"/tickets/{view.ticket_no}/events?before_seq=2", headers=headers(keys.supervisor))
     assert [e["type"] for e in older.json()["items"]] == ["event-1"]
     denied = await api.get(f"/tickets/{view.ticket_no}/events", headers=headers(keys.other_supervisor))
-    assert denied.status_code == 403
+    assert denied.status_code == 404
     assert (await api.get("/tickets/209901-999998/events", headers=headers(keys.admin))).status_code == 404
 
 
@@ -229,13 +239,13 @@ async def test_feedback_link_records_once_then_409_and_rejects_forged_and_expire
 ) -> None:
     secret = settings.secret_key.get_secret_value()
     view = await _open(api, keys, env)
-    early = sign(view.ticket_no, datetime.now(UTC) + timedelta(days=1), secret)
+    early = sign(view.ticket_no, 1, datetime.now(UTC) + timedelta(days=1), secret)
     answer = {"solved": True, "score": 5, "comment": "thanks"}
     not_yet = await api.post(f"/feedback/{early}", json=answer)
     assert not_yet.status_code == 409
 
     view = await _awaiting_feedback(api, keys, env)
-    token = sign(view.ticket_no, datetime.now(UTC) + timedelta(days=1), secret)
+    token = sign(view.ticket_no, 1, datetime.now(UTC) + timedelta(days=1), secret)
     first = await api.post(f"/feedback/{token}", json=answer)
     assert first.status_code == 200, first.text
     assert first.json()["ticket_no"] == view.ticket_no
@@ -243,10 +253,10 @@ async def test_feedback_link_records_once_then_409_and_rejects_forged_and_expire
     # Refused by the workflow while it archives, or as closed once it has finished: 409 either way.
     assert second.status_code == 409 and second.json()["error"]["code"] in ("rejected", "closed")
 
-    forged = sign(view.ticket_no, datetime.now(UTC) + timedelta(days=1), "not-the-secret")
+    forged = sign(view.ticket_no, 1, datetime.now(UTC) + timedelta(days=1), "not-the-secret")
     assert (await api.post(f"/feedback/{forged}", json=answer)).status_code == 401
     assert (await api.post("/feedback/garbage", json=answer)).status_code == 401
-    expired = sign(view.ticket_no, datetime.now(UTC) - timedelta(seconds=1), secret)
+    expired = sign(view.ticket_no, 1, datetime.now(UTC) - timedelta(seconds=1), secret)
     r = await api.post(f"/feedback/{expired}", json=answer)
     assert r.status_code == 410 and r.json()["error"]["code"] == "expired"
     bad = await api.post(f"/feedback/{token}", json={"solved": True, "score": 9})
@@ -259,7 +269,7 @@ async def test_an_integrator_posts_feedback_for_its_own_channel_only(
     answer = {"solved": True, "score": 4}
     chat = await _open(api, keys, env, channel="chat")
     url = f"/tickets/{chat.ticket_no}/feedback"
-    assert (await api.post(url, json=answer, headers=headers(keys.phone_integrator))).status_code == 403
+    assert (await api.post(url, json=answer, headers=headers(keys.phone_integrator))).status_code == 404
     view = await _awaiting_feedback(api, keys, env)
     url = f"/tickets/{view.ticket_no}/feedback"
     ok = await api.post(url, json=answer, headers=headers(keys.phone_integrator))

@@ -3,7 +3,7 @@
 import pytest
 
 from domain.access import Caller, TicketScope, may_access, refusal, scope_of, sees_contact
-from domain.enums import ApiRole, Channel
+from domain.enums import ApiRole, Channel, Status
 
 TICKET = TicketScope(
     ticket_no="202611-000001", channel=Channel.CHAT, team="billing", collaborators=["tech"], assignee="ann"
@@ -13,11 +13,15 @@ TICKET = TicketScope(
 @pytest.mark.parametrize(
     ("caller", "allowed", "contact"),
     [
-        (Caller(role=ApiRole.ADMIN), True, False),
+        (Caller(role=ApiRole.ADMIN), True, True),  # audited
         (Caller(role=ApiRole.AGENT, member_id="ann", team_id="billing"), True, True),
         (Caller(role=ApiRole.AGENT, member_id="bob", team_id="billing"), False, False),
         (Caller(role=ApiRole.SUPERVISOR, member_id="sue", team_id="billing"), True, True),
-        (Caller(role=ApiRole.SUPERVISOR, member_id="tia", team_id="tech"), True, True),  # collaborating team
+        # A collaborating team's supervisor reads the ticket, not the customer's full contact.
+        (Caller(role=ApiRole.SUPERVISOR, member_id="tia", team_id="tech"), True, False),
+        (Caller(role=ApiRole.HEAD, member_id="hal", teams=["billing", "sales"]), True, False),
+        (Caller(role=ApiRole.HEAD, member_id="hex", teams=["logistics"]), False, False),
+        (Caller(role=ApiRole.DIRECTOR, member_id="dee"), True, False),
         (Caller(role=ApiRole.SUPERVISOR, member_id="sam", team_id="logistics"), False, False),
         (Caller(role=ApiRole.INTEGRATOR, channel=Channel.CHAT), True, False),
         (Caller(role=ApiRole.INTEGRATOR, channel=Channel.PHONE), False, False),
@@ -31,8 +35,17 @@ def test_admins_all_agents_their_own_supervisors_their_teams_integrators_their_c
     assert sees_contact(caller, TICKET) is contact
 
 
-def test_a_refusal_names_the_ticket() -> None:
-    assert refusal(Caller(role=ApiRole.AGENT, member_id="bob"), TICKET) == "ticket 202611-000001 is not yours"
+def test_a_refusal_says_no_such_ticket_so_it_does_not_tell_that_the_ticket_exists() -> None:
+    assert refusal(Caller(role=ApiRole.AGENT, member_id="bob"), TICKET) == "no ticket 202611-000001"
+
+
+def test_after_close_only_admins_read_the_full_contact() -> None:
+    closed = TICKET.model_copy(update={"status": Status.CLOSED})
+    holder = Caller(role=ApiRole.AGENT, member_id="ann", team_id="billing")
+    lead_supervisor = Caller(role=ApiRole.SUPERVISOR, member_id="sue", team_id="billing")
+    assert may_access(holder, closed) and not sees_contact(holder, closed)
+    assert not sees_contact(lead_supervisor, closed)
+    assert sees_contact(Caller(role=ApiRole.ADMIN), closed)
 
 
 def test_the_scope_reads_any_object_carrying_the_ticket_fields() -> None:

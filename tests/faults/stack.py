@@ -26,7 +26,7 @@ from store.api_keys import NewApiKey, create_api_key
 from store.db import create_pool, migrate
 from store.directory import Member, seed_demo, upsert_member
 
-SECRET = "faults-secret-key"
+SECRET = "faults-secret-key-of-at-least-32-bytes"
 TASK_QUEUE = "faults"
 # Frontline (how_to tickets) gets agents enough for the full flood (capacity 1000 each); logistics
 # tickets are the webhook test's.

@@ -42,3 +42,19 @@ def test_structlog_lines_with_bound_ticket_number_are_json() -> None:
     line = json.loads(stream.getvalue().splitlines()[-1])
     assert line["ticket_no"] == "202611-000044"
     assert line["event"] == "ticket opened" and line["channel"] == "phone" and line["level"] == "warning"
+
+
+def test_contact_details_typed_into_a_line_are_masked_before_it_is_written() -> None:
+    stream, h = _capture()
+    try:
+        structlog.get_logger("api").warning(
+            "客户留言 13812345678", ticket_no="202611-000045", note="邮箱 li.si@example.com"
+        )
+    finally:
+        logging.getLogger().removeHandler(h)
+    line = json.loads(stream.getvalue().splitlines()[-1])
+    assert (line["event"], line["note"], line["ticket_no"]) == (
+        "客户留言 138****5678",
+        "邮箱 l***@example.com",
+        "202611-000045",
+    )

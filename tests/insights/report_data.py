@@ -27,51 +27,51 @@ def _outcomes(opened: datetime, **met: bool) -> list[dict[str, Any]]:
 
 # ticket_no: (kind, category, priority, channel, team, opened, closed or None, archive extras)
 TICKETS: dict[str, dict[str, Any]] = {
-    "W47-T1": dict(
+    "202611-470001": dict(
         kind="complaint", category="logistics", priority="high", channel="phone", team="logistics",
         opened=local(16, 10), ack=30 * M, response=2 * H, resolved=20 * H, closed=22 * H, breached=False,
         score=5, solved=True, reopens=0, reason="satisfied",
         root=dict(factor="method", what="Courier skipped scan", why="no scanner", common=True),
         outcomes=dict(ack=True, response=True, update=True, resolve=True),
     ),
-    "W47-T2": dict(
+    "202611-470002": dict(
         kind="fault_report", category="system_fault", priority="urgent", channel="app", team="tech",
         opened=local(16, 12), ack=90 * M, response=3 * H, resolved=10 * H, closed=12 * H, breached=True,
         score=2, solved=False, reopens=1, reason="satisfied",
         root=dict(factor="machine", what="Payment timeout", why="gateway", common=True),
         outcomes=dict(ack=False, response=False, resolve=True),
     ),
-    "W47-T3": dict(
+    "202611-470003": dict(
         kind="consultation", category="logistics", priority="medium", channel="chat", team="logistics",
         opened=local(17, 9), ack=10 * M, response=1 * H, resolved=4 * H, closed=72 * H, breached=False,
         score=None, solved=None, reopens=0, reason="no_response",
         root=dict(factor="method", what=" Courier skipped scan ", why="no scanner", common=False),
         outcomes=dict(ack=True, response=True, resolve=True),
     ),
-    "W47-T4": dict(
+    "202611-470004": dict(
         kind="complaint", category="product_quality", priority="medium", channel="email", team="tech",
         opened=local(18, 10), closed=None,
     ),
-    "W47-T5": dict(  # opened the week before, closed in this one
+    "202611-470005": dict(  # opened the week before, closed in this one
         kind="suggestion", category="other", priority="low", channel="web", team="frontline",
         opened=local(15, 20), ack=1 * H, response=2 * H, resolved=12 * H, closed=14 * H, breached=False,
         score=4, solved=True, reopens=0, reason="satisfied",
         root=dict(factor="people", what="Agent misread policy", why="training", common=False),
         outcomes=dict(ack=True, response=True, resolve=True),
     ),
-    "W47-T6": dict(  # the last half hour of the week, not yet assigned
+    "202611-470006": dict(  # the last half hour of the week, not yet assigned
         kind="complaint", category="logistics", priority="high", channel="phone", team=None,
         opened=local(22, 23, 30), closed=None,
     ),
-    "W47-T7": dict(  # next week
+    "202611-470007": dict(  # next week
         kind="complaint", category="logistics", priority="high", channel="phone", team="logistics",
         opened=local(23, 0, 30), closed=None,
     ),
-    "W47-T8": dict(  # opened two weeks before, still open
+    "202611-470008": dict(  # opened two weeks before, still open
         kind="consultation", category="how_to", priority="low", channel="chat", team="frontline",
         opened=local(2, 9), closed=None,
     ),
-    "W47-T0": dict(  # closed the week before: in no figure of this week
+    "202611-470000": dict(  # closed the week before: in no figure of this week
         kind="complaint", category="logistics", priority="high", channel="phone", team="logistics",
         opened=local(10, 9), ack=10 * M, response=1 * H, resolved=2 * H, closed=3 * H, breached=False,
         score=1, solved=False, reopens=0, reason="satisfied",
@@ -141,9 +141,9 @@ async def load(pool: asyncpg.Pool) -> None:
             "INSERT INTO archive (ticket_no, record, closed_at) VALUES ($1, $2, $3)", no, record, closed_at
         )
     for no, seq, at, level in (
-        ("W47-T2", 5, local(16, 14, 30), 1),
-        ("W47-T2", 9, local(16, 18, 30), 2),
-        ("W47-T0", 4, local(10, 12), 1),  # the week before
+        ("202611-470002", 5, local(16, 14, 30), 1),
+        ("202611-470002", 9, local(16, 18, 30), 2),
+        ("202611-470000", 4, local(10, 12), 1),  # the week before
     ):
         await pool.execute(
             "INSERT INTO ticket_events (ticket_no, seq, at, type, data) VALUES ($1, $2, $3, 'escalated', $4)",
@@ -159,7 +159,7 @@ async def load(pool: asyncpg.Pool) -> None:
     )
     await pool.execute(
         "INSERT INTO incident_tickets (incident_id, ticket_no)"
-        " VALUES ($1, 'W47-T1'), ($1, 'W47-T3'), ($1, 'W47-T6')",
+        " VALUES ($1, '202611-470001'), ($1, '202611-470003'), ($1, '202611-470006')",
         this_week,
     )
     await pool.execute(

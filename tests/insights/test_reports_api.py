@@ -32,6 +32,9 @@ async def keys(pool: asyncpg.Pool) -> dict[str, str]:
             await create_api_key(pool, NewApiKey(role=ApiRole.SUPERVISOR, member_id="frontline-sup"))
         ).key,
         "agent": (await create_api_key(pool, NewApiKey(role=ApiRole.AGENT, member_id="frontline-1"))).key,
+        "logistics_sup": (
+            await create_api_key(pool, NewApiKey(role=ApiRole.SUPERVISOR, member_id="logistics-sup"))
+        ).key,
     }
 
 
@@ -93,9 +96,20 @@ async def test_incidents_listed_read_by_ticket_and_closed_by_a_supervisor(
     assert len(listed.json()) == 2
     [newest] = [i for i in listed.json() if i["product"] == "SKU-9"]  # the incident of the week
     [older] = [i for i in listed.json() if i["product"] is None]
-    assert (newest["product"], sorted(newest["ticket_nos"])) == ("SKU-9", ["W47-T1", "W47-T3", "W47-T6"])
-    linked = await api.get("/tickets/W47-T3/incidents", headers=_h(keys["agent"]))
+    assert (newest["product"], sorted(newest["ticket_nos"])) == (
+        "SKU-9",
+        ["202611-470001", "202611-470003", "202611-470006"],
+    )
+    # Read like the ticket: its team's supervisor may, anyone else sees no such ticket.
+    linked = await api.get("/tickets/202611-470003/incidents", headers=_h(keys["logistics_sup"]))
     assert [i["id"] for i in linked.json()] == [newest["id"]]
+    assert (await api.get("/tickets/202611-470003/incidents", headers=_h(keys["agent"]))).status_code == 404
+    assert (
+        await api.get("/tickets/202611-470003/incidents", headers=_h(keys["supervisor"]))
+    ).status_code == 404
+    assert (
+        await api.get("/tickets/202611-999999/incidents", headers=_h(keys["supervisor"]))
+    ).status_code == 404
 
     path = f"/incidents/{newest['id']}/close"
     assert (await api.post(path, headers=_h(keys["agent"]), json={})).status_code == 403
@@ -113,11 +127,11 @@ async def test_incidents_listed_read_by_ticket_and_closed_by_a_supervisor(
 
 async def test_root_causes_are_searchable(api: httpx.AsyncClient, keys: dict[str, str]) -> None:
     hits = await api.get("/root-causes?q=COURIER", headers=_h(keys["agent"]))
-    assert sorted(h["ticket_no"] for h in hits.json()) == ["W47-T0", "W47-T1", "W47-T3"]
+    assert sorted(h["ticket_no"] for h in hits.json()) == ["202611-470000", "202611-470001", "202611-470003"]
     machine = await api.get("/root-causes?factor=machine", headers=_h(keys["agent"]))
-    assert [h["ticket_no"] for h in machine.json()] == ["W47-T2"]
+    assert [h["ticket_no"] for h in machine.json()] == ["202611-470002"]
     common = await api.get("/root-causes?category=logistics&common=true", headers=_h(keys["agent"]))
-    assert [h["ticket_no"] for h in common.json()] == ["W47-T1", "W47-T0"]
+    assert [h["ticket_no"] for h in common.json()] == ["202611-470001", "202611-470000"]
 
 
 async def test_a_past_week_can_be_run_on_demand(

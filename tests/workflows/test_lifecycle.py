@@ -398,7 +398,7 @@ async def test_the_workflow_refuses_a_caller_who_does_not_hold_the_ticket_as_it_
         await handle.execute_update(W.acknowledge, Acknowledge(by=other, caller=as_other))
     assert isinstance(not_yours.value.cause, ApplicationError)
     assert not_yours.value.cause.type == "Forbidden"
-    assert f"ticket {handle.id} is not yours" in str(not_yours.value.cause)
+    assert f"no ticket {handle.id}" in str(not_yours.value.cause)
     # The supervisor hands the ticket over: the first agent's access ends with it, whatever they last read.
     sup = Caller(role=ApiRole.SUPERVISOR, member_id=crew.supervisor, team_id=crew.team)
     moved = await handle.execute_update(
