@@ -5,14 +5,14 @@ from datetime import UTC, datetime
 
 import structlog
 from fastapi import APIRouter, Depends, Request, Response
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from api.auth import Principal, require
 from api.errors import ApiError, ErrorResponse
 from api.state import hotspots_of, policy_of, pool_of, settings_of, temporal_of
 from api.workflow_calls import start_ticket
 from domain import sla
-from domain.enums import ApiRole, Kind, Priority, Status
+from domain.enums import ApiRole, Category, Kind, Priority, Status
 from domain.hotspot_window import TicketOpened
 from domain.intake import IntakeRequest, mask_customer
 from domain.policy import Policy
@@ -26,17 +26,24 @@ router = APIRouter(tags=["intake"])
 
 
 class IntakeResponse(BaseModel):
-    """The ticket opened (201) or already open for this (channel, external_id) (200)."""
+    """The ticket opened (201) or already open for this (channel, external_id) (200), with what intake
+    already knows: the lead and collaborating teams, the first-response and resolution due times."""
 
     ticket_no: str
     status: Status
     priority: Priority
     kind: Kind
+    category: Category
     created: bool
     opened_at: datetime
-    team: str | None = None
+    customer_id: int
+    team: str
+    collaborators: list[str] = []
     assignee: str | None = None
     deadlines: Deadlines
+    repeat_count: int = Field(default=0, description="the customer's tickets of this category lately")
+    repeat_of: str | None = None
+    follow_up_of: str | None = None
 
 
 def ticket_input(record: store.IntakeRecord, policy: Policy) -> TicketInput:
@@ -51,20 +58,29 @@ def ticket_input(record: store.IntakeRecord, policy: Policy) -> TicketInput:
         opened_at=record.opened_at,
         product=record.product,
         order_batch=record.order_batch,
+        repeat_count=record.repeat_count,
+        follow_up_of=record.follow_up_of,
         policy=policy,
     )
 
 
-def _response(record: store.IntakeRecord) -> IntakeResponse:
+def _response(record: store.IntakeRecord, policy: Policy) -> IntakeResponse:
+    lead = route(policy, record.kind, record.category, record.priority, record.customer.tier)
     return IntakeResponse(
         ticket_no=record.ticket_no,
         status=record.status,
         priority=record.priority,
         kind=record.kind,
+        category=record.category,
         created=record.created,
         opened_at=record.opened_at,
-        team=record.team,
+        customer_id=record.customer_id,
+        team=record.team or lead.team,
+        collaborators=lead.collaborators,
         assignee=record.assignee,
+        repeat_count=record.repeat_count,
+        repeat_of=record.repeat_of,
+        follow_up_of=record.follow_up_of,
         deadlines=Deadlines(
             ack_due=record.ack_due,
             response_due=record.response_due,
@@ -121,6 +137,7 @@ async def open_ticket(
             opened_at=now,
             response_due=sla.due_from(policy, Clock.RESPONSE, priority, body.customer.tier, now),
             resolve_due=sla.due_from(policy, Clock.RESOLVE, priority, body.customer.tier, now),
+            repeat_since=now - policy.customers.repeat_window,
         ),
     )
     if not record.workflow_started:
@@ -144,4 +161,4 @@ async def open_ticket(
         channel=body.channel.value,
         priority=record.priority.value,
     )
-    return _response(record)
+    return _response(record, policy)

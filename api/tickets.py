@@ -18,7 +18,7 @@ from domain.enums import ApiRole, Category, Kind, Priority, Status
 from domain.masking import mask_text
 from domain.sla import DeadlineInCalendar, in_calendars
 from domain.ticket import TicketEvent, TicketView
-from store import audit, private_texts
+from store import audit, customers, private_texts
 from store.listing import BadCursor, TicketFilter, TicketPage, list_tickets
 from store.private_texts import PrivateText
 from store.ticket_reads import (
@@ -74,6 +74,8 @@ class TicketDetail(BaseModel):
     typed: list[PrivateText] = Field(
         default=[], description="free text as typed before masking: only with the contact right, audited"
     )
+    customer_open_tickets: int = Field(default=0, description="the customer's open tickets, this one too")
+    customer_recent_tickets: int = Field(default=0, description="their tickets within the repeat window")
     sla: list[DeadlineInCalendar] = Field(
         default=[],
         description="each deadline in the ticket's calendar (business hours or 24x7), working time left",
@@ -162,6 +164,8 @@ async def read(
         contact = await get_contact(pool, row.customer_id)
         typed = await private_texts.of_ticket(pool, ticket_no)
         await audit.record_read(pool, caller.actor, ticket_no, "contact")
+    since = datetime.now(UTC) - policy_of(request).customers.repeat_window
+    person = await customers.get(pool, row.customer_id, since)
     # The ticket names its calendars; their definitions are the API's policy's (a refresh only adds dates).
     shown = in_calendars(view.deadlines, view.calendars, policy_of(request).calendars, datetime.now(UTC))
     return TicketDetail(
@@ -173,6 +177,8 @@ async def read(
         occurred_at=row.occurred_at,
         contact=contact,
         typed=typed,
+        customer_open_tickets=person.open_tickets if person else 0,
+        customer_recent_tickets=person.recent_tickets if person else 0,
     )
 
 

@@ -10,6 +10,13 @@ from domain.masking import mask_email, mask_name, mask_phone
 class Customer(Boundary):
     """Raw contact. Lives in Postgres only: never in a workflow input, history, memo or search attribute."""
 
+    id: str | None = Field(
+        default=None,
+        min_length=1,
+        max_length=128,
+        pattern=r"^\S+$",
+        description="the integrator's own customer id: the same person across tickets and channels",
+    )
     name: str = Field(min_length=1, max_length=100)
     phone: str | None = Field(default=None, pattern=r"^\+?[0-9 ()-]{5,20}$")
     email: EmailStr | None = None

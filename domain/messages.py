@@ -24,6 +24,15 @@ _STAFF: dict[str, tuple[str, str]] = {
         "【紧急】新工单 Urgent ticket {ticket_no}",
         "紧急工单已创建,请立即关注。An urgent ticket was opened and needs attention now.",
     ),
+    "complaint_intake": (
+        "【投诉】新工单 Complaint {ticket_no}",
+        "新的投诉工单已创建,请关注。A complaint was opened; please keep an eye on it.",
+    ),
+    "repeat_contact_intake": (
+        "【重复来电】新工单 Repeat contact {ticket_no}",
+        "该客户近期多次就同类问题联系我们,请优先关注。"
+        "This customer has contacted us about the same kind of problem again; please give it priority.",
+    ),
     "assigned": (
         "新工单分配 Ticket {ticket_no} assigned to you",
         "工单已分配给您,请在{ack_within}内确认接收。The ticket is yours; please acknowledge it.",

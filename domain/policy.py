@@ -128,6 +128,22 @@ class Feedback(_Strict):
     link_valid_for: Duration = timedelta(days=7)
 
 
+class Customers(_Strict):
+    """Seed 003: one customer across tickets (是否曾反馈过类似问题)."""
+
+    repeat_window: Duration = timedelta(days=7)  # same customer and category within it: a repeat contact
+    tell_supervisor_at_repeat: int = Field(default=2, ge=1)  # the second repeat tells the lead supervisor
+    follow_up_within: Duration = timedelta(days=7)  # a message after close opens a linked follow-up
+
+
+class Intake(_Strict):
+    """Who hears of a new ticket at once, beyond its assignee."""
+
+    # Seed 004: 投诉类上报客服主管; seed 000: 紧急问题需同步上报客服主管.
+    tell_supervisor_kinds: tuple[Kind, ...] = (Kind.COMPLAINT,)
+    tell_supervisor_priorities: tuple[Priority, ...] = (Priority.URGENT,)
+
+
 class Assignment(_Strict):
     retry_every: Duration = timedelta(minutes=5)
 
@@ -170,6 +186,8 @@ class Policy(_Strict):
     review: Review = Review()
     feedback: Feedback = Feedback()
     assignment: Assignment = Assignment()
+    customers: Customers = Customers()
+    intake: Intake = Intake()
     routing: Routing = Routing()
     priorities: Priorities = Priorities()
     hotspot: "Hotspot" = Field(default_factory=lambda: Hotspot())

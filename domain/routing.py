@@ -37,3 +37,15 @@ def default_priority(policy: Policy, kind: Kind, category: Category, tier: str) 
         if _matches(rule.kinds, kind) and _matches(rule.categories, category) and _matches(rule.tiers, tier):
             return rule.priority
     return policy.priorities.default
+
+
+def supervisor_alerts(policy: Policy, priority: Priority, kind: Kind, repeat_count: int) -> list[str]:
+    """Why the lead team's supervisor hears of a new ticket at once (seeds 000, 003, 004); empty: no need."""
+    reasons = []
+    if priority in policy.intake.tell_supervisor_priorities:
+        reasons.append(priority.value)
+    if kind in policy.intake.tell_supervisor_kinds:
+        reasons.append(kind.value)
+    if repeat_count >= policy.customers.tell_supervisor_at_repeat:
+        reasons.append("repeat_contact")
+    return reasons

@@ -24,6 +24,8 @@ class TicketInput(BaseModel):
     opened_at: datetime
     product: str | None = None
     order_batch: str | None = None
+    repeat_count: int = Field(default=0, description="the customer's earlier tickets of this category lately")
+    follow_up_of: str | None = None
     policy: Policy = Field(description="snapshot taken at intake; later policy edits never reach this ticket")
 
     @field_validator("policy", mode="after")
@@ -81,6 +83,8 @@ class TicketView(BaseModel):
     root_cause: RootCause | None = None
     feedback: FeedbackAnswer | None = None
     reopen_count: int = 0
+    repeat_count: int = 0
+    follow_up_of: str | None = None
     event_seq: int = 0
     # Deadline (`resolve_due`, ...) → the policy calendar it counts in; empty for tickets without calendars.
     calendars: dict[str, str] = {}

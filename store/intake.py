@@ -10,6 +10,8 @@ from pydantic import BaseModel
 
 from domain.enums import Category, Channel, CustomerType, Kind, Priority, Status
 from domain.intake import Customer, IntakeRequest
+from store import customers
+from store.customers import EarlierContacts
 
 
 class NewTicket(BaseModel):
@@ -20,6 +22,8 @@ class NewTicket(BaseModel):
     opened_at: datetime
     response_due: datetime | None = None
     resolve_due: datetime | None = None
+    repeat_since: datetime | None = None  # same customer and category since then: a repeat contact
+    follow_up_of: str | None = None
 
 
 class IntakeRecord(BaseModel):
@@ -44,12 +48,15 @@ class IntakeRecord(BaseModel):
     response_due: datetime | None = None
     resolve_due: datetime | None = None
     update_due: datetime | None = None
+    repeat_count: int = 0
+    repeat_of: str | None = None
+    follow_up_of: str | None = None
 
 
 _SELECT = """
 SELECT t.ticket_no, t.workflow_started, t.channel, t.kind, t.category, t.priority, t.status, t.customer_id,
        t.created_at, t.product, t.order_batch, t.team, t.assignee,
-       t.ack_due, t.response_due, t.resolve_due, t.update_due,
+       t.ack_due, t.response_due, t.resolve_due, t.update_due, t.repeat_count, t.repeat_of, t.follow_up_of,
        c.name, c.phone, c.email, c.type, c.tier, c.preferred_contact
 FROM tickets t JOIN customers c ON c.id = t.customer_id
 """
@@ -70,6 +77,7 @@ def _record(row: asyncpg.Record, created: bool) -> IntakeRecord:
         status=Status(row["status"]),
         customer_id=row["customer_id"],
         customer=Customer.model_construct(
+            id=None,
             name=row["name"],
             phone=row["phone"],
             email=row["email"],
@@ -86,6 +94,9 @@ def _record(row: asyncpg.Record, created: bool) -> IntakeRecord:
         response_due=row["response_due"],
         resolve_due=row["resolve_due"],
         update_due=row["update_due"],
+        repeat_count=row["repeat_count"],
+        repeat_of=row["repeat_of"],
+        follow_up_of=row["follow_up_of"],
     )
 
 
@@ -106,21 +117,20 @@ async def allocate_ticket_no(
     return ticket_no
 
 
-# The customer and the ticket in one statement ($1 = 'YYYYMM' for the number; the customer's $16…$21).
+# The ticket with its number in one statement ($1 = 'YYYYMM' for the number).
 _INSERT = (
-    f"WITH n AS ({_NEXT_NO}), c AS ("
-    " INSERT INTO customers (name, phone, email, type, tier, preferred_contact)"
-    " VALUES ($16, $17, $18, $19, $20, $21) RETURNING id)"
+    f"WITH n AS ({_NEXT_NO})"
     " INSERT INTO tickets (ticket_no, channel, external_id, customer_id, kind, category, priority,"
     " status, description, request, occurred_at, product, order_batch, response_due, resolve_due,"
-    " created_at, updated_at)"
-    " SELECT n.ticket_no, $2, $3, c.id, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $15"
-    " FROM n, c RETURNING ticket_no, customer_id"
+    " created_at, updated_at, repeat_count, repeat_of, follow_up_of)"
+    " SELECT n.ticket_no, $2, $3, $16, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $15,"
+    " $17, $18, $19 FROM n RETURNING ticket_no"
 )
 
 
 async def open_ticket(pool: asyncpg.Pool, new: NewTicket) -> IntakeRecord:
-    """Insert the customer and the ticket, or answer the ticket already opened for (channel, external_id).
+    """Find or add the customer and insert the ticket, or answer the one already opened for (channel,
+    external_id).
 
     Identical concurrent requests queue on a transaction-scoped advisory lock keyed by (channel,
     external_id), so only the first allocates a number: no gaps from lost races, no orphan customers.
@@ -134,7 +144,11 @@ async def open_ticket(pool: asyncpg.Pool, new: NewTicket) -> IntakeRecord:
         row = await conn.fetchrow(_SELECT + _BY_EXTERNAL_ID, req.channel.value, req.external_id)
         if row is not None:
             return _record(row, created=False)
-        row = await conn.fetchrow(
+        customer_id = await customers.resolve(conn, c)
+        earlier = EarlierContacts(count=0)
+        if new.repeat_since is not None:
+            earlier = await customers.earlier_contacts(conn, customer_id, req.category, new.repeat_since)
+        ticket_no = await conn.fetchval(
             _INSERT,
             new.opened_at.strftime("%Y%m"),
             req.channel.value,
@@ -151,17 +165,14 @@ async def open_ticket(pool: asyncpg.Pool, new: NewTicket) -> IntakeRecord:
             new.response_due,
             new.resolve_due,
             new.opened_at,
-            c.name,
-            c.phone,
-            c.email,
-            c.type.value,
-            c.tier,
-            c.preferred_contact.value if c.preferred_contact else None,
+            customer_id,
+            earlier.count,
+            earlier.latest,
+            new.follow_up_of,
         )
-    assert row is not None
     # What was just written, as a read would find it: no second round trip to read it back.
     return IntakeRecord(
-        ticket_no=row["ticket_no"],
+        ticket_no=ticket_no,
         created=True,
         workflow_started=False,
         channel=req.channel,
@@ -169,13 +180,16 @@ async def open_ticket(pool: asyncpg.Pool, new: NewTicket) -> IntakeRecord:
         category=req.category,
         priority=new.priority,
         status=Status.NEW,
-        customer_id=row["customer_id"],
+        customer_id=customer_id,
         customer=c,
         opened_at=new.opened_at,
         product=req.product,
         order_batch=req.order_batch,
         response_due=new.response_due,
         resolve_due=new.resolve_due,
+        repeat_count=earlier.count,
+        repeat_of=earlier.latest,
+        follow_up_of=new.follow_up_of,
     )
 
 

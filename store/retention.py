@@ -7,7 +7,16 @@ import asyncpg
 ANONYMIZED_NAME = "(anonymized)"
 
 # Rows keyed by ticket number that go with the ticket (the audit log stays: it holds no contact).
-_TICKET_TABLES = ("ticket_events", "notifications", "assignments", "incident_tickets", "tickets", "archive")
+_TICKET_TABLES = (
+    "ticket_events",
+    "notifications",
+    "assignments",
+    "incident_tickets",
+    "private_texts",
+    "action_requests",
+    "tickets",
+    "archive",
+)
 
 
 async def purge_batch(pool: asyncpg.Pool, before: datetime, limit: int) -> tuple[int, int]:
@@ -30,12 +39,16 @@ async def purge_batch(pool: asyncpg.Pool, before: datetime, limit: int) -> tuple
         customers = sorted({r["customer_id"] for r in doomed if r["customer_id"] is not None})
         for table in _TICKET_TABLES:
             await conn.execute(f"DELETE FROM {table} WHERE ticket_no = ANY($1::text[])", numbers)
-        status = await conn.execute(
+        anonymized = await conn.fetch(
             "UPDATE customers c SET name = $2, phone = NULL, email = NULL, preferred_contact = NULL"
             " WHERE c.id = ANY($1::bigint[])"
             " AND NOT EXISTS (SELECT 1 FROM tickets t WHERE t.customer_id = c.id)"
-            " AND (c.name <> $2 OR c.phone IS NOT NULL OR c.email IS NOT NULL)",
+            " AND (c.name <> $2 OR c.phone IS NOT NULL OR c.email IS NOT NULL) RETURNING c.id",
             customers,
             ANONYMIZED_NAME,
         )
-    return len(numbers), int(status.rsplit(" ", 1)[-1])
+        # Nothing may find an anonymized customer again: their look-up keys go too.
+        await conn.execute(
+            "DELETE FROM customer_keys WHERE customer_id = ANY($1::bigint[])", [r["id"] for r in anonymized]
+        )
+    return len(numbers), len(anonymized)

@@ -44,7 +44,7 @@ with workflow.unsafe.imports_passed_through():
     from domain.calendar import working_time_between
     from domain.enums import Priority, Status
     from domain.notification import Audience, HeldNotice, NotifyRequest
-    from domain.routing import route
+    from domain.routing import route, supervisor_alerts
     from domain.sla import Clock, ClockRun, Firing, Outcome
     from domain.state import TicketRun, TicketState
     from domain.ticket import WORKFLOW_NAME, TicketEvent, TicketView
@@ -106,6 +106,8 @@ class TicketWorkflow:
             team=r.team,
             collaborators=r.collaborators,
             opened_at=input.opened_at,
+            repeat_count=input.repeat_count,
+            follow_up_of=input.follow_up_of,
         )
         self._s = TicketState(view=view)
         # The first-response and resolution clocks run from intake, whoever holds the ticket.
@@ -148,9 +150,18 @@ class TicketWorkflow:
         seq = await self._event(
             "opened", None, priority=v.priority.value, team=v.team, collaborators=v.collaborators
         )
-        if v.priority is Priority.URGENT:
-            # Seed 000: 紧急问题需同步上报客服主管.
-            await self._notify(seq, Audience.TEAM_SUPERVISOR, "urgent_intake", urgent=True)
+        reasons = supervisor_alerts(self._policy, v.priority, v.kind, v.repeat_count)
+        if reasons:
+            # Seeds 000, 004, 003: urgent tickets, complaints and repeat contacts: the supervisor at once.
+            template = "urgent_intake" if v.priority is Priority.URGENT else f"{reasons[0]}_intake"
+            await self._notify(
+                seq,
+                Audience.TEAM_SUPERVISOR,
+                template,
+                urgent=v.priority is Priority.URGENT,
+                reasons=", ".join(reasons),
+                repeat_count=str(v.repeat_count),
+            )
         await self._assign()
 
     async def _fire_due(self) -> None:
