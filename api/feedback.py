@@ -3,6 +3,7 @@
 from fastapi import APIRouter, Depends, Path, Request
 from pydantic import BaseModel, Field, StrictBool, StrictInt
 
+from api import opening
 from api.access import check_access
 from api.actions import TICKET_NO
 from api.auth import Principal, require
@@ -16,6 +17,7 @@ from domain.boundary import Boundary
 from domain.enums import ApiRole, Status
 from domain.feedback_link import BadToken, ExpiredToken, verify
 from domain.ticket import TicketView
+from store import intake as intake_store
 from store.ticket_reads import get_ticket_row
 
 router = APIRouter(tags=["feedback"])
@@ -118,3 +120,45 @@ async def feedback_by_channel(
         raise ApiError(404, "not_found", f"no ticket {ticket_no}")
     check_access(caller, scope_of(row))
     return await _record(request, ticket_no, body, body.answer(), caller.actor, key, caller)
+
+
+class ReplyBody(Boundary):
+    """What the customer writes back through the link: more details, an answer to a question."""
+
+    message: str = Field(min_length=1, max_length=10_000, pattern=r"\S")
+
+
+class ReplyReceipt(BaseModel):
+    """Where the message went: the ticket itself, or a follow-up when it is closed."""
+
+    ticket_no: str
+    appended: bool
+    follow_up: str | None = None
+
+
+@router.post(
+    "/feedback/{token}/reply",
+    response_model=ReplyReceipt,
+    responses={
+        401: {"model": ErrorResponse, "description": "forged or malformed link"},
+        404: {"model": ErrorResponse},
+        410: {"model": ErrorResponse, "description": "the link has expired"},
+        422: {"model": ErrorResponse},
+        503: {"model": ErrorResponse},
+    },
+)
+async def reply_by_link(request: Request, body: ReplyBody, token: str = Path(max_length=512)) -> ReplyReceipt:
+    """The customer writes back through their link; the same words sent twice count once."""
+    try:
+        link = verify(token, settings_of(request).secret_key.get_secret_value())
+    except ExpiredToken as e:
+        raise ApiError(410, "expired", str(e)) from e
+    except BadToken as e:
+        raise ApiError(401, "unauthorized", str(e)) from e
+    record = await intake_store.get_record(pool_of(request), link.ticket_no)
+    if record is None:
+        raise ApiError(404, "not_found", f"no ticket {link.ticket_no}")
+    taken = await opening.take_message(request, record, record.customer, body.message, "link")
+    if taken.appended:
+        return ReplyReceipt(ticket_no=record.ticket_no, appended=True)
+    return ReplyReceipt(ticket_no=record.ticket_no, appended=False, follow_up=taken.record.ticket_no)

@@ -1,24 +1,20 @@
 """`POST /tickets`: integrators open tickets, idempotently per (channel, external_id)."""
 
-import asyncio
-from datetime import UTC, datetime
+from datetime import datetime
 
 import structlog
 from fastapi import APIRouter, Depends, Request, Response
 from pydantic import BaseModel, Field
 
+from api import opening
 from api.auth import Principal, require
 from api.errors import ApiError, ErrorResponse
-from api.state import hotspots_of, policy_of, pool_of, settings_of, temporal_of
-from api.workflow_calls import start_ticket
-from domain import sla
+from api.state import policy_of
 from domain.enums import ApiRole, Category, Kind, Priority, Status
-from domain.hotspot_window import TicketOpened
-from domain.intake import IntakeRequest, mask_customer
+from domain.intake import IntakeRequest
 from domain.policy import Policy
-from domain.routing import default_priority, route
-from domain.sla import Clock
-from domain.ticket import Deadlines, TicketInput
+from domain.routing import route
+from domain.ticket import Deadlines
 from store import intake as store
 
 log = structlog.get_logger(__name__)
@@ -44,27 +40,12 @@ class IntakeResponse(BaseModel):
     repeat_count: int = Field(default=0, description="the customer's tickets of this category lately")
     repeat_of: str | None = None
     follow_up_of: str | None = None
-
-
-def ticket_input(record: store.IntakeRecord, policy: Policy) -> TicketInput:
-    """The workflow's input: masked customer only, and none of the customer's free text."""
-    return TicketInput(
-        ticket_no=record.ticket_no,
-        channel=record.channel,
-        kind=record.kind,
-        category=record.category,
-        priority=record.priority,
-        customer=mask_customer(record.customer_id, record.customer, record.channel),
-        opened_at=record.opened_at,
-        product=record.product,
-        order_batch=record.order_batch,
-        repeat_count=record.repeat_count,
-        follow_up_of=record.follow_up_of,
-        policy=policy,
+    message_appended: bool = Field(
+        default=False, description="a repeat with new words: taken in by the open ticket as a message"
     )
 
 
-def _response(record: store.IntakeRecord, policy: Policy) -> IntakeResponse:
+def _response(record: store.IntakeRecord, policy: Policy, appended: bool) -> IntakeResponse:
     lead = route(policy, record.kind, record.category, record.priority, record.customer.tier)
     return IntakeResponse(
         ticket_no=record.ticket_no,
@@ -81,6 +62,7 @@ def _response(record: store.IntakeRecord, policy: Policy) -> IntakeResponse:
         repeat_count=record.repeat_count,
         repeat_of=record.repeat_of,
         follow_up_of=record.follow_up_of,
+        message_appended=appended,
         deadlines=Deadlines(
             ack_due=record.ack_due,
             response_due=record.response_due,
@@ -90,25 +72,16 @@ def _response(record: store.IntakeRecord, policy: Policy) -> IntakeResponse:
     )
 
 
-def _opened(ticket: TicketInput, record: store.IntakeRecord) -> TicketOpened:
-    lead = route(ticket.policy, ticket.kind, ticket.category, ticket.priority, ticket.customer.tier)
-    return TicketOpened(
-        ticket_no=ticket.ticket_no,
-        category=ticket.category,
-        product=record.product,
-        order_batch=record.order_batch,
-        opened_at=ticket.opened_at,
-        team=lead.team,
-    )
-
-
 @router.post(
     "/tickets",
     status_code=201,
     response_model=IntakeResponse,
     summary="Open a ticket (idempotent per channel and external id)",
     responses={
-        200: {"model": IntakeResponse, "description": "already opened: the same ticket"},
+        200: {
+            "model": IntakeResponse,
+            "description": "already opened: the same ticket (new words in it are taken as a message)",
+        },
         401: {"model": ErrorResponse},
         403: {"model": ErrorResponse},
         422: {"model": ErrorResponse},
@@ -125,35 +98,16 @@ async def open_ticket(
         raise ApiError(
             403, "forbidden", f"this key opens tickets for channel {caller.channel.value}", "channel"
         )
-    pool, policy = pool_of(request), policy_of(request)
-    priority = body.priority or default_priority(policy, body.kind, body.category, body.customer.tier)
-    now = datetime.now(UTC)
-    # A repeat of an intake finds its ticket in there (and these figures unused): one way in for both.
-    record = await store.open_ticket(
-        pool,
-        store.NewTicket(
-            request=body,
-            priority=priority,
-            opened_at=now,
-            response_due=sla.due_from(policy, Clock.RESPONSE, priority, body.customer.tier, now),
-            resolve_due=sla.due_from(policy, Clock.RESOLVE, priority, body.customer.tier, now),
-            repeat_since=now - policy.customers.repeat_window,
-        ),
-    )
-    if not record.workflow_started:
-        # Also the path of a retry after a crash between numbering and starting: finish the job.
-        client, task_queue = temporal_of(request), settings_of(request).task_queue
-        ticket = ticket_input(record, policy)
-        # Started and counted side by side, both before the start is marked done, so a retry finishes what a
-        # crash left; both are idempotent (an already running start is success, a repeat count is ignored).
-        done = await asyncio.gather(
-            start_ticket(client, task_queue, ticket),
-            hotspots_of(request).count(_opened(ticket, record)),
-            return_exceptions=True,
+    record = await opening.open_or_find(request, body)
+    appended = False
+    if not record.created and opening.content(body.description, body.request) != opening.content(
+        record.description, record.request
+    ):
+        # The customer wrote again on the same thread: the ticket takes it, or a follow-up does.
+        taken = await opening.take_message(
+            request, record, body.customer, opening.content(body.description, body.request), "intake"
         )
-        for failed in (d for d in done if isinstance(d, BaseException)):
-            raise failed  # both finished; the first failure answers (503 when Temporal is down)
-        await store.mark_workflow_started(pool, record.ticket_no)
+        appended, record = taken.appended, taken.record
     response.status_code = 201 if record.created else 200
     log.info(
         "ticket opened" if record.created else "ticket intake repeated",
@@ -161,4 +115,4 @@ async def open_ticket(
         channel=body.channel.value,
         priority=record.priority.value,
     )
-    return _response(record, policy)
+    return _response(record, policy_of(request), appended)

@@ -86,3 +86,13 @@ class FeedbackAnswer(BaseModel):
     score: int = Field(ge=1, le=5)
     comment: str = Field(default="", max_length=2_000)
     round: int | None = Field(default=None, ge=1, description="the callback a link answers; None: the latest")
+
+
+class CustomerMessage(BaseModel):
+    """The customer wrote again (their channel's thread, or the signed link): contact details masked."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    id: int = Field(ge=1, description="the message's row in Postgres, where it is kept as written")
+    text: str = Field(min_length=1, max_length=10_000)
+    via: str = Field(description="intake (the channel's thread) or link", pattern="^(intake|link)$")

@@ -75,6 +75,10 @@ _STAFF: dict[str, tuple[str, str]] = {
         "共性问题 Incident: {category}",
         "短时间内同类工单集中出现,已合并为共性问题。Several tickets of one kind arrived together.",
     ),
+    "customer_replied": (
+        "客户新留言 Ticket {ticket_no}: the customer wrote",
+        "客户补充了新的信息:{text}\nThe customer added: {text}",
+    ),
     "call_customer": (
         "请回访客户 Call the customer back: ticket {ticket_no}",
         "请电话联系客户{customer}(电话 {phone}),完整号码请在工单中查看。"

@@ -24,6 +24,7 @@ class TicketState(BaseModel):
     outcomes: list[Outcome] = []
     archived: bool = False
     held: list[HeldNotice] = []  # notifications waiting out their recipients' quiet hours, earliest first
+    messages: list[int] = []  # the customer's messages taken in, by id: a repeated signal changes nothing
 
 
 class TicketRun(TicketInput):

@@ -51,12 +51,17 @@ class IntakeRecord(BaseModel):
     repeat_count: int = 0
     repeat_of: str | None = None
     follow_up_of: str | None = None
+    external_id: str = ""
+    description: str = ""
+    request: str | None = None
+    closed_at: datetime | None = None
 
 
 _SELECT = """
 SELECT t.ticket_no, t.workflow_started, t.channel, t.kind, t.category, t.priority, t.status, t.customer_id,
        t.created_at, t.product, t.order_batch, t.team, t.assignee,
        t.ack_due, t.response_due, t.resolve_due, t.update_due, t.repeat_count, t.repeat_of, t.follow_up_of,
+       t.external_id, t.description, t.request, t.closed_at,
        c.name, c.phone, c.email, c.type, c.tier, c.preferred_contact
 FROM tickets t JOIN customers c ON c.id = t.customer_id
 """
@@ -97,6 +102,10 @@ def _record(row: asyncpg.Record, created: bool) -> IntakeRecord:
         repeat_count=row["repeat_count"],
         repeat_of=row["repeat_of"],
         follow_up_of=row["follow_up_of"],
+        external_id=row["external_id"],
+        description=row["description"],
+        request=row["request"],
+        closed_at=row["closed_at"],
     )
 
 
@@ -190,8 +199,16 @@ async def open_ticket(pool: asyncpg.Pool, new: NewTicket) -> IntakeRecord:
         repeat_count=earlier.count,
         repeat_of=earlier.latest,
         follow_up_of=new.follow_up_of,
+        external_id=req.external_id,
+        description=req.description,
+        request=req.request,
     )
 
 
 async def mark_workflow_started(pool: asyncpg.Pool, ticket_no: str) -> None:
     await pool.execute("UPDATE tickets SET workflow_started = true WHERE ticket_no = $1", ticket_no)
+
+
+async def get_record(pool: asyncpg.Pool, ticket_no: str) -> IntakeRecord | None:
+    row = await pool.fetchrow(_SELECT + " WHERE t.ticket_no = $1", ticket_no)
+    return _record(row, created=False) if row else None

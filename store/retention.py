@@ -13,6 +13,7 @@ _TICKET_TABLES = (
     "assignments",
     "incident_tickets",
     "private_texts",
+    "customer_messages",
     "action_requests",
     "tickets",
     "archive",

@@ -31,6 +31,7 @@ with workflow.unsafe.imports_passed_through():
     from domain.actions import (
         Acknowledge,
         Action,
+        CustomerMessage,
         Escalate,
         Extend,
         FeedbackAnswer,
@@ -694,26 +695,29 @@ class TicketWorkflow:
     def _validate_wait_for_customer(self, w: WaitForCustomer) -> None:
         self._admit(w, self._can_wait)
 
+    async def _resume(self, by: str | None) -> None:
+        s, now = self._s, workflow.now()
+        paused = now - (s.paused_at or now)
+        extra: dict[str, int] = {}
+        if s.held_resolve is not None and self._calendars:
+            # The pause is subtracted in working time: the clock keeps what it had spent and had left.
+            cal = self._policy.calendar(s.held_resolve.calendar)
+            since = s.paused_at or now
+            s.clocks[Clock.RESOLVE] = sla.resumed(s.held_resolve, since, now, cal)
+            extra["paused_working_seconds"] = int(working_time_between(cal, since, now).total_seconds())
+        elif s.held_resolve is not None:
+            s.clocks[Clock.RESOLVE] = sla.shift(s.held_resolve, paused)
+        s.held_resolve = None
+        s.paused_at = None
+        s.view.status = Status.IN_PROGRESS
+        if s.view.first_response_at is not None:
+            self._start(Clock.UPDATE, now)
+        await self._event("resumed", by, paused_seconds=int(paused.total_seconds()), **extra)
+
     @workflow.update
     async def resume(self, r: Resume) -> TicketView:
         async with self._acting(r, self._can_resume):
-            s, now = self._s, workflow.now()
-            paused = now - (s.paused_at or now)
-            extra: dict[str, int] = {}
-            if s.held_resolve is not None and self._calendars:
-                # The pause is subtracted in working time: the clock keeps what it had spent and had left.
-                cal = self._policy.calendar(s.held_resolve.calendar)
-                since = s.paused_at or now
-                s.clocks[Clock.RESOLVE] = sla.resumed(s.held_resolve, since, now, cal)
-                extra["paused_working_seconds"] = int(working_time_between(cal, since, now).total_seconds())
-            elif s.held_resolve is not None:
-                s.clocks[Clock.RESOLVE] = sla.shift(s.held_resolve, paused)
-            s.held_resolve = None
-            s.paused_at = None
-            s.view.status = Status.IN_PROGRESS
-            if s.view.first_response_at is not None:
-                self._start(Clock.UPDATE, now)
-            await self._event("resumed", r.by, paused_seconds=int(paused.total_seconds()), **extra)
+            await self._resume(r.by)
             return self._view()
 
     @resume.validator
@@ -862,6 +866,23 @@ class TicketWorkflow:
                 await self._event("rejected", None, message="customer_feedback", reason=reason)
                 return
             await self._feedback(f)
+
+    @workflow.signal(name="customer_message")
+    async def customer_message(self, raw: RawValue) -> None:
+        """The customer wrote again: on the timeline, the holder told, a wait for them over (seed 003)."""
+        async with self._step():
+            m = await self._decoded(raw, CustomerMessage, "customer_message")
+            s, v = self._s, self._s.view
+            if m is None or m.id in s.messages or v.status is Status.CLOSED:
+                return
+            s.messages.append(m.id)
+            seq = await self._event("customer_message", "customer", message_id=m.id, text=m.text, via=m.via)
+            if v.assignee:
+                await self._notify(seq, Audience.MEMBER, "customer_replied", member=v.assignee, text=m.text)
+            else:
+                await self._notify(seq, Audience.TEAM_SUPERVISOR, "customer_replied", text=m.text)
+            if v.status is Status.WAITING_CUSTOMER:
+                await self._resume("customer")
 
     async def _decoded(self, raw: RawValue, model: type[M], message: str) -> M | None:
         try:
