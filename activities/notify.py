@@ -16,11 +16,13 @@ from activities.channels.base import DeliveryError, Notifier, OutgoingMessage, P
 from activities.channels.email import EmailNotifier
 from activities.channels.log import LogNotifier
 from activities.channels.quick import CoolingOff, FirstTry
+from activities.channels.sms import SmsNotifier
 from activities.channels.webhook import WebhookNotifier
 from domain import feedback_link
 from domain.enums import Channel
 from domain.masking import mask_name, mask_phone
 from domain.messages import RenderedMessage, render_call_task, render_customer, render_staff
+from domain.notices import load_notices
 from domain.notification import Audience, NotifyRequest, NotifyResult
 from infra.settings import Settings
 from store import notifications as store
@@ -40,6 +42,9 @@ NOTIFY_RETRY_POLICY = RetryPolicy(
     non_retryable_error_types=list(PERMANENT_ERRORS),
 )
 FEEDBACK_LINK_LIFETIME = timedelta(days=7)
+# The notices that ask for the customer's answer: they carry the signed link, and become a call task when
+# no message reaches the customer.
+FEEDBACK_TEMPLATES = frozenset({"callback"})
 # A delivery may retry within the call for ~25 s; heartbeats let a short heartbeat timeout notice a worker
 # that died mid-delivery in seconds, not after the whole start-to-close timeout.
 HEARTBEAT_EVERY = 2.0
@@ -77,6 +82,9 @@ class _Delivery(BaseModel):
     message: RenderedMessage
     email: str | None = None
     webhook_url: str | None = None
+    sms_to: str | None = None
+    call_task: bool = False  # a task for staff standing in for a customer no message reaches
+    unreachable: bool = False  # a customer no channel reaches: on record, logged, not sent
 
 
 class _Payload(BaseModel):
@@ -86,6 +94,7 @@ class _Payload(BaseModel):
     subject: str
     channels: list[str]
     delivered: list[str] = []
+    unreachable: bool = False
 
 
 class NotifyActivities:
@@ -96,9 +105,11 @@ class NotifyActivities:
         *,
         webhook: Notifier | None = None,
         email: Notifier | None = None,
+        sms: Notifier | None = None,
     ) -> None:
         self._pool = pool
         self._settings = settings
+        self._notices = load_notices(settings.notices_file)
         self._log: Notifier = LogNotifier()
         self._webhook: Notifier = webhook or WebhookNotifier(settings.secret_key.get_secret_value())
         self._email: Notifier | None = email or (
@@ -106,8 +117,18 @@ class NotifyActivities:
             if settings.smtp_host
             else None
         )
+        secret = settings.secret_key.get_secret_value()
+        gateway = settings.sms_gateway_url
+        self._sms: Notifier | None = sms or (SmsNotifier(gateway, secret) if gateway else None)
         # The first try's channels: one attempt, a short timeout, a destination that just failed skipped.
         cooling = CoolingOff()
+        self._first_sms: Notifier | None = (
+            FirstTry(
+                sms or SmsNotifier(gateway, secret, timeout=FIRST_TRY_WEBHOOK_TIMEOUT, attempts=1), cooling
+            )
+            if self._sms is not None
+            else None
+        )
         self._first_webhook: Notifier = FirstTry(
             webhook
             or WebhookNotifier(
@@ -140,13 +161,16 @@ class NotifyActivities:
         last half minute; any failure leaves the message to `notify`. What it delivered is not sent again."""
         return await self._notify(req, first_try=True)
 
-    async def first_tries(self, reqs: list[NotifyRequest]) -> list[str]:
-        """`first_try` for each message, inside a step's write; the keys of those left to `notify`
-        (a permanent failure is on record and named in a warning, as `notify` leaves it)."""
+    async def first_tries(self, reqs: list[NotifyRequest]) -> tuple[list[str], list[str]]:
+        """`first_try` for each message, inside a step's write: the keys of those left to `notify` (a
+        permanent failure is on record and named in a warning, as `notify` leaves it), and of those that
+        became a call task."""
         retry: list[str] = []
+        calls: list[str] = []
         for req in reqs:
             try:
-                await self.first_try(req)
+                if (await self.first_try(req)).call_task:
+                    calls.append(req.key)
             except ApplicationError as e:
                 if e.type in PERMANENT_ERRORS:
                     log.warning("notification failed", ticket_no=req.ticket_no, key=req.key, error=str(e))
@@ -155,7 +179,7 @@ class NotifyActivities:
             except Exception as e:  # noqa: BLE001  (the retried activity takes over whatever broke here)
                 log.warning("first try failed", ticket_no=req.ticket_no, key=req.key, error=repr(e))
                 retry.append(req.key)
-        return retry
+        return retry, calls
 
     async def _notify(self, req: NotifyRequest, first_try: bool) -> NotifyResult:
         deliveries = await self._plan(req)
@@ -185,21 +209,30 @@ class NotifyActivities:
             raise ApplicationError("; ".join(transient + permanent), type="DeliveryFailed")
         if permanent:
             raise ApplicationError("; ".join(permanent), type="BadAddress", non_retryable=True)
-        return NotifyResult(recipients=[d.recipient for d in deliveries], already_sent=sent_now == 0)
+        return NotifyResult(
+            recipients=[d.recipient for d in deliveries],
+            already_sent=sent_now == 0,
+            call_task=any(d.call_task for d in deliveries),
+        )
 
     async def _deliver(self, req: NotifyRequest, d: _Delivery, first_try: bool) -> int:
         """Deliver through every channel not yet done: 1 if anything was sent now, 0 if all was before."""
         key = f"{req.key}:{d.recipient}"
-        webhook, email = (self._webhook, self._email)
+        webhook, email, sms = (self._webhook, self._email, self._sms)
         if first_try:
-            webhook, email = (self._first_webhook, self._first_email)
+            webhook, email, sms = (self._first_webhook, self._first_email, self._first_sms)
         channels: list[tuple[Notifier, str]] = [(self._log, "")]
         if d.webhook_url:
             channels.append((webhook, d.webhook_url))
         if d.email and email is not None:
             channels.append((email, d.email))
+        if d.sms_to and sms is not None:
+            channels.append((sms, d.sms_to))
         payload = _Payload(
-            audience=req.audience, subject=d.message.subject, channels=[n.channel for n, _ in channels]
+            audience=req.audience,
+            subject=d.message.subject,
+            channels=[n.channel for n, _ in channels],
+            unreachable=d.unreachable,
         )
         async with store.delivery_lock(self._pool, key) as conn:
             if conn is None:
@@ -277,31 +310,46 @@ class NotifyActivities:
         return [_staff(m, message) for m in members]
 
     async def _plan_customer(self, req: NotifyRequest) -> list[_Delivery]:
+        """Seed 004 (通过客户偏好的联系方式反馈): the customer's preferred channel if it reaches them, else
+        the integrator's channel, e-mail, SMS; none does: a call task for a callback, else on record."""
         contact = await store.ticket_contact(self._pool, req.ticket_no)
         if contact is None:
             return []
-        by_email = contact.email is not None and self._email is not None
-        by_phone = contact.phone is not None
-        if by_email and not (contact.preferred_contact == Channel.PHONE.value and by_phone):
-            assert contact.email is not None
-            link = None
-            if req.template == "callback":
-                token = feedback_link.sign(
-                    req.ticket_no,
-                    _link_round(req),
-                    _link_expiry(req),
-                    self._settings.secret_key.get_secret_value(),
-                )
-                link = f"{self._settings.base_url()}/feedback/{token}"
-            message = render_customer(req.template, req.ticket_no, req.facts, feedback_url=link)
-            return [
-                _Delivery(recipient=f"customer-{contact.customer_id}", message=message, email=contact.email)
-            ]
-        if not by_phone:
-            return []
-        assert contact.phone is not None
-        # No e-mail: someone has to call. The task goes to the handler, else the team's supervisors,
-        # and carries only the masked number (the full one is in the ticket, behind the audit log).
+        link = None
+        if req.template in FEEDBACK_TEMPLATES:
+            token = feedback_link.sign(
+                req.ticket_no,
+                _link_round(req),
+                _link_expiry(req),
+                self._settings.secret_key.get_secret_value(),
+            )
+            link = f"{self._settings.base_url()}/feedback/{token}"
+        message = render_customer(req.template, req.ticket_no, req.facts, link, self._notices)
+        recipient = f"customer-{contact.customer_id}"
+        if req.facts.get("call") != "1":
+            for reach in self._reaches(contact):
+                return [reach.model_copy(update={"recipient": recipient, "message": message})]
+        if req.template not in FEEDBACK_TEMPLATES:
+            log.warning("customer unreachable: notice on record only", ticket_no=req.ticket_no, key=req.key)
+            return [_Delivery(recipient=recipient, message=message, unreachable=True)]
+        return await self._call_task(req, contact)
+
+    def _reaches(self, contact: store.TicketContact) -> list[_Delivery]:
+        """The ways to the customer that are configured, preferred first, then the ticket's channel."""
+        blank = RenderedMessage(subject="", body="")
+        ways: dict[str, _Delivery] = {}
+        if contact.email and self._email is not None:
+            ways[Channel.EMAIL.value] = _Delivery(recipient="", message=blank, email=contact.email)
+        if contact.phone and self._sms is not None:
+            ways[Channel.PHONE.value] = _Delivery(recipient="", message=blank, sms_to=contact.phone)
+        for channel, url in self._settings.channel_webhooks.items():
+            ways.setdefault(channel.value, _Delivery(recipient="", message=blank, webhook_url=url))
+        order = [contact.preferred_contact, contact.channel, Channel.EMAIL.value, Channel.PHONE.value]
+        return [ways[c] for c in dict.fromkeys(order) if c is not None and c in ways]
+
+    async def _call_task(self, req: NotifyRequest, contact: store.TicketContact) -> list[_Delivery]:
+        """Someone has to call: the holder, else the team's supervisors; the task shows the number masked
+        (the full one is in the ticket, behind the audit log)."""
         callers: list[Member] = []
         if contact.assignee:
             assignee = await store.get_member(self._pool, contact.assignee)
@@ -309,17 +357,16 @@ class NotifyActivities:
         team = contact.team or req.team
         if not callers and team:
             callers = await store.team_supervisors(self._pool, team)
-        task = render_call_task(
-            req.template, req.ticket_no, req.facts, mask_name(contact.name), mask_phone(contact.phone)
-        )
+        phone = mask_phone(contact.phone) if contact.phone else "-"
+        task = render_call_task(req.template, req.ticket_no, req.facts, mask_name(contact.name), phone)
         log.info(
-            "customer reachable by phone only: call task",
+            "customer reachable by no message: call task",
             ticket_no=req.ticket_no,
             key=req.key,
-            phone=mask_phone(contact.phone),
+            phone=phone,
             callers=[m.id for m in callers],
         )
-        return [_staff(m, task) for m in callers]
+        return [_staff(m, task).model_copy(update={"call_task": True}) for m in callers]
 
 
 def _staff(member: Member, message: RenderedMessage) -> _Delivery:

@@ -50,9 +50,11 @@ class StepWrite(BaseModel):
 
 
 class StepWritten(BaseModel):
-    """The keys of the notices whose first try failed: the retried `notify` activity delivers them."""
+    """The keys of the notices whose first try failed (the retried `notify` activity delivers them), and
+    of those that became a call task because no message reaches the customer."""
 
     retry: list[str] = []
+    calls: list[str] = []
 
 
 class AssignRequest(BaseModel):
@@ -83,10 +85,12 @@ class ArchiveRequest(BaseModel):
     outcomes: list[Outcome]
     events: list[TicketEvent] = []
     release_round: int | None = None
+    notices: list[NotifyRequest] = []
 
 
 class ArchiveResult(BaseModel):
     written: bool
+    retry: list[str] = []  # notices whose first try failed: the retried `notify` delivers them
 
 
 def _rows(events: list[TicketEvent]) -> list[readmodel.Event]:
@@ -118,7 +122,8 @@ class TicketActivities:
         writes nothing twice and sends nothing twice (deliveries are keyed)."""
         if req.events:
             await readmodel.record_events(self._pool, _rows(req.events), req.view)
-        return StepWritten(retry=await self._notify.first_tries(req.notices))
+        retry, calls = await self._notify.first_tries(req.notices)
+        return StepWritten(retry=retry, calls=calls)
 
     @activity.defn(name="assign")
     async def assign(self, req: AssignRequest) -> AssignResult:
@@ -167,4 +172,5 @@ class TicketActivities:
                 "deadlines": [o.model_dump(mode="json") for o in req.outcomes],
             }
             written = await archive_store.archive(conn, view.ticket_no, record, view.closed_at)
-        return ArchiveResult(written=written)
+        retry, _ = await self._notify.first_tries(req.notices)
+        return ArchiveResult(written=written, retry=retry)

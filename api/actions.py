@@ -3,7 +3,7 @@
 from typing import Any, TypeVar
 
 from fastapi import APIRouter, Depends, Path, Request
-from pydantic import Field, StrictBool, ValidationError
+from pydantic import Field, StrictBool, StrictInt, ValidationError
 
 from api.auth import Principal, require
 from api.errors import ApiError, ErrorResponse
@@ -15,7 +15,7 @@ from domain.boundary import Boundary, IsoDatetime
 from domain.enums import ApiRole
 from domain.masking import mask_text
 from domain.ticket import TicketView
-from store import private_texts
+from store import audit, private_texts
 
 router = APIRouter(tags=["actions"])
 
@@ -240,3 +240,26 @@ async def escalate(
 ) -> TicketView:
     """Climb one level of the escalation ladder now."""
     return await perform(request, caller, ticket_no, "escalate", act.Escalate, body, key)
+
+
+class CallBody(_Body):
+    """A call to the customer (a call task): reached or not; reached, their answer if they gave it."""
+
+    reached: StrictBool
+    solved: StrictBool | None = None
+    score: StrictInt | None = Field(default=None, ge=1, le=5)
+    comment: str = Field(default="", max_length=2_000)
+
+
+@router.post("/tickets/{ticket_no}/calls", response_model=TicketView, responses=RESPONSES)
+async def record_call(
+    request: Request,
+    body: CallBody,
+    ticket_no: str = TICKET_NO,
+    caller: Principal = Depends(_HANDLERS),
+    key: str | None = IDEMPOTENCY_KEY,
+) -> TicketView:
+    """Record a call's outcome (seed 001 回访); reached and answered, it closes or reopens like feedback."""
+    view = await perform(request, caller, ticket_no, "record_call", act.CallOutcome, body, key)
+    await audit.record_read(pool_of(request), caller.actor, ticket_no, "call")
+    return view

@@ -19,6 +19,7 @@ from domain.masking import mask_text
 from domain.sla import DeadlineInCalendar, in_calendars
 from domain.ticket import TicketEvent, TicketView
 from store import audit, customers, private_texts
+from store import notifications as notification_store
 from store.listing import BadCursor, TicketFilter, TicketPage, list_tickets
 from store.private_texts import PrivateText
 from store.ticket_reads import (
@@ -198,3 +199,55 @@ async def events(
     check_access(caller, scope_of(row))
     items = await get_events(pool, ticket_no, limit, before_seq)
     return EventPage(items=items, next_before_seq=items[-1].seq if len(items) == limit else None)
+
+
+class NotificationItem(BaseModel):
+    """One message of the ticket: to whom, through which channels, how often tried, and where it stands."""
+
+    key: str
+    template: str
+    audience: str
+    recipient: str
+    channels: list[str]
+    delivered_by: list[str]
+    status: Literal["delivered", "pending", "unreachable"]
+    attempts: int
+    created_at: datetime
+    delivered_at: datetime | None = None
+
+
+class NotificationList(BaseModel):
+    items: list[NotificationItem]
+
+
+@router.get("/tickets/{ticket_no}/notifications", response_model=NotificationList, responses=_READ_RESPONSES)
+async def notifications(
+    request: Request, ticket_no: str = TICKET_NO, caller: Principal = Depends(principal)
+) -> NotificationList:
+    """Every message the ticket sent (customer, staff, call tasks), oldest first, with its delivery."""
+    pool = pool_of(request)
+    row = await get_ticket_row(pool, ticket_no)
+    if row is None:
+        raise ApiError(404, "not_found", f"no ticket {ticket_no}")
+    check_access(caller, scope_of(row))
+    items = []
+    for n in await notification_store.for_ticket(pool, ticket_no):
+        unreachable = bool(n.payload.get("unreachable"))
+        status: Literal["delivered", "pending", "unreachable"] = (
+            "unreachable" if unreachable else "delivered" if n.delivered_at else "pending"
+        )
+        items.append(
+            NotificationItem(
+                key=n.key,
+                template=n.template,
+                audience=str(n.payload.get("audience", "")),
+                recipient=n.recipient,
+                channels=[c for c in n.payload.get("channels", []) if c != "log"],
+                delivered_by=[c for c in n.payload.get("delivered", []) if c != "log"],
+                status=status,
+                attempts=n.attempts,
+                created_at=n.created_at,
+                delivered_at=n.delivered_at,
+            )
+        )
+    return NotificationList(items=items)

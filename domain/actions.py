@@ -96,3 +96,18 @@ class CustomerMessage(BaseModel):
     id: int = Field(ge=1, description="the message's row in Postgres, where it is kept as written")
     text: str = Field(min_length=1, max_length=10_000)
     via: str = Field(description="intake (the channel's thread) or link", pattern="^(intake|link)$")
+
+
+class CallOutcome(Action):
+    """A handler called the customer (a call task): reached or not, and, if reached, their answer."""
+
+    reached: StrictBool
+    solved: StrictBool | None = None
+    score: int | None = Field(default=None, ge=1, le=5)
+    comment: str = Field(default="", max_length=2_000)
+
+    def answer(self) -> FeedbackAnswer | None:
+        """The customer's feedback, when the call reached them and they gave it."""
+        if not self.reached or self.solved is None or self.score is None:
+            return None
+        return FeedbackAnswer(solved=self.solved, score=self.score, comment=self.comment)

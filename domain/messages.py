@@ -4,6 +4,8 @@ from collections.abc import Mapping
 
 from pydantic import BaseModel, ConfigDict
 
+from domain.notices import Notice, load_notices, with_local_times
+
 
 class RenderedMessage(BaseModel):
     model_config = ConfigDict(frozen=True)
@@ -79,36 +81,14 @@ _STAFF: dict[str, tuple[str, str]] = {
         "客户新留言 Ticket {ticket_no}: the customer wrote",
         "客户补充了新的信息:{text}\nThe customer added: {text}",
     ),
+    "call_overdue": (
+        "回访超时 Ticket {ticket_no}: the customer was not called in time",
+        "回访电话未在规定时间内完成,请跟进。The call to the customer is overdue; please follow up.",
+    ),
     "call_customer": (
         "请回访客户 Call the customer back: ticket {ticket_no}",
         "请电话联系客户{customer}(电话 {phone}),完整号码请在工单中查看。"
         "Please call the customer {customer} at {phone}; open the ticket for the full number.",
-    ),
-}
-
-# Customer templates: (subject, text). Only the facts a template names reach the customer.
-_CUSTOMER: dict[str, tuple[str, str]] = {
-    "callback": (
-        "您的工单 {ticket_no} 已处理 Your request {ticket_no} is resolved",
-        "您的问题已处理完毕。请告诉我们问题是否已解决,并为本次服务打分(1–5 分)。\n"
-        "Your request has been handled. Please tell us whether it is solved and rate our service (1–5).",
-    ),
-    "extended": (
-        "工单 {ticket_no} 处理时间调整 New time for your request {ticket_no}",
-        "很抱歉,您的问题需要更多时间处理。新的预计完成时间:{new_due}。原因:{reason}\n"
-        "We need more time for your request. New expected time: {new_due}. Reason: {reason}",
-    ),
-    "received": (
-        "已收到您的工单 {ticket_no} We received your request {ticket_no}",
-        "我们已收到您的问题,将尽快处理。We have received your request and will handle it soon.",
-    ),
-    "progress": (
-        "工单 {ticket_no} 处理进展 Progress on your request {ticket_no}",
-        "{note}",
-    ),
-    "closed": (
-        "工单 {ticket_no} 已关闭 Your request {ticket_no} is closed",
-        "感谢您的反馈,工单已关闭。Thank you; your request is closed.",
     ),
 }
 
@@ -132,17 +112,24 @@ def render_staff(template: str, ticket_no: str, facts: Mapping[str, str]) -> Ren
     return RenderedMessage(subject=_fill(subject, ticket_no, facts), body="\n\n".join(parts))
 
 
+_SHIPPED = load_notices()
+_GENERIC = Notice(
+    subject="关于您的工单 {ticket_no} | About your request {ticket_no}",
+    body="您的工单有新的进展。There is news on your request.",
+)
+
+
 def render_customer(
-    template: str, ticket_no: str, facts: Mapping[str, str], feedback_url: str | None = None
+    template: str,
+    ticket_no: str,
+    facts: Mapping[str, str],
+    feedback_url: str | None = None,
+    notices: Mapping[str, Notice] | None = None,
 ) -> RenderedMessage:
-    """A message to the customer; `feedback_url` is the signed link of a callback."""
-    subject, text = _CUSTOMER.get(
-        template,
-        (
-            "关于您的工单 {ticket_no} About your request {ticket_no}",
-            "您的工单有新的进展。There is news on your request.",
-        ),
-    )
+    """A message to the customer from the notices file; `feedback_url` is a callback's signed link."""
+    notice = (notices or _SHIPPED).get(template, _GENERIC)
+    facts = with_local_times(facts)
+    subject, text = notice.subject, notice.body
     parts = ["尊敬的客户,您好!Dear customer,", _fill(text, ticket_no, facts)]
     if feedback_url:
         parts.append(f"反馈链接 Feedback link:\n{feedback_url}")

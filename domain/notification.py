@@ -32,6 +32,7 @@ class NotifyRequest(BaseModel):
 class NotifyResult(BaseModel):
     recipients: list[str] = []
     already_sent: bool = False
+    call_task: bool = False  # a customer no message reaches: the holder was asked to call instead
 
 
 class HeldNotice(BaseModel):

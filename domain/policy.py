@@ -126,6 +126,9 @@ class Feedback(_Strict):
     satisfied_at: int = Field(default=4, ge=1, le=5, description="lowest score that counts as satisfied")
     reopen_resolution: Duration = timedelta(hours=24)
     link_valid_for: Duration = timedelta(days=7)
+    # Seed 001 (避免未确认满意度即归档): unanswered, the customer is asked once more, by a call, first.
+    attempts: int = Field(default=2, ge=1, le=2, description="requests before closing as no response")
+    second_attempt_within: Duration = timedelta(hours=24)
 
 
 class Customers(_Strict):

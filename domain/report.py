@@ -177,6 +177,8 @@ class WeeklyReport(BaseModel):
     reopen_rate: float | None = None
     no_response: int = 0
     no_response_rate: float | None = None
+    feedback_requests: int = 0  # callbacks and second attempts (seed 001: ask twice before no response)
+    second_attempts: int = 0  # closed tickets whose customer was asked a second time
     top_issues: list[RecurringIssue] = []
     root_causes: list[RootCauseCount] = []
     incidents: list[IncidentSummary] = []

@@ -33,6 +33,7 @@ class Clock(StrEnum):
     ESCALATION = "escalation"  # next rung of the escalation ladder
     CALLBACK = "callback"  # the customer is contacted after resolution (met when the callback goes out)
     FEEDBACK = "feedback"  # the customer answers the callback
+    CALL = "call"  # a call task: the holder calls a customer no message reaches
 
 
 # Targets whose assignee gets a reminder at warn_at of the target (seed 000: 预警).
@@ -117,7 +118,7 @@ def target(policy: Policy, clock: Clock, priority: Priority) -> timedelta:
             return policy.escalation.interval
         case Clock.ASSIGN:
             return policy.assignment.retry_every
-        case Clock.CALLBACK:
+        case Clock.CALLBACK | Clock.CALL:
             return policy.feedback.callback_within
         case Clock.FEEDBACK:
             return policy.feedback.no_response_after
@@ -256,6 +257,7 @@ _DEADLINE_OF = {
     Clock.UPDATE: "update_due",
     Clock.ESCALATION: "escalation_due",
     Clock.FEEDBACK: "feedback_due",
+    Clock.CALL: "call_due",
 }
 
 
@@ -285,6 +287,7 @@ def deadlines(
         escalation_due=due(Clock.ESCALATION),
         callback_due=callback_due,
         feedback_due=due(Clock.FEEDBACK),
+        call_due=due(Clock.CALL),
     )
 
 

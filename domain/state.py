@@ -16,6 +16,7 @@ class TicketState(BaseModel):
     paused_at: datetime | None = None
     callback_due: datetime | None = None
     callback_round: int = 0  # callbacks sent so far; a feedback link answers only the latest
+    feedback_attempts: int = 0  # requests for this round's feedback: the callback, then a second attempt
     round: int = 0  # assignment rounds so far; the key of each assignment row
     current_round: int | None = None  # the round holding a member's capacity, released on hand-over
     excluded: list[str] = []  # members who let the acknowledgement lapse

@@ -55,6 +55,7 @@ class Deadlines(BaseModel):
     escalation_due: datetime | None = None
     callback_due: datetime | None = None
     feedback_due: datetime | None = None
+    call_due: datetime | None = None
 
 
 class TicketView(BaseModel):
@@ -83,6 +84,7 @@ class TicketView(BaseModel):
     root_cause: RootCause | None = None
     feedback: FeedbackAnswer | None = None
     reopen_count: int = 0
+    feedback_requests: int = 0  # callbacks and second attempts, each asking the customer how it went
     repeat_count: int = 0
     follow_up_of: str | None = None
     event_seq: int = 0

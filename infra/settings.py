@@ -6,6 +6,8 @@ from pathlib import Path
 from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from domain.enums import Channel
+
 MIN_SECRET_BYTES = 32
 PLACEHOLDER_SECRETS = frozenset({"change-me", "changeme", "please-change-me-to-a-long-random-secret"})
 
@@ -20,6 +22,7 @@ class Settings(BaseSettings):
     database_url: str = ""
 
     data_dir: Path = Path(".ticketflow")
+    notices_file: Path | None = None  # None: the customer notices shipped (domain/notices.toml)
     policy_file: Path | None = None  # None: the policy shipped in the package (domain/policy.toml)
     api_host: str = "127.0.0.1"
     api_port: int = 8000
@@ -31,6 +34,9 @@ class Settings(BaseSettings):
     secret_key: SecretStr = SecretStr("")
     public_url: str = Field(default="", description="base URL of the API, used in feedback links")
 
+    # Customers' channels beside e-mail: an HTTP SMS gateway, and each integrator's webhook for its channel.
+    sms_gateway_url: str = ""
+    channel_webhooks: dict[Channel, str] = Field(default={}, description='e.g. {"chat": "https://..."}')
     smtp_host: str = ""
     smtp_port: int = 25
     smtp_sender: str = "ticketflow@localhost"

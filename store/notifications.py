@@ -26,6 +26,7 @@ class TicketContact(BaseModel):
     phone: str | None
     email: str | None
     preferred_contact: str | None
+    channel: str
     team: str | None
     assignee: str | None
 
@@ -38,6 +39,7 @@ class NotificationRecord(BaseModel):
     payload: dict[str, Any]
     created_at: datetime
     delivered_at: datetime | None
+    attempts: int = 1
 
 
 def _member(row: asyncpg.Record) -> Member:
@@ -84,25 +86,22 @@ async def directors(pool: asyncpg.Pool) -> list[Member]:
 async def ticket_contact(pool: asyncpg.Pool, ticket_no: str) -> TicketContact | None:
     row = await pool.fetchrow(
         "SELECT t.ticket_no, c.id AS customer_id, c.name, c.phone, c.email, c.preferred_contact,"
-        " t.team, t.assignee"
+        " t.channel, t.team, t.assignee"
         " FROM tickets t JOIN customers c ON c.id = t.customer_id WHERE t.ticket_no = $1",
         ticket_no,
     )
     return TicketContact.model_validate(dict(row)) if row else None
 
 
-_COLUMNS = "key, ticket_no, recipient, template, payload, created_at, delivered_at"
-# One round trip: the row this call inserted, else the one a first attempt did (visible to the statement,
-# as the caller holds the key's delivery lock and no one else can be inserting it).
+_COLUMNS = "key, ticket_no, recipient, template, payload, created_at, delivered_at, attempts"
+# One round trip: the row this call inserted, else the first attempt's, counted as one more attempt unless
+# it was delivered (the caller holds the key's delivery lock: no one else is writing it).
 _CLAIM = f"""
-WITH ins AS (
-    INSERT INTO notifications (key, ticket_no, recipient, template, payload)
-    VALUES ($1, $2, $3, $4, $5) ON CONFLICT (key) DO NOTHING
-    RETURNING {_COLUMNS}
-)
-SELECT {_COLUMNS} FROM ins
-UNION ALL
-SELECT {_COLUMNS} FROM notifications WHERE key = $1 AND NOT EXISTS (SELECT 1 FROM ins)
+INSERT INTO notifications (key, ticket_no, recipient, template, payload)
+VALUES ($1, $2, $3, $4, $5)
+ON CONFLICT (key) DO UPDATE SET attempts = notifications.attempts
+    + CASE WHEN notifications.delivered_at IS NULL THEN 1 ELSE 0 END
+RETURNING {_COLUMNS}
 """
 
 
@@ -169,8 +168,7 @@ async def get(pool: Executor, key: str) -> NotificationRecord | None:
 
 async def for_ticket(pool: asyncpg.Pool, ticket_no: str) -> list[NotificationRecord]:
     rows = await pool.fetch(
-        "SELECT key, ticket_no, recipient, template, payload, created_at, delivered_at"
-        " FROM notifications WHERE ticket_no = $1 ORDER BY created_at, key",
+        f"SELECT {_COLUMNS} FROM notifications WHERE ticket_no = $1 ORDER BY created_at, key",
         ticket_no,
     )
     return [NotificationRecord.model_validate(dict(r)) for r in rows]

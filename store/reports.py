@@ -48,6 +48,7 @@ WITH c AS (
     FROM archive WHERE closed_at >= $1 AND closed_at < $2
 ), d AS (
     SELECT reason, score, solved, coalesce((t ->> 'reopen_count')::int, 0) AS reopens,
+           coalesce((t ->> 'feedback_requests')::int, 0) AS requests,
            (t ->> 'opened_at')::timestamptz AS opened,
            (t ->> 'acknowledged_at')::timestamptz AS acked,
            (t ->> 'first_response_at')::timestamptz AS responded,
@@ -58,6 +59,8 @@ WITH c AS (
 SELECT count(*) AS closed,
        count(*) FILTER (WHERE reopens > 0) AS reopened,
        count(*) FILTER (WHERE reason = 'no_response') AS no_response,
+       coalesce(sum(requests), 0)::int AS feedback_requests,
+       count(*) FILTER (WHERE requests >= 2) AS second_attempts,
        count(score) AS answered,
        avg(score)::float8 AS average,
        count(*) FILTER (WHERE solved AND score >= $3) AS satisfied,
@@ -255,6 +258,8 @@ async def weekly(
         reopen_rate=share(c["reopened"], closed),
         no_response=c["no_response"],
         no_response_rate=share(c["no_response"], closed),
+        feedback_requests=c["feedback_requests"],
+        second_attempts=c["second_attempts"],
         top_issues=issues,
         root_causes=root_causes,
         incidents=incidents,

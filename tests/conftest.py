@@ -15,12 +15,15 @@ from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.testing import WorkflowEnvironment
 
 from cli.embedded import EmbeddedPostgres, start_postgres, temporal_cli, temporal_test_server
+from domain.enums import Channel
 from domain.policy import SHIPPED_POLICY, Policy, load_policy
 from infra import logs, search_attributes
 from infra.settings import Settings
 from store.db import create_pool, migrate
+from tests.activities.channels.servers import WebhookReceiver, webhook_receiver
 
 ROOT = Path(__file__).resolve().parent.parent
+SECRET = "test-secret"
 
 logs.configure("WARNING", "json")
 
@@ -109,6 +112,13 @@ async def dev_env() -> AsyncIterator[WorkflowEnvironment]:
     await env.shutdown()
 
 
+@pytest.fixture(scope="session")
+async def customer_inbox() -> AsyncIterator[WebhookReceiver]:
+    """The integrators' webhook every customer notice reaches in tests (each channel's, one receiver)."""
+    async with webhook_receiver(SECRET) as receiver:
+        yield receiver
+
+
 @pytest.fixture
 def task_queue() -> str:
     return f"tq-{uuid.uuid4().hex[:12]}"
@@ -120,13 +130,14 @@ def policy() -> Policy:
 
 
 @pytest.fixture
-def settings(database: str, task_queue: str) -> Settings:
+def settings(database: str, task_queue: str, customer_inbox: WebhookReceiver) -> Settings:
     return Settings(
         database_url=database,
         temporal_address="unused-in-process",
         task_queue=task_queue,
         policy_file=SHIPPED_POLICY,
-        secret_key="test-secret",
+        secret_key=SECRET,
+        channel_webhooks={channel: customer_inbox.url for channel in Channel},
         # Every in-process test runs the workflows sandboxed, so code that is not deterministic or imports
         # what it should not fails here; production runs them without the sandbox (settings.py).
         workflow_sandbox=True,

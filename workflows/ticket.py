@@ -31,6 +31,7 @@ with workflow.unsafe.imports_passed_through():
     from domain.actions import (
         Acknowledge,
         Action,
+        CallOutcome,
         CustomerMessage,
         Escalate,
         Extend,
@@ -163,6 +164,15 @@ class TicketWorkflow:
                 reasons=", ".join(reasons),
                 repeat_count=str(v.repeat_count),
             )
+        # Seed 001: 受理后告知客户工单编号和预计处理时间.
+        await self._notify(
+            seq,
+            Audience.CUSTOMER,
+            "received",
+            response_due=self._s.clocks[Clock.RESPONSE].due.isoformat(),
+            resolve_due=self._s.clocks[Clock.RESOLVE].due.isoformat(),
+            tz=self._customer_zone(),
+        )
         await self._assign()
 
     async def _fire_due(self) -> None:
@@ -221,7 +231,14 @@ class TicketWorkflow:
             if v.escalation_level < sla.top_level(self._policy):
                 await self._escalate("still unresolved", None, run.due)
         elif clock is Clock.FEEDBACK:
-            await self._close("no_response")
+            if s.feedback_attempts < self._policy.feedback.attempts:
+                await self._second_attempt()
+            else:
+                await self._close("no_response")
+        elif clock is Clock.CALL:
+            s.outcomes.append(Outcome(clock=Clock.CALLBACK, due=run.due, at=now, met=False))
+            seq = await self._event("call_overdue", None, due=run.due.isoformat())
+            await self._notify(seq, Audience.TEAM_SUPERVISOR, "call_overdue", member_late=v.assignee or "")
 
     async def _escalate(self, reason: str, actor: str | None, due: datetime) -> None:
         """One rung up the ladder (supervisor → head → director); the next rung `interval` after this one's
@@ -305,22 +322,56 @@ class TicketWorkflow:
         fb = self._policy.feedback
         s.callback_due = now + fb.callback_within
         s.callback_round += 1
+        s.feedback_attempts = 1
+        v.feedback_requests += 1
         v.status = Status.AWAITING_FEEDBACK
         self._start(Clock.FEEDBACK, now)
         seq = await self._event("callback", None, callback_due=s.callback_due.isoformat())
-        await self._notify(
-            seq,
-            Audience.CUSTOMER,
-            "callback",
-            link_expires_at=(now + fb.link_valid_for).isoformat(),
-            round=str(s.callback_round),
-            feedback_due=s.clocks[Clock.FEEDBACK].due.isoformat(),
-        )
-        await self._flush()  # the callback is met when the customer has been told, not when staged
+        # Seeds 001, 003, 004: the customer hears what was done and why, and is asked how it went.
+        key = await self._notify(seq, Audience.CUSTOMER, "callback", more=self._feedback_facts(now))
+        calls = await self._flush()  # the callback is met when the customer has been told, not when staged
+        if key in calls:
+            # No message reaches them: the holder calls, by the same deadline; met when the call is on record.
+            self._start(Clock.CALL, now)
+            await self._event("call_task", None, due=s.clocks[Clock.CALL].due.isoformat(), attempt=1)
+            return
         done = workflow.now()
         s.outcomes.append(
             Outcome(clock=Clock.CALLBACK, due=s.callback_due, at=done, met=done <= s.callback_due)
         )
+
+    def _feedback_facts(self, now: datetime) -> dict[str, str]:
+        """What a request for the customer's feedback says: the solution, its cause, the link's round."""
+        v, fb = self._s.view, self._policy.feedback
+        cause = v.root_cause
+        return {
+            "solution": v.solution or "",
+            "cause": f"{cause.what}: {cause.why}" if cause else "",
+            "link_expires_at": (now + fb.link_valid_for).isoformat(),
+            "round": str(self._s.callback_round),
+            "feedback_due": self._s.clocks[Clock.FEEDBACK].due.isoformat(),
+            "call_by": (now + fb.callback_within).isoformat(),
+            "tz": self._customer_zone(),
+        }
+
+    async def _second_attempt(self) -> None:
+        """Seed 001 (避免未确认满意度即归档): no answer, so the customer is asked once more, by a call."""
+        s, now = self._s, workflow.now()
+        s.feedback_attempts += 1
+        s.view.feedback_requests += 1
+        self._start(Clock.FEEDBACK, now, self._policy.feedback.second_attempt_within)
+        self._start(Clock.CALL, now)
+        seq = await self._event("second_attempt", None, feedback_due=s.clocks[Clock.FEEDBACK].due.isoformat())
+        await self._notify(
+            seq, Audience.CUSTOMER, "callback", call="1", attempt="2", more=self._feedback_facts(now)
+        )
+
+    def _customer_zone(self) -> str:
+        """The zone customers read times in: the resolution clock calendar's, else the report's."""
+        run = self._s.clocks.get(Clock.RESOLVE) or self._s.held_resolve
+        if self._calendars and run is not None:
+            return self._policy.calendar(run.calendar).timezone
+        return self._policy.report.timezone
 
     async def _close(self, reason: str) -> None:
         s, v = self._s, self._s.view
@@ -328,21 +379,28 @@ class TicketWorkflow:
         v.status = Status.CLOSED
         v.closed_at = workflow.now()
         v.close_reason = reason
-        await self._event("closed", None, reason=reason)
+        seq = await self._event("closed", None, reason=reason)
+        await self._notify(seq, Audience.CUSTOMER, "closed", reason=reason)
 
     async def _archive(self) -> None:
         """Closing archives the full record once and gives the member back their capacity."""
         if not self._s.archived:
-            # The closing step's events and the release travel with the archive, one transaction.
+            # The closing step's events and the release travel with the archive, one transaction; its
+            # notices (the customer's closure notice) are tried once right after it.
             request = ArchiveRequest(
                 view=self._view(),
                 outcomes=self._s.outcomes,
                 events=self._staged,
                 release_round=self._s.current_round,
+                notices=self._notices,
             )
+            notices, self._notices = self._notices, []
             self._staged, self._s.current_round = [], None
-            await self._write(TicketActivities.archive, request)
+            archived = await self._write(TicketActivities.archive, request)
             self._s.archived = True
+            for req in notices:
+                if req.key in archived.retry:
+                    await notifying.notify(req)
         await self._release()
 
     # ---- state plumbing ------------------------------------------------------------------------
@@ -432,7 +490,7 @@ class TicketWorkflow:
     def _archive_writes_staged(self) -> bool:
         """A step that closed the ticket leaves its events to the archive, which is next."""
         s = self._s
-        return s.view.status is Status.CLOSED and not s.archived and not self._notices
+        return s.view.status is Status.CLOSED and not s.archived
 
     async def _event(self, type_: str, actor: str | None, **data: Any) -> int:
         """Every state change: the next sequence number, and the event staged for the step's one write."""
@@ -443,19 +501,24 @@ class TicketWorkflow:
         self._staged.append(event)
         return v.event_seq
 
-    async def _flush(self) -> None:
-        """Write the staged events and the state they leave, try the staged notices once, and publish."""
+    async def _flush(self) -> set[str]:
+        """Write the staged events and the state they leave, try the staged notices once, and publish; the
+        keys of the notices that became call tasks (no message reaches the customer)."""
         if not self._staged and not self._notices:
-            return
+            return set()
         events, self._staged = self._staged, []
         notices, self._notices = self._notices, []
         self._publish()
         step = StepWrite(events=events, view=self._view(), notices=notices)
         written = await self._write(TicketActivities.record_step_and_try_notices, step)
+        calls = set(written.calls)
         for req in notices:
             if req.key in written.retry:
                 # Best effort, as ever: an undeliverable message never stops the ticket.
-                await notifying.notify(req)
+                result = await notifying.notify(req)
+                if result is not None and result.call_task:
+                    calls.add(req.key)
+        return calls
 
     def _publish(self) -> None:
         """The search attributes that changed, and the run loop woken if its timer no longer fits."""
@@ -484,8 +547,10 @@ class TicketWorkflow:
         template: str,
         member: str | None = None,
         urgent: bool = False,
+        more: dict[str, str] | None = None,
         **facts: str,
-    ) -> None:
+    ) -> str:
+        """Stage a message after the step's events (or hold it for quiet hours); its key."""
         v = self._s.view
         key = f"{v.ticket_no}:{seq}:{audience.value}" + (f":{member}" if member else "")
         req = NotifyRequest(
@@ -495,7 +560,7 @@ class TicketWorkflow:
             member_id=member,
             team=v.team,
             template=template,
-            facts={"priority": v.priority.value, **facts},
+            facts={"priority": v.priority.value, **(more or {}), **facts},
             urgent=urgent,
         )
         release = (
@@ -512,8 +577,9 @@ class TicketWorkflow:
                 template=template,
                 until=release.isoformat(),
             )
-            return
+            return key
         await self._send(req)
+        return key
 
     async def _deliver_held(self) -> None:
         """Send the held notifications whose recipients' quiet hours are over."""
@@ -672,7 +738,12 @@ class TicketWorkflow:
                 "extended", e.by, old_due=run.due.isoformat(), new_due=e.new_due.isoformat(), reason=e.reason
             )
             await self._notify(
-                seq, Audience.CUSTOMER, "extended", new_due=e.new_due.isoformat(), reason=e.reason
+                seq,
+                Audience.CUSTOMER,
+                "extended",
+                new_due=e.new_due.isoformat(),
+                reason=e.reason,
+                tz=self._customer_zone(),
             )
             return self._view()
 
@@ -688,7 +759,8 @@ class TicketWorkflow:
             s.paused_at = workflow.now()
             s.held_resolve = s.clocks.pop(Clock.RESOLVE, None)
             s.clocks.pop(Clock.UPDATE, None)
-            await self._event("waiting_customer", w.by, reason=w.reason)
+            seq = await self._event("waiting_customer", w.by, reason=w.reason)
+            await self._notify(seq, Audience.CUSTOMER, "waiting", reason=w.reason)
             return self._view()
 
     @wait_for_customer.validator
@@ -814,6 +886,7 @@ class TicketWorkflow:
         s, v, now = self._s, self._s.view, workflow.now()
         v.feedback = f
         s.clocks.pop(Clock.FEEDBACK, None)
+        s.clocks.pop(Clock.CALL, None)
         if sla.satisfied(self._policy, f):
             await self._event("feedback", None, solved=f.solved, score=f.score, comment=f.comment)
             await self._close("satisfied")
@@ -838,6 +911,40 @@ class TicketWorkflow:
     @feedback.validator
     def _validate_feedback(self, f: FeedbackAnswer) -> None:
         self._admit(f, self._can_feedback)
+
+    @workflow.update
+    async def record_call(self, c: CallOutcome) -> TicketView:
+        """A handler called the customer: on record; reached and answered, it is their feedback."""
+        async with self._acting(c, self._can_record_call):
+            s, now = self._s, workflow.now()
+            run = s.clocks.pop(Clock.CALL, None)
+            if run is not None:
+                s.outcomes.append(Outcome(clock=Clock.CALLBACK, due=run.due, at=now, met=now <= run.due))
+            answer = c.answer()
+            await self._event(
+                "call",
+                c.by,
+                reached=c.reached,
+                solved=c.solved,
+                score=c.score,
+                comment=c.comment,
+                attempt=s.feedback_attempts,
+            )
+            if answer is not None and s.view.status is Status.AWAITING_FEEDBACK:
+                await self._feedback(answer)
+            return self._view()
+
+    @record_call.validator
+    def _validate_record_call(self, c: CallOutcome) -> None:
+        self._admit(c, self._can_record_call)
+
+    def _can_record_call(self, c: CallOutcome) -> str | None:
+        v = self._s.view
+        if v.status is Status.CLOSED:
+            return "ticket is closed; its calls are over"
+        if c.reached and (c.solved is None) != (c.score is None):
+            return "a reached customer's answer needs both solved and score, or neither"
+        return None
 
     # ---- fire-and-forget channels: an invalid message is recorded as rejected, never fails the ticket --
 

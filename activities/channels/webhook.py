@@ -68,12 +68,16 @@ class WebhookNotifier:
     async def send(self, address: str, message: OutgoingMessage) -> None:
         check_url(address)
         payload = WebhookPayload(**message.model_dump(), sent_at=datetime.now(UTC))
-        body = payload.model_dump_json().encode()
+        await self._post(address, payload.model_dump_json().encode(), payload.sent_at, message)
+
+    async def _post(self, address: str, body: bytes, sent_at: datetime, message: OutgoingMessage) -> None:
+        """POST the signed body, retried with backoff on 5xx, 408, 429 and network errors."""
         headers = {
             "Content-Type": "application/json; charset=utf-8",
             SIGNATURE_HEADER: signature(self._secret, body),
-            TIMESTAMP_HEADER: str(int(payload.sent_at.timestamp())),
+            TIMESTAMP_HEADER: str(int(sent_at.timestamp())),
             DELIVERY_HEADER: message.key,
+            "Idempotency-Key": message.key,
         }
         last = ""
         async with httpx.AsyncClient(timeout=self._timeout, transport=self._transport) as client:

@@ -10,6 +10,7 @@ import pytest
 from temporalio.exceptions import ApplicationError
 from temporalio.testing import ActivityEnvironment
 
+from activities.channels.sms import SmsNotifier
 from activities.channels.webhook import WebhookNotifier
 from activities.notify import NotifyActivities
 from domain import feedback_link
@@ -38,7 +39,12 @@ async def hook() -> AsyncIterator[WebhookReceiver]:
 @pytest.fixture
 def acts(pool: asyncpg.Pool, settings: Settings, smtp: SmtpServer) -> NotifyActivities:
     s = settings.model_copy(
-        update={"smtp_host": smtp.host, "smtp_port": smtp.port, "public_url": "https://help.example.com"}
+        update={
+            "smtp_host": smtp.host,
+            "smtp_port": smtp.port,
+            "public_url": "https://help.example.com",
+            "channel_webhooks": {},  # customers here are reached by e-mail or a call task
+        }
     )
     return NotifyActivities(pool, s, webhook=WebhookNotifier(SECRET, backoff=0.02, timeout=2))
 
@@ -239,18 +245,13 @@ async def test_callback_link_defaults_to_seven_days(
         feedback_link.verify(token, SECRET, now=now + timedelta(days=7, minutes=1))
 
 
-@pytest.mark.parametrize("email, preferred", [(None, "email"), ("li@example.com", "phone")])
-async def test_customer_by_phone_becomes_a_call_task_for_the_assignee_with_a_masked_number(
-    acts: NotifyActivities,
-    pool: asyncpg.Pool,
-    world: World,
-    smtp: SmtpServer,
-    email: str | None,
-    preferred: str,
+async def test_a_callback_no_message_reaches_becomes_a_call_task_for_the_assignee_with_a_masked_number(
+    acts: NotifyActivities, pool: asyncpg.Pool, world: World, smtp: SmtpServer
 ) -> None:
     world.agent.email = f"agent-{world.u}@example.com"
     await upsert_member(pool, world.agent)
-    ticket_no = await world.ticket(pool, email=email, phone="138-1234-5678", preferred=preferred)
+    # A phone, no SMS gateway, no integrator webhook: no message reaches the customer, so someone calls.
+    ticket_no = await world.ticket(pool, email=None, phone="138-1234-5678", preferred="phone")
 
     result = await run(
         acts,
@@ -259,13 +260,39 @@ async def test_customer_by_phone_becomes_a_call_task_for_the_assignee_with_a_mas
         ),
     )
 
-    assert result.recipients == [world.agent.id]
+    assert result.recipients == [world.agent.id] and result.call_task
     [mail] = smtp.collector.messages
     assert mail["To"] == world.agent.email
     text = mail["Subject"] + mail.get_content()
     assert "138****5678" in text and "李*" in text
     assert "12345678" not in text.replace("-", "") and "李四" not in text
     assert "/feedback/" not in text
+
+
+async def test_preferred_phone_without_an_sms_gateway_falls_back_to_e_mail(
+    acts: NotifyActivities, pool: asyncpg.Pool, world: World, smtp: SmtpServer
+) -> None:
+    ticket_no = await world.ticket(pool, email="li@example.com", phone="13812345678", preferred="phone")
+    request = NotifyRequest(
+        key=f"{ticket_no}:3", ticket_no=ticket_no, audience=Audience.CUSTOMER, template="received"
+    )
+    result = await run(acts, request)
+    assert result.recipients[0].startswith("customer-") and not result.call_task
+    [mail] = smtp.collector.messages
+    assert mail["To"] == "li@example.com"
+
+
+async def test_an_informational_notice_no_message_reaches_is_on_record_as_unreachable_not_a_call(
+    acts: NotifyActivities, pool: asyncpg.Pool, world: World, smtp: SmtpServer
+) -> None:
+    ticket_no = await world.ticket(pool, email=None, phone="13900001111")
+    request = NotifyRequest(
+        key=f"{ticket_no}:4", ticket_no=ticket_no, audience=Audience.CUSTOMER, template="received"
+    )
+    result = await run(acts, request)
+    assert not result.call_task and smtp.collector.messages == []
+    [row] = await notifications.for_ticket(pool, ticket_no)
+    assert row.payload["unreachable"] is True and row.payload["channels"] == ["log"]
 
 
 async def test_call_task_goes_to_the_supervisor_when_nobody_is_assigned(
@@ -276,7 +303,7 @@ async def test_call_task_goes_to_the_supervisor_when_nobody_is_assigned(
     result = await run(
         acts,
         NotifyRequest(
-            key=f"{ticket_no}:2", ticket_no=ticket_no, audience=Audience.CUSTOMER, template="extended"
+            key=f"{ticket_no}:2", ticket_no=ticket_no, audience=Audience.CUSTOMER, template="callback"
         ),
     )
     assert result.recipients == [world.sup.id]
@@ -409,7 +436,8 @@ async def test_a_first_try_on_a_failing_webhook_makes_one_attempt_then_leaves_th
 ) -> None:
     """The first try runs inside the workflow's task, so a failing receiver gets one request and, for the
     next half minute, none from first tries; the retried `notify` delivers what is left, once."""
-    acts = NotifyActivities(pool, settings)  # the production channels: one try, a 2 s timeout
+    # The production channels: one try, a 2 s timeout.
+    acts = NotifyActivities(pool, settings.model_copy(update={"channel_webhooks": {}}))
     hook.script([500, 500, 500])
     reqs = [
         NotifyRequest(
@@ -453,3 +481,20 @@ async def test_a_first_try_on_healthy_channels_delivers_and_a_retry_sends_nothin
     again = await ActivityEnvironment().run(acts.notify, req)
     assert again.already_sent
     assert len(hook.delivered) == 1 and len(smtp.collector.messages) == 1
+
+
+async def test_a_customer_who_prefers_the_phone_gets_one_sms_through_the_gateway_however_often_it_runs(
+    pool: asyncpg.Pool, settings: Settings, world: World, hook: WebhookReceiver
+) -> None:
+    s = settings.model_copy(update={"sms_gateway_url": hook.url, "channel_webhooks": {}})
+    acts = NotifyActivities(pool, s, sms=SmsNotifier(hook.url, SECRET, backoff=0.01))
+    ticket_no = await world.ticket(pool, email=None, phone="13812345678", preferred="phone")
+    hook.script([503])
+    req = NotifyRequest(
+        key=f"{ticket_no}:1", ticket_no=ticket_no, audience=Audience.CUSTOMER, template="received"
+    )
+    first = await run(acts, req)
+    again = await run(acts, req)
+    assert not first.already_sent and again.already_sent
+    assert [r.status for r in hook.requests] == [503, 200]
+    assert hook.delivered[0].json()["to"] == "13812345678"

@@ -8,13 +8,18 @@ import asyncpg
 from store import notifications as store
 
 
-async def test_a_retried_claim_gets_the_first_attempts_row(pool: asyncpg.Pool) -> None:
+async def test_a_retried_claim_gets_the_first_attempts_row_counted_as_a_second_attempt(
+    pool: asyncpg.Pool,
+) -> None:
     key = f"T-{uuid.uuid4().hex}:assigned:agent-1"
     first = await store.claim(pool, key, "T-1", "agent-1", "assigned", {"channels": ["log"], "delivered": []})
     again = await store.claim(pool, key, "T-1", "agent-1", "assigned", {"channels": ["log", "webhook"]})
-    assert again == first
+    assert again == first.model_copy(update={"attempts": 2})
     assert again.payload == {"channels": ["log"], "delivered": []}
     assert again.delivered_at is None
+    await store.mark_delivered(pool, key, "log")
+    after = await store.claim(pool, key, "T-1", "agent-1", "assigned", {"channels": ["log"]})
+    assert after.attempts == 2  # a delivered message is not attempted again
 
 
 async def test_the_last_channel_and_the_message_are_marked_delivered_together(pool: asyncpg.Pool) -> None:

@@ -280,7 +280,7 @@ async def test_dissatisfied_reopens_one_priority_up_supervisor_told_resolution_d
     await handle.terminate("test done")
 
 
-async def test_no_feedback_within_72h_closes_as_no_response_and_archives(
+async def test_no_answer_in_72h_is_asked_again_by_a_call_then_closes_as_no_response_24h_later(
     ts_env: WorkflowEnvironment,
     pool: asyncpg.Pool,
     worker: Worker,
@@ -293,10 +293,19 @@ async def test_no_feedback_within_72h_closes_as_no_response_and_archives(
     await handle.execute_update(W.acknowledge, Acknowledge(by=agent))
     view = await handle.execute_update(W.resolve, Resolve(by=agent, solution="s", root_cause=CAUSE))
     final = await handle.result()
-    assert final.close_reason == "no_response"
+    assert final.close_reason == "no_response" and final.feedback_requests == 2
     assert final.closed_at is not None and view.deadlines.feedback_due is not None
-    assert abs(final.closed_at - view.deadlines.feedback_due) < timedelta(minutes=1)
     assert view.deadlines.feedback_due == view.resolved_at + timedelta(hours=72)
+    # Seed 001 (避免未确认满意度即归档): the second attempt, a call, then 24 h more before closing.
+    second = [e for e in await events(pool, handle.id) if e["type"] == "second_attempt"]
+    assert len(second) == 1 and abs(second[0]["at"] - view.deadlines.feedback_due) < timedelta(minutes=1)
+    assert abs(final.closed_at - (view.deadlines.feedback_due + timedelta(hours=24))) < timedelta(minutes=1)
+    calls = await pool.fetch(
+        "SELECT recipient FROM notifications WHERE ticket_no = $1 AND template = 'callback'"
+        " ORDER BY created_at",
+        handle.id,
+    )
+    assert [r["recipient"] for r in calls][-1] == agent  # the second attempt is a call task for the holder
     assert await pool.fetchval("SELECT count(*) FROM archive WHERE ticket_no = $1", handle.id) == 1
     assert await _open_count(pool, agent) == 0
     await save_history(handle, "no_response_lifecycle")
