@@ -6,6 +6,7 @@ import signal
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import asyncpg
 import httpx
@@ -97,6 +98,16 @@ def _stop(proc: subprocess.Popen[bytes], children: list[psutil.Process], postmas
     assert not psutil.pid_exists(postmaster) or psutil.Process(postmaster).status() == psutil.STATUS_ZOMBIE
 
 
+async def _wait_worker_polls(http: httpx.AsyncClient, url: str) -> Any:
+    """The health once the dev stack's one worker shows as polling (it may start after the API)."""
+    for _ in range(300):
+        health = (await http.get(url)).json()
+        if not health["workers"].startswith("none"):
+            return health
+        await asyncio.sleep(0.1)
+    return health
+
+
 @pytest.mark.timeout(420)
 async def test_dev_starts_everything_and_sigint_stops_every_process(tmp_path: Path) -> None:
     data_dir = tmp_path / "tf"
@@ -104,8 +115,8 @@ async def test_dev_starts_everything_and_sigint_stops_every_process(tmp_path: Pa
     proc = _start(data_dir, ports)
     async with httpx.AsyncClient(timeout=5) as http:
         await _wait_healthy(http, f"http://127.0.0.1:{ports['api']}/healthz", proc)
-        health = (await http.get(f"http://127.0.0.1:{ports['api']}/healthz")).json()
-        assert health == {"status": "ok", "temporal": "ok", "postgres": "ok"}
+        health = await _wait_worker_polls(http, f"http://127.0.0.1:{ports['api']}/healthz")
+        assert health == {"status": "ok", "temporal": "ok", "postgres": "ok", "workers": "1 polling tickets"}
         assert (await http.get(f"http://127.0.0.1:{ports['ui']}/")).status_code == 200
         assert (await http.get(f"http://127.0.0.1:{ports['api']}/docs")).status_code == 200
         await _open_a_ticket_and_see_it_assigned(http, f"http://127.0.0.1:{ports['api']}", data_dir)

@@ -1,12 +1,14 @@
 """A real ticketflow stack in a temp dir, as separate processes the fault tests can kill and restart."""
 
 import asyncio
+import json
 import os
 import shutil
 import signal
 import subprocess
 import sys
 import tempfile
+from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -21,10 +23,11 @@ from cli.embedded import (
     start_postgres,
     start_temporal,
 )
-from domain.enums import ApiRole, Role
+from domain.enums import ApiRole, Channel, Role
 from store.api_keys import NewApiKey, create_api_key
 from store.db import create_pool, migrate
 from store.directory import Member, seed_demo, upsert_member
+from tests.activities.channels.servers import WebhookReceiver, webhook_receiver
 
 SECRET = "faults-secret-key-of-at-least-32-bytes"
 TASK_QUEUE = "faults"
@@ -61,6 +64,7 @@ kinds = []
 [feedback]
 callback_within = "1h"
 no_response_after = "2s"
+attempts = 1               # no second request by call: nobody here answers calls
 [assignment]
 retry_every = "5s"
 [hotspot]
@@ -94,11 +98,20 @@ class FaultStack:
     api: subprocess.Popen[bytes] | None = None
     pool: asyncpg.Pool | None = None
     keys: Keys | None = None
+    # The integrators' webhook every customer notice reaches (every channel's), so callbacks are sent
+    # and tickets close; without a channel the callback would wait for a handler's call.
+    _customers: WebhookReceiver | None = None
+    _customers_cm: AbstractAsyncContextManager[WebhookReceiver] | None = None
     _starts: dict[str, int] = field(default_factory=dict)
 
     @property
     def api_url(self) -> str:
         return f"http://127.0.0.1:{self.api_port}"
+
+    @property
+    def customers(self) -> WebhookReceiver:
+        assert self._customers is not None
+        return self._customers
 
     @property
     def db(self) -> asyncpg.Pool:
@@ -127,7 +140,7 @@ class FaultStack:
     # ---- the processes ------------------------------------------------------------------------------
 
     def _env(self) -> dict[str, str]:
-        assert self.postgres is not None and self.temporal is not None
+        assert self.postgres is not None and self.temporal is not None and self._customers is not None
         return {k: v for k, v in os.environ.items() if not k.startswith("TICKETFLOW_")} | {
             "TICKETFLOW_TEMPORAL_ADDRESS": self.temporal.address,
             "TICKETFLOW_DATABASE_URL": self.postgres.uri,
@@ -136,6 +149,7 @@ class FaultStack:
             "TICKETFLOW_SECRET_KEY": SECRET,
             "TICKETFLOW_API_PORT": str(self.api_port),
             "TICKETFLOW_PUBLIC_URL": self.api_url,
+            "TICKETFLOW_CHANNEL_WEBHOOKS": json.dumps({c.value: self.customers.url for c in Channel}),
             "TICKETFLOW_LOG_FORMAT": "json",
             "TICKETFLOW_LOG_LEVEL": "WARNING",
         }
@@ -197,6 +211,8 @@ class FaultStack:
 
     async def start(self) -> None:
         (self.root / "policy.toml").write_text(POLICY)
+        self._customers_cm = webhook_receiver(SECRET)
+        self._customers = await self._customers_cm.__aenter__()
         await asyncio.to_thread(self.start_temporal)
         self.postgres = await asyncio.to_thread(start_postgres, self.root / "pg")
         await migrate(self.postgres.uri)
@@ -236,6 +252,8 @@ class FaultStack:
             await asyncio.to_thread(self.temporal.stop)
         if self.postgres is not None:
             await asyncio.to_thread(self.postgres.stop)
+        if self._customers_cm is not None:
+            await self._customers_cm.__aexit__(None, None, None)
 
 
 def new_root() -> Path:

@@ -38,7 +38,7 @@ async def test_the_retry_after_a_crash_between_numbering_and_start_finishes_the_
     )
     await http.see_through(left.ticket_no)
     await wait_archived(stack.db, [left.ticket_no])
-    exact = await exact_counts(stack.db, [left.ticket_no])
+    exact = await exact_counts(stack.db, [left.ticket_no], stack.customers)
     figures(ticket=left.ticket_no, archive_rows=exact.archive_rows, events=exact.events)
 
 
@@ -76,7 +76,7 @@ async def test_an_api_killed_during_a_burst_of_intakes_opens_each_ticket_once(
     assert (rows["n"], rows["started"], rows["span"]) == (n, n, n), dict(rows)
     await gather_limited(16, *(http.see_through(t) for t in tickets))
     await wait_archived(stack.db, tickets)
-    exact = await exact_counts(stack.db, tickets)
+    exact = await exact_counts(stack.db, tickets, stack.customers)
     figures(
         intakes=n,
         half_opened_at_kill=half_opened,

@@ -94,7 +94,7 @@ async def test_a_postgres_outage_answers_503_then_every_ticket_completes_once(
     everything = tickets + retried
     await wait_archived(stack.db, everything)
     recovered = time.monotonic() - back
-    exact = await exact_counts(stack.db, everything)
+    exact = await exact_counts(stack.db, everything, stack.customers)
 
     external_ids = [f"pg-{run}-{i}" for i in range(n)] + [b["external_id"] for b in probed]
     opened_rows = await stack.db.fetchval(

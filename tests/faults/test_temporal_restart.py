@@ -62,7 +62,7 @@ async def test_deadlines_that_fall_in_a_temporal_outage_fire_after_it_in_order(
 
     await gather_limited(16, *(http.see_through(t) for t in tickets))
     await wait_archived(stack.db, tickets)
-    exact = await exact_counts(stack.db, tickets)
+    exact = await exact_counts(stack.db, tickets, stack.customers)
     assert exact.archive_rows == n
     figures(
         tickets=n,

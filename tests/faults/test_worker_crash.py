@@ -36,7 +36,7 @@ async def test_a_worker_killed_mid_life_loses_nothing_and_doubles_nothing(
     await driving
     await wait_archived(stack.db, tickets)
     recovered = time.monotonic() - killed
-    exact = await exact_counts(stack.db, tickets)
+    exact = await exact_counts(stack.db, tickets, stack.customers)
 
     assert exact.archive_rows == n
     figures(
