@@ -3,6 +3,7 @@
 from datetime import UTC, datetime
 from typing import Annotated, Literal
 
+import asyncpg
 from fastapi import APIRouter, Depends, Query, Request
 from pydantic import BaseModel, Field, JsonValue, ValidationError
 
@@ -83,8 +84,33 @@ class TicketDetail(BaseModel):
     )
 
 
+class NotificationItem(BaseModel):
+    """One message of the ticket: to whom, through which channels, how often tried, and where it stands."""
+
+    key: str
+    template: str
+    audience: str
+    recipient: str
+    channels: list[str]
+    delivered_by: list[str]
+    status: Literal["delivered", "pending", "unreachable"]
+    attempts: int
+    created_at: datetime
+    delivered_at: datetime | None = None
+
+
+class NotificationList(BaseModel):
+    items: list[NotificationItem]
+
+
+class TimelineEvent(TicketEvent):
+    """An event and the messages it sent (the received notice at `opened`, the callback at `callback`)."""
+
+    notices: list[NotificationItem] = Field(default=[], description="each with its delivery status")
+
+
 class EventPage(BaseModel):
-    items: list[TicketEvent]
+    items: list[TimelineEvent]
     next_before_seq: int | None = Field(default=None, description="pass as `before_seq` for older events")
 
 
@@ -197,27 +223,17 @@ async def events(
     if row is None:
         raise ApiError(404, "not_found", f"no ticket {ticket_no}")
     check_access(caller, scope_of(row))
-    items = await get_events(pool, ticket_no, limit, before_seq)
+    events = await get_events(pool, ticket_no, limit, before_seq)
+    sent: dict[int, list[NotificationItem]] = {}
+    for n in await _notification_items(pool, ticket_no):
+        sent.setdefault(_event_seq(n.key), []).append(n)
+    items = [TimelineEvent(**e.model_dump(), notices=sent.get(e.seq, [])) for e in events]
     return EventPage(items=items, next_before_seq=items[-1].seq if len(items) == limit else None)
 
 
-class NotificationItem(BaseModel):
-    """One message of the ticket: to whom, through which channels, how often tried, and where it stands."""
-
-    key: str
-    template: str
-    audience: str
-    recipient: str
-    channels: list[str]
-    delivered_by: list[str]
-    status: Literal["delivered", "pending", "unreachable"]
-    attempts: int
-    created_at: datetime
-    delivered_at: datetime | None = None
-
-
-class NotificationList(BaseModel):
-    items: list[NotificationItem]
+def _event_seq(key: str) -> int:
+    """The event a message belongs to: keys are `ticket_no:seq:audience:recipient`."""
+    return int(key.split(":")[1])
 
 
 @router.get("/tickets/{ticket_no}/notifications", response_model=NotificationList, responses=_READ_RESPONSES)
@@ -230,6 +246,10 @@ async def notifications(
     if row is None:
         raise ApiError(404, "not_found", f"no ticket {ticket_no}")
     check_access(caller, scope_of(row))
+    return NotificationList(items=await _notification_items(pool, ticket_no))
+
+
+async def _notification_items(pool: asyncpg.Pool, ticket_no: str) -> list[NotificationItem]:
     items = []
     for n in await notification_store.for_ticket(pool, ticket_no):
         unreachable = bool(n.payload.get("unreachable"))
@@ -250,4 +270,4 @@ async def notifications(
                 delivered_at=n.delivered_at,
             )
         )
-    return NotificationList(items=items)
+    return items

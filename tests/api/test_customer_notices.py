@@ -23,6 +23,7 @@ async def _wait_for(pool: asyncpg.Pool, ticket_no: str, template: str) -> None:
         if found:
             return
         await asyncio.sleep(0.1)
+    raise AssertionError(f"no {template} notice delivered for {ticket_no}")
 
 
 async def test_the_tickets_messages_list_each_with_its_audience_channel_attempts_and_status(
@@ -73,3 +74,28 @@ async def test_a_handler_records_a_call_and_the_read_is_audited(
     assert answered.json()["status"] == "closed" and answered.json()["close_reason"] == "satisfied"
     entries = [(e.actor, e.what) for e in await audit.entries_for(pool, view.ticket_no)]
     assert (view.assignee, "call") in entries
+
+
+async def test_the_timeline_shows_each_notice_with_its_delivery_at_the_event_that_sent_it(
+    api: httpx.AsyncClient, keys: Keys, env: WorkflowEnvironment, pool: asyncpg.Pool
+) -> None:
+    view = await _open(api, keys, env)
+    await _wait_for(pool, view.ticket_no, "received")
+    await _wait_for(pool, view.ticket_no, "assigned")
+    page = await api.get(f"/tickets/{view.ticket_no}/events", headers=headers(_assignee_key(keys, view)))
+    assert page.status_code == 200, page.text
+    by_type = {e["type"]: e for e in page.json()["items"]}
+    # Other notices may join `opened` (a repeat contact tells the supervisor): the customer's is one.
+    [received] = [n for n in by_type["opened"]["notices"] if n["audience"] == "customer"]
+    assert (received["template"], received["audience"], received["status"]) == (
+        "received",
+        "customer",
+        "delivered",
+    )
+    assert received["key"].startswith(f"{view.ticket_no}:{by_type['opened']['seq']}:customer:")
+    [assigned] = by_type["assigned"]["notices"]
+    assert (assigned["template"], assigned["recipient"], assigned["status"]) == (
+        "assigned",
+        view.assignee,
+        "delivered",
+    )
