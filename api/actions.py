@@ -3,7 +3,7 @@
 from typing import Any, TypeVar
 
 from fastapi import APIRouter, Depends, Path, Request
-from pydantic import Field, StrictBool, StrictInt, ValidationError
+from pydantic import Field, StrictBool, ValidationError
 
 from api.auth import Principal, require
 from api.errors import ApiError, ErrorResponse
@@ -11,7 +11,7 @@ from api.idempotency import IDEMPOTENCY_KEY, once
 from api.state import pool_of, temporal_of
 from api.workflow_calls import WorkflowGone, gone, run_update
 from domain import actions as act
-from domain.boundary import Boundary, IsoDatetime
+from domain.boundary import Boundary, IsoDatetime, Score
 from domain.enums import ApiRole
 from domain.masking import mask_text
 from domain.ticket import TicketView
@@ -247,7 +247,7 @@ class CallBody(_Body):
 
     reached: StrictBool
     solved: StrictBool | None = None
-    score: StrictInt | None = Field(default=None, ge=1, le=5)
+    score: Score | None = None
     comment: str = Field(default="", max_length=2_000)
 
 

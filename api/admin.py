@@ -21,6 +21,11 @@ _RESPONSES: dict[int | str, dict[str, object]] = {
     503: {"model": ErrorResponse},
 }
 _WITH_404: dict[int | str, dict[str, object]] = {**_RESPONSES, 404: {"model": ErrorResponse}}
+_NAMES_OTHERS: dict[int | str, dict[str, object]] = {
+    **_WITH_404,
+    404: {"model": ErrorResponse, "description": "the team or member it names does not exist"},
+    409: {"model": ErrorResponse, "description": "a key's role above its member's role in the directory"},
+}
 
 
 class TeamList(BaseModel):
@@ -66,13 +71,13 @@ async def get_member(
     return member
 
 
-@router.put("/members", response_model=Member, responses=_RESPONSES)
+@router.put("/members", response_model=Member, responses=_NAMES_OTHERS)
 async def put_member(request: Request, member: Member, _: Principal = Depends(_ADMIN)) -> Member:
     """Create or update a member: role, team, on duty, capacity."""
     try:
         await upsert_member(pool_of(request), member)
     except asyncpg.ForeignKeyViolationError as e:
-        raise ApiError(422, "invalid", f"team_id: no team {member.team_id}", "team_id") from e
+        raise ApiError(404, "not_found", f"team_id: no team {member.team_id}", "team_id") from e
     return member
 
 
@@ -82,7 +87,7 @@ async def list_keys(request: Request, _: Principal = Depends(_ADMIN)) -> ApiKeyL
     return ApiKeyList(items=await api_keys.list_api_keys(pool_of(request)))
 
 
-@router.post("/api-keys", status_code=201, response_model=api_keys.IssuedKey, responses=_RESPONSES)
+@router.post("/api-keys", status_code=201, response_model=api_keys.IssuedKey, responses=_NAMES_OTHERS)
 async def create_key(
     request: Request, body: api_keys.NewApiKey, _: Principal = Depends(_ADMIN)
 ) -> api_keys.IssuedKey:
@@ -90,9 +95,9 @@ async def create_key(
     try:
         return await api_keys.create_api_key(pool_of(request), body)
     except asyncpg.ForeignKeyViolationError as e:
-        raise ApiError(422, "invalid", f"member_id: no member {body.member_id}", "member_id") from e
+        raise ApiError(404, "not_found", f"member_id: no member {body.member_id}", "member_id") from e
     except api_keys.RoleTooHigh as e:
-        raise ApiError(422, "invalid", f"role: {e}", "role") from e
+        raise ApiError(409, "conflict", f"role: {e}", "role") from e
 
 
 @router.delete("/api-keys/{key_id}", response_model=api_keys.ApiKey, responses=_WITH_404)

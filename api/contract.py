@@ -6,6 +6,7 @@ from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
 
 from api.errors import ErrorResponse
+from domain.boundary import NO_NUL
 
 _REF = "#/components/schemas/ErrorResponse"
 _WHY = {
@@ -34,6 +35,50 @@ def _statuses(path: str, operation: dict[str, Any]) -> set[int]:
     return statuses
 
 
+# Where a client finds the identifiers other operations take: (method, path, status) of the answer that
+# carries it, the path parameter, and where in the answer it is (OpenAPI links; the fuzzer follows them).
+_SOURCES = [
+    ("post", "/tickets", "201", "ticket_no", "$response.body#/ticket_no"),
+    ("post", "/tickets", "200", "ticket_no", "$response.body#/ticket_no"),
+    ("get", "/incidents", "200", "incident_id", "$response.body#/0/id"),
+    ("put", "/admin/members", "200", "member_id", "$response.body#/id"),
+]
+
+
+def link_operations(schema: dict[str, Any]) -> dict[str, Any]:
+    """Link each answer that carries an identifier to every operation whose path takes it."""
+    paths = schema.get("paths", {})
+    for method, path, status, param, pointer in _SOURCES:
+        answer = paths.get(path, {}).get(method, {}).get("responses", {}).get(status)
+        if answer is None:
+            continue
+        links = answer.setdefault("links", {})
+        for target, item in paths.items():
+            if "{" + param + "}" not in target:
+                continue
+            for operation in item.values():
+                if "operationId" in operation:
+                    links[operation["operationId"]] = {
+                        "operationId": operation["operationId"],
+                        "parameters": {param: pointer},
+                    }
+    return schema
+
+
+_INT64 = 2**63 - 1
+
+
+def _parameter_limits(schema: dict[str, Any]) -> None:
+    """Text parameters never carry NUL and integers fit 64 bits (PostgreSQL refuses both, answered 422)."""
+    if schema.get("type") == "string" and not {"pattern", "format", "enum", "const"} & schema.keys():
+        schema["pattern"] = NO_NUL
+    if schema.get("type") == "integer":
+        schema.setdefault("maximum", _INT64)
+        schema.setdefault("minimum", -_INT64 - 1)
+    for sub in schema.get("anyOf", []):
+        _parameter_limits(sub)
+
+
 def document_errors(schema: dict[str, Any]) -> dict[str, Any]:
     """Add each status an operation can answer to its responses (the error model for all of them), and
     replace FastAPI's own validation-error model, which this API never sends."""
@@ -44,6 +89,8 @@ def document_errors(schema: dict[str, Any]) -> dict[str, Any]:
         if path in _PROBES:
             continue
         for operation in item.values():
+            for parameter in operation.get("parameters", []):
+                _parameter_limits(parameter.get("schema", {}))
             responses = operation.setdefault("responses", {})
             for status in sorted(_statuses(path, operation) | {int(s) for s in responses if s.isdigit()}):
                 if status < 400:
@@ -70,7 +117,7 @@ def install(app: FastAPI) -> None:
             error = ErrorResponse.model_json_schema(ref_template="#/components/schemas/{model}")
             components = schema.setdefault("components", {}).setdefault("schemas", {})
             components.update(error.pop("$defs", {}), ErrorResponse=error)
-            app.openapi_schema = document_errors(schema)
+            app.openapi_schema = link_operations(document_errors(schema))
         return app.openapi_schema
 
     app.openapi = openapi  # type: ignore[method-assign]

@@ -21,7 +21,7 @@ from domain.sla import DeadlineInCalendar, in_calendars
 from domain.ticket import TicketEvent, TicketView
 from store import audit, customers, private_texts
 from store import notifications as notification_store
-from store.listing import BadCursor, TicketFilter, TicketPage, list_tickets
+from store.listing import CURSOR_PATTERN, BadCursor, TicketFilter, TicketPage, list_tickets
 from store.private_texts import PrivateText
 from store.ticket_reads import (
     Contact,
@@ -57,7 +57,9 @@ class TicketQuery(Boundary):
     created_to: IsoDatetime | None = None
     q: str | None = Field(default=None, min_length=1, max_length=200, description="text in the description")
     limit: int = Field(default=50, ge=1, le=200)
-    cursor: str | None = Field(default=None, max_length=500, description="`next_cursor` of the previous page")
+    cursor: str | None = Field(
+        default=None, pattern=CURSOR_PATTERN, description="`next_cursor` of the previous page"
+    )
 
 
 class TicketDetail(BaseModel):
@@ -226,14 +228,17 @@ async def events(
     events = await get_events(pool, ticket_no, limit, before_seq)
     sent: dict[int, list[NotificationItem]] = {}
     for n in await _notification_items(pool, ticket_no):
-        sent.setdefault(_event_seq(n.key), []).append(n)
+        if (seq := _event_seq(n.key)) is not None:
+            sent.setdefault(seq, []).append(n)
     items = [TimelineEvent(**e.model_dump(), notices=sent.get(e.seq, [])) for e in events]
     return EventPage(items=items, next_before_seq=items[-1].seq if len(items) == limit else None)
 
 
-def _event_seq(key: str) -> int:
-    """The event a message belongs to: keys are `ticket_no:seq:audience:recipient`."""
-    return int(key.split(":")[1])
+def _event_seq(key: str) -> int | None:
+    """The event a message belongs to (`ticket_no:seq:audience:recipient`); None for a message no event
+    of this ticket sent (an incident's notice to the supervisor names the incident instead)."""
+    parts = key.split(":")
+    return int(parts[1]) if len(parts) > 1 and parts[1].isdigit() else None
 
 
 @router.get("/tickets/{ticket_no}/notifications", response_model=NotificationList, responses=_READ_RESPONSES)

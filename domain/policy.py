@@ -86,6 +86,8 @@ class Targets(_Strict):
     # One fraction (older policies and snapshots: `warn_at = 0.8`) or several (`[0.5, 0.8]`), each sent once.
     warn_at: tuple[float, ...] = Field(default=(0.8,), description="fractions of a target at which to remind")
     calendar: CalendarChoice = CalendarChoice()
+    # A promise the desk can keep: an extension's new time lies within this span from now.
+    extension_limit: Duration = timedelta(days=30)
 
     @field_validator("warn_at", mode="before")
     @classmethod

@@ -214,8 +214,11 @@ def held_until(policy: Policy, audience: Audience, priority: Priority, at: datet
     return release if release > at else None
 
 
-def extension_refusal(resolve_due: datetime | None, now: datetime, new_due: datetime) -> str | None:
-    """Why an extension is refused, or None when it is allowed (before the deadline, to a later time)."""
+def extension_refusal(
+    resolve_due: datetime | None, now: datetime, new_due: datetime, limit: timedelta
+) -> str | None:
+    """Why an extension is refused, or None when it is allowed (before the deadline, to a later time within
+    `limit` from now)."""
     if resolve_due is None:
         return "the resolution clock is not running"
     if now >= resolve_due:
@@ -224,6 +227,8 @@ def extension_refusal(resolve_due: datetime | None, now: datetime, new_due: date
         return "new_due must carry a time zone"
     if new_due <= resolve_due:
         return f"new_due must be later than the current deadline {resolve_due.isoformat()}"
+    if new_due > now + limit:
+        return f"new_due must lie within {limit.days} days from now, by {(now + limit).isoformat()}"
     return None
 
 

@@ -629,7 +629,10 @@ class TicketWorkflow:
             return f"ticket is {v.status.value}; only a ticket being worked on can be extended"
         run = self._s.clocks.get(Clock.RESOLVE)
         return sla.extension_refusal(
-            run.due if run else self._missed_resolve_due(), workflow.now(), e.new_due
+            run.due if run else self._missed_resolve_due(),
+            workflow.now(),
+            e.new_due,
+            self._policy.targets.extension_limit,
         )
 
     def _missed_resolve_due(self) -> datetime | None:
