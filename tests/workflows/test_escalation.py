@@ -141,7 +141,7 @@ async def test_low_priority_first_response_is_due_in_48h_and_its_breach_escalate
     await handle.terminate("test done")
 
 
-@pytest.mark.parametrize("priority", [Priority.HIGH, Priority.MEDIUM, Priority.LOW])
+@pytest.mark.parametrize("priority", [Priority.HIGH, Priority.MEDIUM, Priority.LOW], ids=lambda p: p.value)
 async def test_a_progress_update_is_owed_24h_after_the_last_one_for_every_priority_but_urgent(
     ts_env: WorkflowEnvironment,
     pool: asyncpg.Pool,
