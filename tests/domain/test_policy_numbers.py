@@ -12,6 +12,7 @@ import pytest
 
 from domain.enums import Priority, Role
 from domain.policy import SHIPPED_POLICY, Policy, load_policy
+from domain.retention import PurgeInput
 
 H = timedelta(hours=1)
 
@@ -87,3 +88,8 @@ def test_every_duration_and_count_of_the_policy_file_is_in_the_table() -> None:
     stated = {k for s in rule_sections for k in leaves(RAW[s], s)}
     stated = {k for k in stated if not any(k == i or k.startswith(i + ".") for i in ignored)}
     assert stated - {key for key, _, _ in RULES} == set()
+
+
+def test_the_purge_input_defaults_to_the_policy_retention() -> None:
+    """A third home of the 730 days: a purge started without the schedule's argument keeps as long."""
+    assert PurgeInput().keep == Policy().retention.keep == timedelta(days=730)
