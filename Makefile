@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run check test lint faults fuzz bench install clean
+.PHONY: run check test lint faults fuzz bench mutants install clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -45,3 +45,7 @@ bench: $(STAMP)
 
 clean:
 	rm -rf $(VENV) .ticketflow
+
+# Each rule number of the policy changed in a copy, its behaviour tests run: zero survivors expected.
+mutants: $(STAMP)
+	$(BIN)/python -m tests.mutate_policy
