@@ -7,6 +7,7 @@ from pydantic import ValidationError
 from temporalio.service import RPCError
 
 from cli.directory_file import DirectoryProblem
+from cli.preflight import NotMigrated
 from domain.policy import PolicyError
 from infra.temporal_client import TemporalUnavailable
 
@@ -26,7 +27,7 @@ def explain(e: BaseException) -> str | None:
         return f"{e.title}: {'.'.join(str(p) for p in first['loc'])}: {first['msg']}"
     if isinstance(e, PolicyError):
         return f"{e} (TICKETFLOW_POLICY_FILE)"
-    if isinstance(e, TemporalUnavailable | DirectoryProblem):
+    if isinstance(e, TemporalUnavailable | DirectoryProblem | NotMigrated):
         return str(e)
     if isinstance(e, RPCError):
         return f"Temporal answered {e.status.name}: {e.message}"

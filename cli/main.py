@@ -67,6 +67,7 @@ def dev() -> None:
 @app.command()
 def worker() -> None:
     """Run a Temporal worker against TICKETFLOW_TEMPORAL_ADDRESS and TICKETFLOW_DATABASE_URL."""
+    from cli.preflight import preflight
     from worker.worker import run_worker
 
     _setup_logging()
@@ -74,6 +75,7 @@ def worker() -> None:
     _require(settings.temporal_address, "TICKETFLOW_TEMPORAL_ADDRESS")
     _require(settings.database_url, "TICKETFLOW_DATABASE_URL")
     _require_secret(settings)
+    asyncio.run(preflight(settings))
     asyncio.run(run_worker(settings))
 
 
@@ -81,15 +83,18 @@ def worker() -> None:
 def api() -> None:
     """Run the HTTP API (uvicorn) against existing Temporal and PostgreSQL."""
     from api.app import create_app
+    from cli.preflight import preflight
 
     _setup_logging()
     settings = get_settings()
     _require(settings.temporal_address, "TICKETFLOW_TEMPORAL_ADDRESS")
     _require(settings.database_url, "TICKETFLOW_DATABASE_URL")
     _require_secret(settings)
+    # Checked before uvicorn, which would print the lifespan's failure as a traceback and exit 3.
+    policy = asyncio.run(preflight(settings))
     # Access lines come from api.request_log, with the ticket number; uvicorn's would repeat them.
     uvicorn.run(
-        create_app(settings),
+        create_app(settings, policy=policy),
         host=settings.api_host,
         port=settings.api_port,
         log_config=None,

@@ -153,3 +153,30 @@ def test_database_failures_are_one_line_naming_the_setting(
     no_db = pg_server.uri.replace("/postgres?", "/no_such_db?")
     one_line_error(run(empty_dir, "migrate", database_url=no_db), "no_such_db", "TICKETFLOW_DATABASE_URL")
     one_line_error(run(empty_dir, "migrate"), "TICKETFLOW_DATABASE_URL is not set")
+
+
+async def test_api_and_worker_refuse_to_start_with_one_line(
+    dev_env: WorkflowEnvironment, pg_server: EmbeddedPostgres, empty_dir: Path
+) -> None:
+    name = f"empty_{uuid.uuid4().hex[:8]}"
+    admin = await asyncpg.connect(pg_server.uri)
+    try:
+        await admin.execute(f'CREATE DATABASE "{name}"')
+    finally:
+        await admin.close()
+    settings = {
+        "temporal_address": dev_env.client.service_client.config.target_host,
+        "database_url": pg_server.uri.replace("/postgres?", f"/{name}?"),
+        "secret_key": "s" * 40,
+        "api_port": "1",  # never reached: the checks come first
+    }
+    for command in ("api", "worker"):
+        one_line_error(
+            run(empty_dir, command, **settings), "run `ticketflow migrate`", "TICKETFLOW_DATABASE_URL"
+        )
+        wrong_ns = run(empty_dir, command, **settings, temporal_namespace="nope")
+        one_line_error(wrong_ns, "'nope' does not exist", "TICKETFLOW_TEMPORAL_NAMESPACE")
+        wrong_policy = run(empty_dir, command, **settings, policy_file=str(empty_dir / "policy.toml"))
+        one_line_error(wrong_policy, "does not exist", "TICKETFLOW_POLICY_FILE")
+        no_secret = run(empty_dir, command, **{**settings, "secret_key": "change-me"})
+        one_line_error(no_secret, "TICKETFLOW_SECRET_KEY")
