@@ -1,5 +1,7 @@
-"""The directory as a file: `ticketflow directory import/export` of teams and members (YAML or JSON)."""
+"""The directory as a file: `ticketflow directory import/export` of teams and members (YAML, JSON or CSV)."""
 
+import csv
+import io
 import json
 from pathlib import Path
 from typing import Any
@@ -21,12 +23,45 @@ class DirectoryProblem(ValueError):
     """A directory file that cannot be imported; the message names the file and the entry."""
 
 
+# A CSV directory is one table: `kind` says whether a row is a team or a member; empty cells are left out.
+CSV_COLUMNS = [
+    "kind",
+    "id",
+    "name",
+    "department",
+    "role",
+    "team_id",
+    "on_duty",
+    "capacity",
+    "email",
+    "webhook_url",
+]
+_BOOLEANS = {"true": True, "yes": True, "1": True, "false": False, "no": False, "0": False}
+
+
+def _from_csv(text: str) -> dict[str, list[dict[str, Any]]]:
+    raw: dict[str, list[dict[str, Any]]] = {"teams": [], "members": []}
+    for row in csv.DictReader(io.StringIO(text)):
+        entry: dict[str, Any] = {
+            k: v.strip() for k, v in row.items() if k and k != "kind" and v and v.strip()
+        }
+        if "on_duty" in entry:
+            entry["on_duty"] = _BOOLEANS.get(entry["on_duty"].lower(), entry["on_duty"])
+        if entry.get("capacity", "").isdigit():
+            entry["capacity"] = int(entry["capacity"])
+        raw["teams" if (row.get("kind") or "").strip() == "team" else "members"].append(entry)
+    return raw
+
+
 def read(path: Path) -> DirectoryFile:
     """Parse and validate the whole file before anything is written."""
     try:
-        raw: Any = yaml.safe_load(path.read_text(encoding="utf-8"))
+        text = path.read_text(encoding="utf-8")
+        raw: Any = _from_csv(text) if path.suffix.lower() == ".csv" else yaml.safe_load(text)
     except OSError as e:
         raise DirectoryProblem(f"{path}: {e.strerror}") from e
+    except csv.Error as e:
+        raise DirectoryProblem(f"{path} is not valid CSV: {e}") from e
     except yaml.YAMLError as e:
         raise DirectoryProblem(f"{path} is not valid YAML: {str(e).splitlines()[0]}") from e
     if not isinstance(raw, dict):
@@ -55,9 +90,18 @@ async def import_directory(pool: asyncpg.Pool, directory: DirectoryFile) -> tupl
     return len(directory.teams), len(directory.members)
 
 
-async def export_directory(pool: asyncpg.Pool) -> str:
-    """The directory as YAML that `import` takes back unchanged."""
+async def export_directory(pool: asyncpg.Pool, as_csv: bool = False) -> str:
+    """The directory as YAML (or CSV) that `import` takes back unchanged."""
     data = DirectoryFile(teams=await list_teams(pool), members=await list_members(pool))
+    if as_csv:
+        out = io.StringIO()
+        writer = csv.DictWriter(out, CSV_COLUMNS, lineterminator="\n")
+        writer.writeheader()
+        for team in data.teams:
+            writer.writerow({"kind": "team", **team.model_dump(mode="json")})
+        for member in data.members:
+            writer.writerow({"kind": "member", **member.model_dump(mode="json", exclude_none=True)})
+        return out.getvalue()
     text: str = yaml.safe_dump(
         data.model_dump(mode="json", exclude_none=True), allow_unicode=True, sort_keys=False
     )

@@ -225,9 +225,11 @@ def directory_import(
 
 @directory_app.command("export")
 def directory_export(
-    file: Path | None = typer.Argument(None, help="where to write the YAML; default: standard output"),
+    file: Path | None = typer.Argument(
+        None, help="where to write (FILE.csv: as CSV); default: standard output"
+    ),
 ) -> None:
-    """Write the teams and members as YAML that `directory import` takes back."""
+    """Write the teams and members as YAML (or CSV) that `directory import` takes back."""
     from cli.directory_file import export_directory
 
     _setup_logging()
@@ -237,7 +239,7 @@ def directory_export(
     async def run() -> str:
         pool = await _pool(settings)
         try:
-            return await export_directory(pool)
+            return await export_directory(pool, as_csv=file is not None and file.suffix.lower() == ".csv")
         finally:
             await pool.close()
 

@@ -135,6 +135,23 @@ async def test_directory_import_is_idempotent_and_export_round_trips(database: s
     assert run(empty_dir, "directory", "export", str(out), database_url=database).returncode == 0
     assert run(empty_dir, "directory", "import", str(out), database_url=database).returncode == 0
 
+    # CSV both ways: one table, `kind` telling teams from members.
+    as_csv = empty_dir / "directory.csv"
+    assert run(empty_dir, "directory", "export", str(as_csv), database_url=database).returncode == 0
+    rows = as_csv.read_text().splitlines()
+    assert rows[0] == "kind,id,name,department,role,team_id,on_duty,capacity,email,webhook_url"
+    assert "member,li.na,李娜,,supervisor,frontline,False,10,," in rows
+    as_csv.write_text(
+        rows[0] + "\nteam,logistics,物流部,operations\nmember,wang.fang,王芳,,agent,logistics,yes,5,,\n"
+    )
+    assert run(empty_dir, "directory", "import", str(as_csv), database_url=database).returncode == 0
+    conn = await asyncpg.connect(database)
+    try:
+        wang = await conn.fetchrow("SELECT team_id, on_duty, capacity FROM members WHERE id = 'wang.fang'")
+        assert wang is not None and dict(wang) == {"team_id": "logistics", "on_duty": True, "capacity": 5}
+    finally:
+        await conn.close()
+
     bad = empty_dir / "bad.yaml"
     bad.write_text(yaml.safe_dump({"members": [{"id": "x", "name": "X", "role": "boss"}]}))
     one_line_error(run(empty_dir, "directory", "import", str(bad), database_url=database), "members.0.role")
