@@ -172,6 +172,7 @@ def test_database_failures_are_one_line_naming_the_setting(
     one_line_error(run(empty_dir, "migrate"), "TICKETFLOW_DATABASE_URL is not set")
 
 
+@pytest.mark.slow  # eight process starts, each checking Temporal and the database
 async def test_api_and_worker_refuse_to_start_with_one_line(
     dev_env: WorkflowEnvironment, pg_server: EmbeddedPostgres, empty_dir: Path
 ) -> None:

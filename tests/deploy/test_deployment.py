@@ -158,6 +158,7 @@ async def customers() -> AsyncIterator[WebhookReceiver]:
 SECRET_KEY = secrets.token_urlsafe(48)
 
 
+@pytest.mark.timeout(900)
 async def test_the_operators_guide_runs_two_of_each_and_survives_losing_one_of_each(
     dev_env: WorkflowEnvironment, pg_server: EmbeddedPostgres, customers: WebhookReceiver, tmp_path: Path
 ) -> None:

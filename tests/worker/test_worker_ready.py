@@ -8,6 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from temporalio.testing import WorkflowEnvironment
 
 TICKETFLOW = str(Path(sys.executable).parent / "ticketflow")
@@ -19,6 +20,7 @@ def _start_worker(env: dict[str, str], cwd: Path) -> subprocess.Popen[bytes]:
     )
 
 
+@pytest.mark.slow  # a worker process and a probe process a second
 async def test_worker_ready_says_yes_only_while_this_hosts_worker_polls_every_queue(
     dev_env: WorkflowEnvironment, database: str, task_queue: str, tmp_path: Path
 ) -> None:
