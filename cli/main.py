@@ -76,6 +76,7 @@ def worker() -> None:
     _require(settings.database_url, "TICKETFLOW_DATABASE_URL")
     _require_secret(settings)
     asyncio.run(preflight(settings))
+    _warn_without_public_url(settings)
     asyncio.run(run_worker(settings))
 
 
@@ -92,6 +93,7 @@ def api() -> None:
     _require_secret(settings)
     # Checked before uvicorn, which would print the lifespan's failure as a traceback and exit 3.
     policy = asyncio.run(preflight(settings))
+    _warn_without_public_url(settings)
     # Access lines come from api.request_log, with the ticket number; uvicorn's would repeat them.
     uvicorn.run(
         create_app(settings, policy=policy),
@@ -361,6 +363,15 @@ def calendar_import(
         console.print(f"[red]{e}[/red]")
         raise typer.Exit(2) from None
     console.print(f"{path}: [calendars.{calendar}] {year}: {off} days off, {makeup} make-up workdays")
+
+
+def _warn_without_public_url(settings: Settings) -> None:
+    # Workers write the links customers get, so they need the public address as much as the API does.
+    if not settings.public_url:
+        where = settings.base_url()
+        console.print(
+            f"[yellow]TICKETFLOW_PUBLIC_URL is not set: links sent to customers point at {where}[/yellow]"
+        )
 
 
 def _require_secret(settings: Settings) -> None:

@@ -56,3 +56,5 @@ async def test_worker_ready_says_yes_only_while_this_hosts_worker_polls_every_qu
         out, _ = worker.communicate(timeout=60)
     # The worker said at start which policy it loaded (the packaged one: tmp_path has no policy.toml).
     assert b'"policy": "' in out and b'"event": "worker started"' in out, out[-2000:]
+    # Nothing set it here, and the worker writes the links customers follow: it says so.
+    assert b"TICKETFLOW_PUBLIC_URL is not set: links sent to customers point at http://127.0.0.1:8000" in out
