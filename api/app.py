@@ -4,6 +4,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 import asyncpg
+import structlog
 from fastapi import FastAPI
 from temporalio.client import Client
 
@@ -11,10 +12,12 @@ from api import actions, admin, contract, customers, errors, feedback, health, i
 from api.body_limit import BodyLimit
 from api.hotspot_signals import HotspotCounter, prefix_for
 from api.request_log import RequestLog
-from domain.policy import Policy, load_policy
+from domain.policy import Policy, load_policy, policy_hash
 from infra.settings import Settings, get_settings
 from infra.temporal_client import connect
 from store.db import create_pool
+
+log = structlog.get_logger(__name__)
 
 
 def create_app(
@@ -32,8 +35,9 @@ def create_app(
         own_pool = pool is None
         app.state.settings = settings
         app.state.policy = policy or load_policy(settings.policy_file)
+        log.info("api starting", policy=policy_hash(app.state.policy), namespace=settings.temporal_namespace)
         app.state.temporal = client or await connect(settings)
-        app.state.pool = pool or await create_pool(settings.database_url)
+        app.state.pool = pool or await create_pool(settings.database_url, max_size=settings.api_db_pool_size)
         app.state.hotspots = HotspotCounter(
             app.state.temporal,
             settings.task_queue,

@@ -3,6 +3,7 @@
 A copy is snapshotted into each ticket at intake, so a policy change never alters a running ticket.
 """
 
+import hashlib
 import tomllib
 from datetime import timedelta
 from pathlib import Path
@@ -307,3 +308,17 @@ def load_policy(path: Path | str | None = None) -> Policy:
             f"{'.'.join(str(p) for p in err['loc']) or '(top)'}: {err['msg']}" for err in e.errors()
         )
         raise PolicyError(f"policy file {path}: {problems}") from e
+
+
+def policy_hash(policy: Policy) -> str:
+    """A short fingerprint of the effective policy (every value after defaults), the same in every process
+    that loaded it: `/readyz` and the start-up logs show it, so a fleet on mixed policies is seen."""
+    return hashlib.sha256(policy.model_dump_json().encode()).hexdigest()[:16]
+
+
+def routed_teams(policy: Policy) -> list[str]:
+    """Every team id the policy routes to: each must be in the directory, or its tickets wait unassigned."""
+    teams = {policy.routing.default_team}
+    for rule in policy.routing.rules:
+        teams |= {rule.team, *rule.collaborators}
+    return sorted(teams)

@@ -18,8 +18,22 @@ class Settings(BaseSettings):
     # Empty address / URL: `ticketflow dev` starts the embedded server and fills them in.
     temporal_address: str = ""
     temporal_namespace: str = "default"
+    # A secured cluster or Temporal Cloud: TLS (the CA when not a public one), a client certificate and key
+    # for mTLS, or an API key; what the SDK's Client.connect takes.
+    temporal_tls: bool = False
+    temporal_tls_ca_file: Path | None = None
+    temporal_tls_cert_file: Path | None = None
+    temporal_tls_key_file: Path | None = None
+    temporal_tls_server_name: str = ""
+    temporal_api_key: SecretStr = SecretStr("")
+    # Retention of closed workflows, for `ticketflow create-namespace` only.
+    temporal_namespace_retention_days: int = Field(default=30, ge=1, le=3650)
     task_queue: str = "tickets"
     database_url: str = ""
+
+    # Connections to PostgreSQL each API process and each worker process keeps at most.
+    api_db_pool_size: int = Field(default=10, ge=1)
+    worker_db_pool_size: int = Field(default=20, ge=1)
 
     data_dir: Path = Path(".ticketflow")
     notices_file: Path | None = None  # None: the customer notices shipped (domain/notices.toml)

@@ -16,7 +16,7 @@ from temporalio.api.operatorservice.v1 import ListSearchAttributesRequest
 from temporalio.client import Client
 
 from cli.embedded import free_port
-from domain.policy import SHIPPED_POLICY
+from domain.policy import SHIPPED_POLICY, load_policy, policy_hash
 from infra import search_attributes
 
 pytestmark = pytest.mark.slow
@@ -129,7 +129,13 @@ async def test_dev_starts_everything_and_sigint_stops_every_process(tmp_path: Pa
     async with httpx.AsyncClient(timeout=5) as http:
         await _wait_healthy(http, f"http://127.0.0.1:{ports['api']}/healthz", proc, data_dir)
         health = await _wait_worker_polls(http, f"http://127.0.0.1:{ports['api']}/healthz")
-        assert health == {"status": "ok", "temporal": "ok", "postgres": "ok", "workers": "1 polling tickets"}
+        assert health == {
+            "status": "ok",
+            "temporal": "ok",
+            "postgres": "ok",
+            "workers": "1 polling tickets",
+            "policy": policy_hash(load_policy(SHIPPED_POLICY)),
+        }
         assert (await http.get(f"http://127.0.0.1:{ports['ui']}/")).status_code == 200
         assert (await http.get(f"http://127.0.0.1:{ports['api']}/docs")).status_code == 200
         await _open_a_ticket_and_see_it_assigned(http, f"http://127.0.0.1:{ports['api']}", data_dir)
