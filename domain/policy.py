@@ -148,7 +148,8 @@ class Intake(_Strict):
 
 
 class Assignment(_Strict):
-    retry_every: Duration = timedelta(minutes=5)
+    # A queued ticket is woken when a slot frees; this backstop catches directory edits made in SQL.
+    retry_every: Duration = timedelta(minutes=30)
 
 
 class RoutingRule(_Strict):

@@ -264,7 +264,13 @@ class TicketWorkflow:
         result = await self._write(
             TicketActivities.assign,
             AssignRequest(
-                ticket_no=v.ticket_no, round=s.round, team=team, exclude=list(s.excluded), member_id=member_id
+                ticket_no=v.ticket_no,
+                round=s.round,
+                team=team,
+                exclude=list(s.excluded),
+                member_id=member_id,
+                priority=v.priority,
+                opened_at=v.opened_at,
             ),
         )
         v.team = team
@@ -973,6 +979,13 @@ class TicketWorkflow:
                 await self._event("rejected", None, message="customer_feedback", reason=reason)
                 return
             await self._feedback(f)
+
+    @workflow.signal(name="slot_freed")
+    def slot_freed(self) -> None:
+        """A slot freed in the team (seed 001): a queued ticket tries again now, not at its backstop timer."""
+        if Clock.ASSIGN in self._s.clocks:
+            self._s.clocks[Clock.ASSIGN] = sla.start(workflow.now(), timedelta(0))
+            self._wake_if_needed()
 
     @workflow.signal(name="customer_message")
     async def customer_message(self, raw: RawValue) -> None:
