@@ -7,7 +7,7 @@ import asyncpg
 from fastapi import FastAPI
 from temporalio.client import Client
 
-from api import actions, admin, customers, errors, feedback, health, intake, reports, tickets
+from api import actions, admin, attachments, customers, errors, feedback, health, intake, reports, tickets
 from api.body_limit import BodyLimit
 from api.hotspot_signals import HotspotCounter, prefix_for
 from api.request_log import RequestLog
@@ -54,7 +54,9 @@ def create_app(
         description="Durable customer-service tickets: every ticket is a Temporal workflow.",
         lifespan=lifespan,
     )
-    app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
+    # An upload's multipart framing (boundaries, part headers) rides on top of the file's own limit.
+    upload_bytes = settings.attachment_max_bytes + 64 * 1024
+    app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes, upload_bytes=upload_bytes)
     app.add_middleware(RequestLog)
     errors.install(app)
     app.include_router(health.router)
@@ -65,4 +67,5 @@ def create_app(
     app.include_router(admin.router)
     app.include_router(reports.router)
     app.include_router(customers.router)
+    app.include_router(attachments.router)
     return app

@@ -43,6 +43,7 @@ with workflow.unsafe.imports_passed_through():
         ReviewDecision,
         WaitForCustomer,
     )
+    from domain.attachments import AttachmentAdded
     from domain.calendar import working_time_between
     from domain.enums import Priority, Status
     from domain.notification import Audience, HeldNotice, NotifyRequest
@@ -986,6 +987,17 @@ class TicketWorkflow:
         if Clock.ASSIGN in self._s.clocks:
             self._s.clocks[Clock.ASSIGN] = sla.start(workflow.now(), timedelta(0))
             self._wake_if_needed()
+
+    @workflow.signal(name="attachment_added")
+    async def attachment_added(self, raw: RawValue) -> None:
+        """An evidence file was attached (its content stays in the store): on the timeline."""
+        async with self._step():
+            a = await self._decoded(raw, AttachmentAdded, "attachment_added")
+            if a is None or self._s.view.status is Status.CLOSED:
+                return
+            await self._event(
+                "attachment", a.by, attachment_id=a.id, name=a.name, content_type=a.content_type, size=a.size
+            )
 
     @workflow.signal(name="customer_message")
     async def customer_message(self, raw: RawValue) -> None:
