@@ -12,6 +12,7 @@ from api.state import pool_of, temporal_of
 from api.workflow_calls import WorkflowGone, gone, run_update
 from domain import actions as act
 from domain.boundary import Boundary, IsoDatetime
+from domain.compensation import Compensation
 from domain.enums import ApiRole
 from domain.masking import mask_text
 from domain.ticket import TicketView
@@ -91,6 +92,15 @@ class ResumeBody(_Body):
 class ResolveBody(_Body):
     solution: str = Field(min_length=1, max_length=5_000)
     root_cause: act.RootCause
+    compensation: Compensation | None = Field(
+        default=None,
+        description="refund, coupon, replacement, repair or other; above its threshold, approved first",
+    )
+
+
+class CompensationDecisionBody(_Body):
+    approve: StrictBool
+    comment: str = Field(default="", max_length=2_000, description="the reason, required to refuse")
 
 
 class ReviewBody(_Body):
@@ -218,6 +228,21 @@ async def review(
     return await perform(request, caller, ticket_no, "review", act.ReviewDecision, body, key)
 
 
+@router.post("/tickets/{ticket_no}/compensation/decision", response_model=TicketView, responses=RESPONSES)
+async def decide_compensation(
+    request: Request,
+    body: CompensationDecisionBody,
+    ticket_no: str = TICKET_NO,
+    caller: Principal = Depends(_SUPERVISORS),
+    key: str | None = IDEMPOTENCY_KEY,
+) -> TicketView:
+    """A supervisor approves the compensation offered above its threshold, or refuses it with the reason
+    (the ticket goes back to its holder)."""
+    return await perform(
+        request, caller, ticket_no, "decide_compensation", act.CompensationDecision, body, key
+    )
+
+
 @router.post("/tickets/{ticket_no}/reassign", response_model=TicketView, responses=RESPONSES)
 async def reassign(
     request: Request,
@@ -249,6 +274,7 @@ class CallBody(_Body):
     solved: StrictBool | None = None
     score: StrictInt | None = Field(default=None, ge=1, le=5)
     comment: str = Field(default="", max_length=2_000)
+    accepts_compensation: StrictBool | None = None
 
 
 @router.post("/tickets/{ticket_no}/calls", response_model=TicketView, responses=RESPONSES)

@@ -68,6 +68,23 @@ _STAFF: dict[str, tuple[str, str]] = {
         "审核退回 Ticket {ticket_no}: solution sent back",
         "主管退回了解决方案,请补充后重新提交。The supervisor sent the solution back.",
     ),
+    "compensation_approval": (
+        "补偿待审批 Ticket {ticket_no}: compensation {amount} {currency} awaits approval",
+        "处理人提出的补偿超过审批额度,请审批:{type} {amount} {currency},理由:{reason}。"
+        "A compensation above the approval threshold awaits your decision.",
+    ),
+    "compensation_approval_overdue": (
+        "补偿审批超时 Ticket {ticket_no}: a compensation still awaits approval",
+        "补偿审批未在规定时间内完成,请督办。A compensation has waited too long for approval.",
+    ),
+    "compensation_refused": (
+        "补偿未获批准 Ticket {ticket_no}: compensation refused",
+        "主管未批准补偿方案,原因:{comment}。请调整后重新提交。The supervisor refused the compensation.",
+    ),
+    "compensation_declined": (
+        "客户拒绝补偿 Ticket {ticket_no}: the customer declined the compensation",
+        "客户不接受补偿方案,工单已退回给您。The customer declined the compensation; the ticket is back.",
+    ),
     "reopened": (
         "客户不满意,工单重开 Ticket {ticket_no} reopened",
         "客户对处理结果不满意,工单已重开并提升优先级。"

@@ -32,6 +32,7 @@ with workflow.unsafe.imports_passed_through():
         Acknowledge,
         Action,
         CallOutcome,
+        CompensationDecision,
         CustomerMessage,
         Escalate,
         Extend,
@@ -45,6 +46,7 @@ with workflow.unsafe.imports_passed_through():
     )
     from domain.attachments import AttachmentAdded
     from domain.calendar import working_time_between
+    from domain.compensation import Compensation, CompensationState, CompensationStatus
     from domain.enums import Priority, Status
     from domain.notification import Audience, HeldNotice, NotifyRequest
     from domain.routing import route, supervisor_alerts
@@ -73,6 +75,15 @@ def _first_error(e: Exception) -> str:
         first = cause.errors()[0]
         return f"{'.'.join(str(p) for p in first['loc']) or 'payload'}: {first['msg']}"
     return f"undecodable payload: {e}"[:300]
+
+
+def _offer_facts(offer: Compensation) -> dict[str, str]:
+    return {
+        "type": offer.type.value,
+        "amount": str(offer.amount),
+        "currency": offer.currency,
+        "reason": offer.reason,
+    }
 
 
 def _refuse(reason: str | None) -> None:
@@ -236,6 +247,10 @@ class TicketWorkflow:
                 await self._second_attempt()
             else:
                 await self._close("no_response")
+        elif clock is Clock.APPROVAL:
+            # An approval left waiting goes one level up: the department head hears of it.
+            seq = await self._event("approval_overdue", None, due=run.due.isoformat())
+            await self._notify(seq, Audience.DEPARTMENT_HEAD, "compensation_approval_overdue", urgent=True)
         elif clock is Clock.CALL:
             s.outcomes.append(Outcome(clock=Clock.CALLBACK, due=run.due, at=now, met=False))
             seq = await self._event("call_overdue", None, due=run.due.isoformat())
@@ -351,8 +366,10 @@ class TicketWorkflow:
         """What a request for the customer's feedback says: the solution, its cause, the link's round."""
         v, fb = self._s.view, self._policy.feedback
         cause = v.root_cause
+        offer = v.compensation.offer if v.compensation else None
+        given = f"({offer.type.value} {offer.amount} {offer.currency}: {offer.reason})" if offer else ""
         return {
-            "solution": v.solution or "",
+            "solution": (v.solution or "") + given,
             "cause": f"{cause.what}: {cause.why}" if cause else "",
             "link_expires_at": (now + fb.link_valid_for).isoformat(),
             "round": str(self._s.callback_round),
@@ -668,8 +685,21 @@ class TicketWorkflow:
         v = self._s.view
         if v.status is not Status.IN_REVIEW:
             return f"ticket is {v.status.value}; there is no solution awaiting review"
+        if self._awaiting_approval():
+            return "its compensation awaits approval first"
         if not d.approve and not d.comment:
             return "sending a solution back needs a comment"
+        return None
+
+    def _awaiting_approval(self) -> bool:
+        c = self._s.view.compensation
+        return c is not None and c.status is CompensationStatus.PENDING_APPROVAL
+
+    def _can_decide_compensation(self, d: CompensationDecision) -> str | None:
+        if self._s.view.status is not Status.IN_REVIEW or not self._awaiting_approval():
+            return "there is no compensation awaiting approval"
+        if not d.approve and not d.comment:
+            return "refusing a compensation needs the reason"
         return None
 
     def _can_reassign(self, r: Reassign) -> str | None:
@@ -815,16 +845,75 @@ class TicketWorkflow:
             v.root_cause = r.root_cause
             v.resolved_at = now
             v.status = Status.RESOLVED
+            v.compensation = None
+            offer = r.compensation.model_dump(mode="json") if r.compensation else None
             await self._event(
-                "resolved", r.by, solution=r.solution, root_cause=r.root_cause.model_dump(mode="json")
+                "resolved",
+                r.by,
+                solution=r.solution,
+                root_cause=r.root_cause.model_dump(mode="json"),
+                **({"compensation": offer} if offer else {}),
             )
-            if self._policy.review.required(v.priority, v.kind):
-                v.status = Status.IN_REVIEW
-                seq = await self._event("review_requested", None)
-                await self._notify(seq, Audience.TEAM_SUPERVISOR, "review_requested")
-            else:
-                await self._resolution_delivered(now)
+            if r.compensation is not None:
+                needs = self._policy.compensation.needs_approval(r.compensation)
+                status = CompensationStatus.PENDING_APPROVAL if needs else CompensationStatus.APPROVED
+                v.compensation = CompensationState(offer=r.compensation, status=status, needs_approval=needs)
+                if needs:
+                    # Seed 002 (提交至客服主管进行审核): above the type's threshold a supervisor decides.
+                    v.status = Status.IN_REVIEW
+                    self._start(Clock.APPROVAL, now)
+                    facts = _offer_facts(r.compensation)
+                    seq = await self._event("compensation_requested", None, **facts)
+                    await self._notify(seq, Audience.TEAM_SUPERVISOR, "compensation_approval", more=facts)
+                    return self._view()
+            await self._after_resolution(now)
             return self._view()
+
+    async def _after_resolution(self, now: datetime) -> None:
+        """The solution (and any compensation) is settled inside the team: review, else the customer hears."""
+        v = self._s.view
+        if self._policy.review.required(v.priority, v.kind):
+            v.status = Status.IN_REVIEW
+            seq = await self._event("review_requested", None)
+            await self._notify(seq, Audience.TEAM_SUPERVISOR, "review_requested")
+        else:
+            await self._resolution_delivered(now)
+
+    @workflow.update
+    async def decide_compensation(self, d: CompensationDecision) -> TicketView:
+        async with self._acting(d, self._can_decide_compensation):
+            s, v, now = self._s, self._s.view, workflow.now()
+            c = v.compensation
+            assert c is not None
+            s.clocks.pop(Clock.APPROVAL, None)
+            c.decided_by, c.comment, c.decided_at = d.by, d.comment, now
+            if d.approve:
+                c.status = CompensationStatus.APPROVED
+                await self._event("compensation_approved", d.by, comment=d.comment)
+                await self._after_resolution(now)
+                return self._view()
+            # Refused: back to the holder with the reason; the resolution clock runs on from where it was.
+            c.status = CompensationStatus.REFUSED
+            self._back_to_holder()
+            seq = await self._event("compensation_refused", d.by, comment=d.comment)
+            if v.assignee:
+                await self._notify(
+                    seq, Audience.MEMBER, "compensation_refused", member=v.assignee, comment=d.comment
+                )
+            return self._view()
+
+    @decide_compensation.validator
+    def _validate_decide_compensation(self, d: CompensationDecision) -> None:
+        self._admit(d, self._can_decide_compensation)
+
+    def _back_to_holder(self) -> None:
+        s, v = self._s, self._s.view
+        v.status = Status.IN_PROGRESS
+        v.resolved_at = None
+        if s.resolve_before_review is not None:
+            s.clocks[Clock.RESOLVE] = s.resolve_before_review
+        s.resolve_before_review = None
+        self._start(Clock.UPDATE, workflow.now())
 
     @resolve.validator
     def _validate_resolve(self, r: Resolve) -> None:
@@ -894,7 +983,16 @@ class TicketWorkflow:
         v.feedback = f
         s.clocks.pop(Clock.FEEDBACK, None)
         s.clocks.pop(Clock.CALL, None)
-        if sla.satisfied(self._policy, f):
+        c = v.compensation
+        if c is not None and c.status is CompensationStatus.APPROVED and f.accepts_compensation is not None:
+            # Seed 001 (补偿方案并经客户确认): the customer accepts the compensation, or declines it.
+            c.status = CompensationStatus.ACCEPTED if f.accepts_compensation else CompensationStatus.DECLINED
+            c.answered_at = now
+            seq = await self._event(f"compensation_{c.status.value}", "customer")
+            if not f.accepts_compensation and v.assignee:
+                await self._notify(seq, Audience.MEMBER, "compensation_declined", member=v.assignee)
+        declined = c is not None and c.status is CompensationStatus.DECLINED
+        if sla.satisfied(self._policy, f) and not declined:
             await self._event("feedback", None, solved=f.solved, score=f.score, comment=f.comment)
             await self._close("satisfied")
             return
