@@ -5,6 +5,7 @@ from datetime import datetime
 from pydantic import BaseModel, Field, JsonValue, field_validator
 
 from domain.actions import FeedbackAnswer, RootCause
+from domain.collaboration import CollaborationView
 from domain.compensation import CompensationState
 from domain.enums import Category, Channel, Kind, Priority, Status
 from domain.intake import MaskedCustomer
@@ -85,6 +86,7 @@ class TicketView(BaseModel):
     solution: str | None = None
     root_cause: RootCause | None = None
     compensation: CompensationState | None = None
+    collaborations: list[CollaborationView] = []  # questions to other teams, each a child workflow
     feedback: FeedbackAnswer | None = None
     reopen_count: int = 0
     feedback_requests: int = 0  # callbacks and second attempts, each asking the customer how it went

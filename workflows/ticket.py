@@ -9,6 +9,7 @@ from typing import Any, TypeVar
 from temporalio import workflow
 from temporalio.common import RawValue, SearchAttributeUpdate
 from temporalio.exceptions import ActivityError, ApplicationError, CancelledError, FailureError
+from temporalio.workflow import ParentClosePolicy
 
 from workflows import notifying
 
@@ -46,6 +47,14 @@ with workflow.unsafe.imports_passed_through():
     )
     from domain.attachments import AttachmentAdded
     from domain.calendar import working_time_between
+    from domain.collaboration import (
+        COLLABORATION_WORKFLOW,
+        AskCollaboration,
+        CollaborationInput,
+        CollaborationStatus,
+        CollaborationView,
+        request_id,
+    )
     from domain.compensation import Compensation, CompensationState, CompensationStatus
     from domain.enums import Priority, Status
     from domain.notification import Audience, HeldNotice, NotifyRequest
@@ -1085,6 +1094,101 @@ class TicketWorkflow:
         if Clock.ASSIGN in self._s.clocks:
             self._s.clocks[Clock.ASSIGN] = sla.start(workflow.now(), timedelta(0))
             self._wake_if_needed()
+
+    @workflow.update
+    async def ask_collaboration(self, a: AskCollaboration) -> TicketView:
+        """Seeds 002, 004: another team is asked, with a deadline in its calendar; a child workflow each."""
+        async with self._acting(a, self._can_ask):
+            v, now = self._s.view, workflow.now()
+            p = self._policy.collaboration
+            number = len(v.collaborations) + 1
+            if self._calendars:
+                name = p.team_calendars.get(a.team, self._policy.targets.calendar.default)
+                cal = self._policy.calendar(name)
+                run = sla.start(now, p.answer_within, cal, name)
+                remind = sla.warn_time(run, p.remind_at, cal)
+            else:
+                run = sla.start(now, p.answer_within)
+                remind = sla.warn_time(run, p.remind_at)
+            ask = CollaborationInput(
+                ticket_no=v.ticket_no,
+                number=number,
+                team=a.team,
+                question=a.question,
+                asked_by=a.by,
+                asked_at=now,
+                remind_at=remind,
+                due=run.due,
+                priority=v.priority,
+            )
+            rid = request_id(v.ticket_no, number)
+            await workflow.start_child_workflow(
+                COLLABORATION_WORKFLOW, ask, id=rid, parent_close_policy=ParentClosePolicy.ABANDON
+            )
+            v.collaborations.append(
+                CollaborationView(
+                    id=rid,
+                    number=number,
+                    team=a.team,
+                    question=a.question,
+                    asked_by=a.by,
+                    asked_at=now,
+                    due=run.due,
+                )
+            )
+            if a.team not in v.collaborators:
+                v.collaborators.append(a.team)
+            await self._event(
+                "collaboration_requested",
+                a.by,
+                request=rid,
+                team=a.team,
+                question=a.question,
+                due=run.due.isoformat(),
+                attachment_ids=list(a.attachment_ids),
+            )
+            return self._view()
+
+    @ask_collaboration.validator
+    def _validate_ask_collaboration(self, a: AskCollaboration) -> None:
+        self._admit(a, self._can_ask)
+
+    def _can_ask(self, a: AskCollaboration) -> str | None:
+        v = self._s.view
+        if v.status not in OPEN and v.status is not Status.IN_REVIEW:
+            return f"ticket is {v.status.value}; there is nothing left to ask another team"
+        if a.team == v.team:
+            return f"team {a.team} holds this ticket; reassign within it instead"
+        return None
+
+    @workflow.signal(name="collaboration_news")
+    async def collaboration_news(self, news: CollaborationView) -> None:
+        """A request was escalated or answered: on the timeline; an answer tells the holder."""
+        async with self._step():
+            v = self._s.view
+            known = next((i for i, c in enumerate(v.collaborations) if c.id == news.id), None)
+            if known is None or v.status is Status.CLOSED:
+                return
+            old, v.collaborations[known] = v.collaborations[known], news
+            if news.escalated and not old.escalated:
+                await self._event("collaboration_overdue", None, request=news.id, team=news.team)
+            if news.status is CollaborationStatus.ANSWERED and old.status is not CollaborationStatus.ANSWERED:
+                seq = await self._event(
+                    "collaboration_answered",
+                    news.answered_by,
+                    request=news.id,
+                    team=news.team,
+                    answer=news.answer,
+                    on_time=news.on_time,
+                    attachment_ids=list(news.attachment_ids),
+                )
+                facts = {"team": news.team, "answer": (news.answer or "")[:500]}
+                if v.assignee:
+                    await self._notify(
+                        seq, Audience.MEMBER, "collaboration_answered", member=v.assignee, more=facts
+                    )
+                else:
+                    await self._notify(seq, Audience.TEAM_SUPERVISOR, "collaboration_answered", more=facts)
 
     @workflow.signal(name="attachment_added")
     async def attachment_added(self, raw: RawValue) -> None:
