@@ -7,7 +7,19 @@ import asyncpg
 from fastapi import FastAPI
 from temporalio.client import Client
 
-from api import actions, admin, attachments, customers, errors, feedback, health, intake, reports, tickets
+from api import (
+    actions,
+    admin,
+    attachments,
+    collaboration,
+    customers,
+    errors,
+    feedback,
+    health,
+    intake,
+    reports,
+    tickets,
+)
 from api.body_limit import BodyLimit
 from api.hotspot_signals import HotspotCounter, prefix_for
 from api.request_log import RequestLog
@@ -68,4 +80,5 @@ def create_app(
     app.include_router(reports.router)
     app.include_router(customers.router)
     app.include_router(attachments.router)
+    app.include_router(collaboration.router)
     return app
