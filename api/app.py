@@ -12,6 +12,7 @@ from api import (
     admin,
     attachments,
     collaboration,
+    compensation,
     customers,
     errors,
     feedback,
@@ -81,4 +82,5 @@ def create_app(
     app.include_router(customers.router)
     app.include_router(attachments.router)
     app.include_router(collaboration.router)
+    app.include_router(compensation.router)
     return app

@@ -1,6 +1,7 @@
 """Compensation through the API (seeds 000–002): offered with the resolution, decided by a supervisor above
 its threshold, accepted by the customer through their signed link."""
 
+import asyncio
 from datetime import UTC, datetime, timedelta
 
 import asyncpg
@@ -46,6 +47,30 @@ async def test_refund_decided_by_the_supervisor_then_accepted_through_the_link(
         view.ticket_no,
     )
     assert accepted == 1
+
+    # The month's report counts it under its category, once the ticket is closed and archived.
+    month = datetime.now(UTC).strftime("%Y-%m")
+    for _ in range(100):
+        r = await api.get("/reports/compensation", params={"month": month}, headers=headers(keys.supervisor))
+        assert r.status_code == 200, r.text
+        if r.json()["totals"]:
+            break
+        await asyncio.sleep(0.1)
+    assert r.json()["totals"] == [
+        {
+            "category": "how_to",
+            "type": "refund",
+            "currency": "CNY",
+            "offered": 1,
+            "offered_amount": "300.00",
+            "accepted": 1,
+            "accepted_amount": "300.00",
+        }
+    ]
+    bad = await api.get(
+        "/reports/compensation", params={"month": "2026-13"}, headers=headers(keys.supervisor)
+    )
+    assert bad.status_code == 422
 
 
 async def test_a_bad_compensation_answers_422_naming_the_field(
