@@ -156,8 +156,10 @@ class TicketActivities:
 
     @activity.defn(name="release")
     async def release(self, req: ReleaseRequest) -> ReleaseResult:
-        """Give the member back the capacity this round took (once), and wake the team's queue."""
+        """Give the member back the capacity this round took (once), leave the team's queue if still in it
+        (a collaboration request answered while queued), and wake the queue."""
         released = await assignment_store.release(self._pool, req.ticket_no, req.round)
+        await queue.dequeue(self._pool, req.ticket_no)
         await self._wake_queue(req.ticket_no, req.round)
         return ReleaseResult(released=released)
 

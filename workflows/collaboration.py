@@ -86,13 +86,13 @@ class CollaborationWorkflow:
                 v.escalated = True
                 await self._notify(Audience.TEAM_SUPERVISOR, "collaboration_overdue", "overdue", urgent=True)
                 await self._news()
-        if self._held_round is not None:
-            await workflow.execute_activity_method(
-                TicketActivities.release,
-                ReleaseRequest(ticket_no=v.id, round=self._held_round),
-                start_to_close_timeout=DB_TIMEOUT,
-                retry_policy=DB_RETRY,
-            )
+        # The capacity goes back; a request answered while still queued leaves the queue.
+        await workflow.execute_activity_method(
+            TicketActivities.release,
+            ReleaseRequest(ticket_no=v.id, round=self._held_round or self._round),
+            start_to_close_timeout=DB_TIMEOUT,
+            retry_policy=DB_RETRY,
+        )
         await self._news()
         await workflow.wait_condition(workflow.all_handlers_finished)
         return v

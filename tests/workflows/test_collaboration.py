@@ -17,6 +17,7 @@ from domain.collaboration import AskCollaboration, CollaborationAnswer, Collabor
 from domain.enums import ApiRole
 from domain.policy import Policy
 from domain.ticket import TicketView
+from store import queue
 from workflows.collaboration import CollaborationWorkflow
 from workflows.ticket import TicketWorkflow
 
@@ -115,4 +116,35 @@ async def test_a_late_request_is_reminded_then_escalated_to_its_teams_supervisor
     await until(handle, lambda v: v.collaborations[0].status is CollaborationStatus.ANSWERED)
     types = [e["type"] for e in await events(pool, handle.id) if e["type"].startswith("collaboration_")]
     assert types == ["collaboration_requested", "collaboration_overdue", "collaboration_answered"]
+    await handle.terminate("test done")
+
+
+async def test_a_request_to_a_full_team_waits_in_its_queue_and_leaves_it_when_answered(
+    ts_env: WorkflowEnvironment,
+    pool: asyncpg.Pool,
+    worker: Worker,
+    task_queue: str,
+    policy: Policy,
+    crew: Crew,
+) -> None:
+    handle = await open_ticket(ts_env, pool, task_queue, policy_for(policy, crew))
+    view = await until(handle, lambda v: v.assignee is not None)
+    full = await make_crew(pool, agents=1, capacity=0)
+    holder = Caller(role=ApiRole.AGENT, member_id=view.assignee, team_id=crew.team)
+    view = await handle.execute_update(
+        W.ask_collaboration,
+        AskCollaboration(by=view.assignee or "", caller=holder, team=full.team, question=QUESTION),
+    )
+    rid = view.collaborations[0].id
+    assert await notified(pool, handle.id, "collaboration_requested") == [full.supervisor]
+    assert await queue.queued(pool, full.team) == [rid]
+    sup = CollaborationAnswer(
+        by=full.supervisor,
+        caller=Caller(role=ApiRole.SUPERVISOR, member_id=full.supervisor, team_id=full.team),
+        text="已安排专人跟进",
+    )
+    child = ts_env.client.get_workflow_handle(rid, result_type=CollaborationView)
+    await child.execute_update(CollaborationWorkflow.answer, sup)
+    assert (await child.result()).assignee is None
+    assert await queue.queued(pool, full.team) == []
     await handle.terminate("test done")
