@@ -169,9 +169,16 @@ class TicketActivities:
         team = await self._pool.fetchval(
             "SELECT team_id FROM assignments WHERE ticket_no = $1 AND round = $2", ticket_no, round_
         )
-        heads = await queue.heads(self._pool, team) if team else []
-        if heads:
-            await wake(activity.client(), heads)
+        for _ in range(3):
+            heads = await queue.heads(self._pool, team) if team else []
+            if not heads:
+                return
+            # A workflow ended without leaving the queue (terminated by an operator) must not block it.
+            gone = await wake(activity.client(), heads)
+            if not gone:
+                return
+            for ticket_no_gone in gone:
+                await queue.dequeue(self._pool, ticket_no_gone)
 
     @activity.defn(name="archive")
     async def archive(self, req: ArchiveRequest) -> ArchiveResult:

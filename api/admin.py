@@ -77,7 +77,12 @@ async def put_member(request: Request, member: Member, _: Principal = Depends(_A
     except asyncpg.ForeignKeyViolationError as e:
         raise ApiError(422, "invalid", f"team_id: no team {member.team_id}", "team_id") from e
     if member.team_id is not None and member.on_duty:
-        await wake(temporal_of(request), await queue.heads(pool, member.team_id))
+        for _attempt in range(3):
+            gone = await wake(temporal_of(request), await queue.heads(pool, member.team_id))
+            if not gone:
+                break
+            for ticket_no in gone:
+                await queue.dequeue(pool, ticket_no)  # ended without leaving the queue: must not block it
     return member
 
 

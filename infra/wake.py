@@ -9,11 +9,14 @@ from temporalio.service import RPCError, RPCStatusCode
 SLOT_FREED = "slot_freed"
 
 
-async def wake(client: Client, ticket_nos: Iterable[str]) -> None:
-    """Signal each ticket (workflow id = ticket number); one that has finished meanwhile is skipped."""
+async def wake(client: Client, ticket_nos: Iterable[str]) -> list[str]:
+    """Signal each ticket (workflow id = ticket number); those no longer running, to take off the queue."""
+    gone = []
     for ticket_no in ticket_nos:
         try:
             await client.get_workflow_handle(ticket_no).signal(SLOT_FREED)
         except RPCError as e:
             if e.status is not RPCStatusCode.NOT_FOUND:
                 raise
+            gone.append(ticket_no)
+    return gone

@@ -106,3 +106,28 @@ async def test_a_later_urgent_ticket_goes_ahead_of_an_earlier_low_one_in_the_que
     assert await queue.heads(pool, crew.team) == [high.id]
     for handle in (low, high):
         await handle.terminate("test done")
+
+
+async def test_a_queued_ticket_whose_workflow_was_terminated_leaves_the_queue_when_woken(
+    ts_env: WorkflowEnvironment,
+    pool: asyncpg.Pool,
+    worker: Worker,
+    task_queue: str,
+    policy: Policy,
+    admin_api: tuple[httpx.AsyncClient, dict[str, str]],
+) -> None:
+    api, admin = admin_api
+    crew = await make_crew(pool, agents=1, capacity=0)
+    p = policy_for(policy, crew)
+    dead = await open_ticket(ts_env, pool, task_queue, p, priority=Priority.URGENT)
+    await until(dead, lambda v: v.event_seq >= 2)
+    alive = await open_ticket(ts_env, pool, task_queue, p, priority=Priority.LOW)
+    await until(alive, lambda v: v.event_seq >= 2)
+    await dead.terminate("operator")
+    agent = {"id": crew.agents[0], "name": "a", "role": "agent", "team_id": crew.team, "capacity": 1}
+    # The dead head leaves the queue and the slot goes on to the live ticket behind it, at once.
+    assert (await api.put("/admin/members", json=agent, headers=admin)).status_code == 200
+    view = await until(alive, lambda v: v.assignee is not None)
+    assert await queue.queued(pool, crew.team) == []
+    assert view.assignee == crew.agents[0]
+    await alive.terminate("test done")
