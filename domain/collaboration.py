@@ -22,6 +22,13 @@ class CollaborationPolicy(BaseModel):
     remind_at: float = Field(default=0.8, gt=0, lt=1)  # of the time to answer
     # Team → the policy calendar its deadline counts in; others use targets.calendar.default.
     team_calendars: dict[str, str] = {}
+    # Routing's collaborating teams are asked at intake (else they only gain read access), with this text.
+    ask_at_intake: bool = False
+    intake_question: str = Field(
+        default="请协同处理该工单并反馈处理意见。Please help with this ticket and tell us what you find.",
+        min_length=1,
+        max_length=5_000,
+    )
 
 
 class CollaborationStatus(StrEnum):

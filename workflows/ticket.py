@@ -195,6 +195,11 @@ class TicketWorkflow:
             tz=self._customer_zone(),
         )
         await self._assign()
+        c = self._policy.collaboration
+        if c.ask_at_intake:
+            # Seeds 002, 004: routing's collaborating teams are asked at once, each a request of its own.
+            for team in list(v.collaborators):
+                await self._ask(team, c.intake_question, "routing", [])
 
     async def _fire_due(self) -> None:
         """React to every clock whose reminder or deadline has come, earliest first."""
@@ -1099,55 +1104,59 @@ class TicketWorkflow:
     async def ask_collaboration(self, a: AskCollaboration) -> TicketView:
         """Seeds 002, 004: another team is asked, with a deadline in its calendar; a child workflow each."""
         async with self._acting(a, self._can_ask):
-            v, now = self._s.view, workflow.now()
-            p = self._policy.collaboration
-            number = len(v.collaborations) + 1
-            if self._calendars:
-                name = p.team_calendars.get(a.team, self._policy.targets.calendar.default)
-                cal = self._policy.calendar(name)
-                run = sla.start(now, p.answer_within, cal, name)
-                remind = sla.warn_time(run, p.remind_at, cal)
-            else:
-                run = sla.start(now, p.answer_within)
-                remind = sla.warn_time(run, p.remind_at)
-            ask = CollaborationInput(
-                ticket_no=v.ticket_no,
-                number=number,
-                team=a.team,
-                question=a.question,
-                asked_by=a.by,
-                asked_at=now,
-                remind_at=remind,
-                due=run.due,
-                priority=v.priority,
-            )
-            rid = request_id(v.ticket_no, number)
-            await workflow.start_child_workflow(
-                COLLABORATION_WORKFLOW, ask, id=rid, parent_close_policy=ParentClosePolicy.ABANDON
-            )
-            v.collaborations.append(
-                CollaborationView(
-                    id=rid,
-                    number=number,
-                    team=a.team,
-                    question=a.question,
-                    asked_by=a.by,
-                    asked_at=now,
-                    due=run.due,
-                )
-            )
-            if a.team not in v.collaborators:
-                v.collaborators.append(a.team)
-            await self._event(
-                "collaboration_requested",
-                a.by,
-                request=rid,
-                team=a.team,
-                question=a.question,
-                due=run.due.isoformat(),
-                attachment_ids=list(a.attachment_ids),
-            )
+            await self._ask(a.team, a.question, a.by, a.attachment_ids)
             return self._view()
+
+    async def _ask(self, team: str, question: str, by: str, attachment_ids: list[int]) -> None:
+        """Start the team's request as a child workflow, due `answer_within` in the team's calendar."""
+        v, now = self._s.view, workflow.now()
+        p = self._policy.collaboration
+        number = len(v.collaborations) + 1
+        if self._calendars:
+            name = p.team_calendars.get(team, self._policy.targets.calendar.default)
+            cal = self._policy.calendar(name)
+            run = sla.start(now, p.answer_within, cal, name)
+            remind = sla.warn_time(run, p.remind_at, cal)
+        else:
+            run = sla.start(now, p.answer_within)
+            remind = sla.warn_time(run, p.remind_at)
+        ask = CollaborationInput(
+            ticket_no=v.ticket_no,
+            number=number,
+            team=team,
+            question=question,
+            asked_by=by,
+            asked_at=now,
+            remind_at=remind,
+            due=run.due,
+            priority=v.priority,
+        )
+        rid = request_id(v.ticket_no, number)
+        await workflow.start_child_workflow(
+            COLLABORATION_WORKFLOW, ask, id=rid, parent_close_policy=ParentClosePolicy.ABANDON
+        )
+        v.collaborations.append(
+            CollaborationView(
+                id=rid,
+                number=number,
+                team=team,
+                question=question,
+                asked_by=by,
+                asked_at=now,
+                due=run.due,
+            )
+        )
+        if team not in v.collaborators:
+            v.collaborators.append(team)
+        await self._event(
+            "collaboration_requested",
+            by,
+            request=rid,
+            team=team,
+            question=question,
+            due=run.due.isoformat(),
+            attachment_ids=list(attachment_ids),
+        )
 
     @ask_collaboration.validator
     def _validate_ask_collaboration(self, a: AskCollaboration) -> None:

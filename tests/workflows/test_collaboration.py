@@ -148,3 +148,24 @@ async def test_a_request_to_a_full_team_waits_in_its_queue_and_leaves_it_when_an
     assert (await child.result()).assignee is None
     assert await queue.queued(pool, full.team) == []
     await handle.terminate("test done")
+
+
+async def test_routing_asks_its_collaborating_teams_at_intake_when_the_policy_says_so(
+    ts_env: WorkflowEnvironment,
+    pool: asyncpg.Pool,
+    worker: Worker,
+    task_queue: str,
+    policy: Policy,
+    crew: Crew,
+) -> None:
+    finance = await make_crew(pool, agents=1)
+    rules = [{"team": crew.team, "collaborators": [finance.team]}]
+    p = policy_for(policy, crew, routing={"rules": rules}, collaboration={"ask_at_intake": True})
+    assert policy.collaboration.ask_at_intake is False  # by default collaborators only gain read access
+    handle = await open_ticket(ts_env, pool, task_queue, p)
+    view = await until(handle, lambda v: bool(v.collaborations))
+    [request] = view.collaborations
+    assert (request.team, request.asked_by) == (finance.team, "routing")
+    assert request.question == policy.collaboration.intake_question
+    assert await notified(pool, handle.id, "collaboration_requested") == [finance.agents[0]]
+    await handle.terminate("test done")
