@@ -2,6 +2,7 @@
 
 from typing import Any, TypeVar
 
+import asyncpg
 from fastapi import APIRouter, Depends, Path, Request
 from pydantic import Field, StrictBool, StrictInt, ValidationError
 
@@ -16,7 +17,7 @@ from domain.compensation import Compensation
 from domain.enums import ApiRole
 from domain.masking import mask_text
 from domain.ticket import TicketView
-from store import audit, private_texts
+from store import attachments, audit, private_texts
 
 router = APIRouter(tags=["actions"])
 
@@ -74,6 +75,7 @@ class AcknowledgeBody(_Body):
 class ProgressBody(_Body):
     note: str = Field(min_length=1, max_length=5_000)
     customer_visible: StrictBool = True
+    attachment_ids: list[StrictInt] = Field(default=[], max_length=20, description="files on the ticket")
 
 
 class ExtendBody(_Body):
@@ -116,6 +118,14 @@ class ReassignBody(_Body):
 
 class EscalateBody(_Body):
     reason: str = Field(min_length=1, max_length=1_000)
+
+
+async def check_files(pool: asyncpg.Pool, ticket_no: str, ids: list[int]) -> None:
+    """The files a note or an answer refers to are on the ticket (else 422 naming the first that is not)."""
+    try:
+        await attachments.check_ids(pool, ticket_no, ids)
+    except attachments.UnknownAttachment as e:
+        raise ApiError(422, "invalid", str(e), "attachment_ids") from e
 
 
 async def perform(
@@ -164,7 +174,8 @@ async def progress(
     caller: Principal = Depends(_HANDLERS),
     key: str | None = IDEMPOTENCY_KEY,
 ) -> TicketView:
-    """A progress note (and, by default, an update to the customer)."""
+    """A progress note (and, by default, an update to the customer), which may refer to the ticket's files."""
+    await check_files(pool_of(request), ticket_no, body.attachment_ids)
     return await perform(request, caller, ticket_no, "progress", act.ProgressNote, body, key)
 
 

@@ -9,7 +9,7 @@ from temporalio.client import WorkflowUpdateFailedError, WorkflowUpdateRPCTimeou
 from temporalio.exceptions import ApplicationError
 from temporalio.service import RPCError, RPCStatusCode
 
-from api.actions import RESPONSES, TICKET_NO, _Body, perform
+from api.actions import RESPONSES, TICKET_NO, _Body, check_files, perform
 from api.auth import Principal, require
 from api.errors import ApiError, ErrorResponse
 from api.idempotency import IDEMPOTENCY_KEY
@@ -60,6 +60,7 @@ async def ask(
     calendar; the team can read the ticket from now on."""
     if not await team_exists(pool_of(request), body.team):
         raise ApiError(422, "invalid", f"team: no team {body.team}", "team")
+    await check_files(pool_of(request), ticket_no, body.attachment_ids)
     return await perform(request, caller, ticket_no, "ask_collaboration", AskCollaboration, body, key)
 
 
@@ -76,6 +77,7 @@ async def answer(
     caller: Principal = Depends(_HANDLERS),
 ) -> CollaborationView:
     """The asked team answers (its members, or heads and above); the ticket's holder is told."""
+    await check_files(pool_of(request), ticket_no, body.attachment_ids)
     action, _ = body.to_action(CollaborationAnswer, caller)
     handle = temporal_of(request).get_workflow_handle(request_id(ticket_no, number))
     try:

@@ -26,6 +26,9 @@ class Acknowledge(Action):
 class ProgressNote(Action):
     note: str = Field(min_length=1, max_length=5_000)
     customer_visible: bool = Field(default=True, description="also tell the customer (seed 000: 同步信息)")
+    attachment_ids: list[int] = Field(
+        default=[], max_length=20, description="files on the ticket it refers to"
+    )
 
 
 class Extend(Action):

@@ -54,6 +54,22 @@ async def add(
         return Attachment(**dict(row)), False
 
 
+class UnknownAttachment(LookupError):
+    """A file id that is not on the ticket."""
+
+
+async def check_ids(pool: asyncpg.Pool, ticket_no: str, ids: list[int]) -> None:
+    """Raises UnknownAttachment naming the first id not attached to the ticket."""
+    if not ids:
+        return
+    found = await pool.fetch(
+        "SELECT id FROM attachments WHERE ticket_no = $1 AND id = ANY($2::bigint[])", ticket_no, ids
+    )
+    missing = sorted(set(ids) - {r["id"] for r in found})
+    if missing:
+        raise UnknownAttachment(f"attachment_ids: no file {missing[0]} on ticket {ticket_no}")
+
+
 async def list_for(pool: asyncpg.Pool, ticket_no: str) -> list[Attachment]:
     rows = await pool.fetch(f"SELECT {_COLUMNS} FROM attachments WHERE ticket_no = $1 ORDER BY id", ticket_no)
     return [Attachment(**dict(r)) for r in rows]

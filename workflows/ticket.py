@@ -766,7 +766,8 @@ class TicketWorkflow:
         self._respond()
         if v.status is Status.IN_PROGRESS:
             self._start(Clock.UPDATE, workflow.now())
-        seq = await self._event("progress", p.by, note=p.note, customer_visible=p.customer_visible)
+        files = {"attachment_ids": list(p.attachment_ids)} if p.attachment_ids else {}
+        seq = await self._event("progress", p.by, note=p.note, customer_visible=p.customer_visible, **files)
         if p.customer_visible:
             await self._notify(seq, Audience.CUSTOMER, "progress", note=p.note)
 

@@ -58,6 +58,22 @@ async def test_screenshot_named_pdf_is_kept_as_png_downloaded_by_the_holder_and_
     assert len(events) == 1 and events[0]["data"]["attachment_id"] == up["id"]
     assert events[0]["data"]["name"] == "检测报告.png" and events[0]["actor"] == view.assignee
 
+    # A progress note refers to the file; a file of no ticket of this one is refused, naming the field.
+    note = {"note": "已收到截图,正在分析", "customer_visible": False, "attachment_ids": [up["id"]]}
+    assert (
+        await api.post(f"/tickets/{view.ticket_no}/acknowledge", json={}, headers=headers(holder))
+    ).is_success
+    r = await api.post(f"/tickets/{view.ticket_no}/progress", json=note, headers=headers(holder))
+    assert r.status_code == 200, r.text
+    progress = await _timeline(pool, view.ticket_no, "progress")
+    assert progress[0]["data"]["attachment_ids"] == [up["id"]]
+    r = await api.post(
+        f"/tickets/{view.ticket_no}/progress",
+        json={**note, "attachment_ids": [999999]},
+        headers=headers(holder),
+    )
+    assert r.status_code == 422 and r.json()["error"]["field"] == "attachment_ids"
+
     # Files are for those who may read the contact: not the integrator; other teams do not see the ticket.
     assert (await api.get(f"{url}/{up['id']}", headers=headers(keys.integrator))).status_code == 403
     assert (await api.get(url, headers=headers(keys.other_supervisor))).status_code == 404
