@@ -73,7 +73,7 @@ async def assign(
         opened = opened_at or await conn.fetchval("SELECT now()")
         chosen = None
         # Seed 001: the free slots go to the queue's head first; this ticket only gets one left over.
-        if await queue.ahead_of(conn, team, ticket_no, priority, opened) < await queue.free_slots(conn, team):
+        if await queue.has_room(conn, team, ticket_no, priority, opened):
             chosen = await conn.fetchval(_LEAST_LOADED, ticket_no, round_, team, exclude)
         if chosen is None:
             if await conn.fetchval("SELECT EXISTS (SELECT 1 FROM teams WHERE id = $1)", team):

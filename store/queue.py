@@ -15,22 +15,20 @@ _FREE = (
 )
 
 
-async def ahead_of(conn: Executor, team: str, ticket_no: str, priority: Priority, opened_at: datetime) -> int:
-    """How many tickets of the team's queue come before this one."""
-    return int(
+async def has_room(
+    conn: Executor, team: str, ticket_no: str, priority: Priority, opened_at: datetime
+) -> bool:
+    """Whether the team's free slots outnumber the queued tickets ahead of this one (one round trip)."""
+    return bool(
         await conn.fetchval(
-            "SELECT count(*) FROM team_queue WHERE team_id = $1 AND ticket_no <> $2"
-            " AND (rank, opened_at, ticket_no) < ($3, $4, $2)",
+            "SELECT (SELECT count(*) FROM team_queue WHERE team_id = $1 AND ticket_no <> $2"
+            f" AND (rank, opened_at, ticket_no) < ($3, $4, $2)) < ({_FREE})",
             team,
             ticket_no,
             RANK[priority],
             opened_at,
         )
     )
-
-
-async def free_slots(conn: Executor, team: str) -> int:
-    return int(await conn.fetchval(_FREE, team))
 
 
 async def enqueue(conn: Executor, team: str, ticket_no: str, priority: Priority, opened_at: datetime) -> None:
