@@ -945,18 +945,13 @@ class TicketWorkflow:
     @workflow.update
     async def review(self, d: ReviewDecision) -> TicketView:
         async with self._acting(d, self._can_review):
-            s, v, now = self._s, self._s.view, workflow.now()
+            v, now = self._s.view, workflow.now()
             if d.approve:
                 await self._event("review_approved", d.by, comment=d.comment)
                 await self._resolution_delivered(now)
             else:
                 # Back to the handler; the resolution clock runs on from where it was (it may be past due).
-                v.status = Status.IN_PROGRESS
-                v.resolved_at = None
-                if s.resolve_before_review is not None:
-                    s.clocks[Clock.RESOLVE] = s.resolve_before_review
-                s.resolve_before_review = None
-                self._start(Clock.UPDATE, workflow.now())
+                self._back_to_holder()
                 seq = await self._event("review_rejected", d.by, comment=d.comment)
                 if v.assignee:
                     await self._notify(

@@ -12,9 +12,16 @@ from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
 
 from domain.access import Caller
-from domain.actions import Acknowledge, CompensationDecision, FeedbackAnswer, Resolve, RootCause
+from domain.actions import (
+    Acknowledge,
+    CompensationDecision,
+    FeedbackAnswer,
+    Resolve,
+    ReviewDecision,
+    RootCause,
+)
 from domain.compensation import Compensation, CompensationStatus, CompensationType
-from domain.enums import ApiRole, Fishbone, Status
+from domain.enums import ApiRole, Fishbone, Kind, Status
 from domain.policy import Policy
 from domain.ticket import TicketView
 from workflows.ticket import TicketWorkflow
@@ -163,4 +170,32 @@ async def test_refused_approval_returns_the_ticket_to_its_holder_with_the_reason
         W.resolve, Resolve(by=agent, solution="提供3个月延保", root_cause=CAUSE)
     )
     assert view.status is Status.AWAITING_FEEDBACK and view.compensation is None
+    await handle.terminate("test done")
+
+
+async def test_a_complaint_has_its_compensation_approved_before_its_solution_is_reviewed(
+    ts_env: WorkflowEnvironment,
+    pool: asyncpg.Pool,
+    worker: Worker,
+    task_queue: str,
+    policy: Policy,
+    crew: Crew,
+) -> None:
+    handle = await open_ticket(ts_env, pool, task_queue, policy_for(policy, crew), kind=Kind.COMPLAINT)
+    view = await until(handle, lambda v: v.assignee is not None)
+    agent = view.assignee or ""
+    await handle.execute_update(W.acknowledge, Acknowledge(by=agent))
+    await handle.execute_update(
+        W.resolve, Resolve(by=agent, solution="已更换新设备", root_cause=CAUSE, compensation=REFUND_300)
+    )
+    review = ReviewDecision(by=crew.supervisor, caller=_sup(crew), approve=True)
+    with pytest.raises(WorkflowUpdateFailedError) as err:
+        await handle.execute_update(W.review, review)
+    assert "awaits approval first" in str(err.value.cause)
+    view = await handle.execute_update(
+        W.decide_compensation, CompensationDecision(by=crew.supervisor, caller=_sup(crew), approve=True)
+    )
+    assert view.status is Status.IN_REVIEW  # seed 002: now the solution itself is reviewed
+    view = await handle.execute_update(W.review, review)
+    assert view.status is Status.AWAITING_FEEDBACK
     await handle.terminate("test done")
