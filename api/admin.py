@@ -6,9 +6,10 @@ from pydantic import BaseModel
 
 from api.auth import Principal, require
 from api.errors import ApiError, ErrorResponse
-from api.state import pool_of
+from api.state import pool_of, temporal_of
 from domain.enums import ApiRole
-from store import api_keys, directory_reads
+from infra.wake import wake
+from store import api_keys, directory_reads, queue
 from store.directory import Member, Team, upsert_member, upsert_team
 
 router = APIRouter(prefix="/admin", tags=["admin"])
@@ -73,11 +74,20 @@ async def get_member(
 
 @router.put("/members", response_model=Member, responses=_NAMES_OTHERS)
 async def put_member(request: Request, member: Member, _: Principal = Depends(_ADMIN)) -> Member:
-    """Create or update a member: role, team, on duty, capacity."""
+    """Create or update a member: role, team, on duty, capacity. A member coming on duty (or given more
+    capacity) takes the team's queued tickets at once, highest priority first."""
+    pool = pool_of(request)
     try:
-        await upsert_member(pool_of(request), member)
+        await upsert_member(pool, member)
     except asyncpg.ForeignKeyViolationError as e:
         raise ApiError(404, "not_found", f"team_id: no team {member.team_id}", "team_id") from e
+    if member.team_id is not None and member.on_duty:
+        for _attempt in range(3):
+            gone = await wake(temporal_of(request), await queue.heads(pool, member.team_id))
+            if not gone:
+                break
+            for ticket_no in gone:
+                await queue.dequeue(pool, ticket_no)  # ended without leaving the queue: must not block it
     return member
 
 

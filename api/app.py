@@ -8,7 +8,20 @@ import structlog
 from fastapi import FastAPI
 from temporalio.client import Client
 
-from api import actions, admin, contract, customers, errors, feedback, health, intake, reports, tickets
+from api import (
+    actions,
+    admin,
+    attachments,
+    collaboration,
+    compensation,
+    customers,
+    errors,
+    feedback,
+    health,
+    intake,
+    reports,
+    tickets,
+)
 from api.body_limit import BodyLimit
 from api.hotspot_signals import HotspotCounter, prefix_for
 from api.request_log import RequestLog
@@ -58,7 +71,9 @@ def create_app(
         description="Durable customer-service tickets: every ticket is a Temporal workflow.",
         lifespan=lifespan,
     )
-    app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
+    # An upload's multipart framing (boundaries, part headers) rides on top of the file's own limit.
+    upload_bytes = settings.attachment_max_bytes + 64 * 1024
+    app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes, upload_bytes=upload_bytes)
     app.add_middleware(RequestLog)
     errors.install(app)
     app.include_router(health.router)
@@ -69,5 +84,7 @@ def create_app(
     app.include_router(admin.router)
     app.include_router(reports.router)
     app.include_router(customers.router)
-    contract.install(app)
+    app.include_router(attachments.router)
+    app.include_router(collaboration.router)
+    app.include_router(compensation.router)
     return app

@@ -29,9 +29,18 @@ class FeedbackBody(Boundary):
     solved: StrictBool
     score: Score
     comment: str = Field(default="", max_length=2_000)
+    accepts_compensation: StrictBool | None = Field(
+        default=None, description="whether the customer accepts the compensation offered with the solution"
+    )
 
     def answer(self, round: int | None = None) -> FeedbackAnswer:
-        return FeedbackAnswer(solved=self.solved, score=self.score, comment=self.comment, round=round)
+        return FeedbackAnswer(
+            solved=self.solved,
+            score=self.score,
+            comment=self.comment,
+            round=round,
+            accepts_compensation=self.accepts_compensation,
+        )
 
 
 class FeedbackReceipt(BaseModel):

@@ -11,6 +11,8 @@ from pathlib import Path
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from domain.calendar import ALWAYS, TWENTY_FOUR_SEVEN, BusinessCalendar, warm_zones
+from domain.collaboration import CollaborationPolicy
+from domain.compensation import CompensationPolicy
 from domain.durations import Duration
 from domain.enums import Category, Kind, Priority, Role
 
@@ -151,7 +153,8 @@ class Intake(_Strict):
 
 
 class Assignment(_Strict):
-    retry_every: Duration = timedelta(minutes=5)
+    # A queued ticket is woken when a slot frees; this backstop catches directory edits made in SQL.
+    retry_every: Duration = timedelta(minutes=30)
 
 
 class RoutingRule(_Strict):
@@ -199,6 +202,8 @@ class Policy(_Strict):
     hotspot: "Hotspot" = Field(default_factory=lambda: Hotspot())
     retention: "Retention" = Field(default_factory=lambda: Retention())
     report: "ReportPolicy" = Field(default_factory=lambda: ReportPolicy())
+    compensation: CompensationPolicy = CompensationPolicy()
+    collaboration: CollaborationPolicy = CollaborationPolicy()
     # Named business calendars; `24x7` is always there. Snapshots without them count in 24x7.
     calendars: dict[str, BusinessCalendar] = Field(default_factory=lambda: {ALWAYS: TWENTY_FOUR_SEVEN})
     # Recipient role → the calendar of hours they may be disturbed in; other notifications to them are held

@@ -34,6 +34,7 @@ class Clock(StrEnum):
     CALLBACK = "callback"  # the customer is contacted after resolution (met when the callback goes out)
     FEEDBACK = "feedback"  # the customer answers the callback
     CALL = "call"  # a call task: the holder calls a customer no message reaches
+    APPROVAL = "approval"  # a compensation awaits a supervisor's approval
 
 
 # Targets whose assignee gets a reminder at warn_at of the target (seed 000: 预警).
@@ -122,6 +123,8 @@ def target(policy: Policy, clock: Clock, priority: Priority) -> timedelta:
             return policy.feedback.callback_within
         case Clock.FEEDBACK:
             return policy.feedback.no_response_after
+        case Clock.APPROVAL:
+            return policy.compensation.approval_within
     raise ValueError(f"no target for clock {clock}")
 
 
@@ -263,6 +266,7 @@ _DEADLINE_OF = {
     Clock.ESCALATION: "escalation_due",
     Clock.FEEDBACK: "feedback_due",
     Clock.CALL: "call_due",
+    Clock.APPROVAL: "approval_due",
 }
 
 
@@ -293,6 +297,7 @@ def deadlines(
         callback_due=callback_due,
         feedback_due=due(Clock.FEEDBACK),
         call_due=due(Clock.CALL),
+        approval_due=due(Clock.APPROVAL),
     )
 
 

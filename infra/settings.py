@@ -41,6 +41,8 @@ class Settings(BaseSettings):
     api_host: str = "127.0.0.1"
     api_port: int = 8000
     max_body_bytes: int = Field(default=1024 * 1024, ge=1024)  # larger request bodies answer 413
+    # An evidence file (POST /tickets/{no}/attachments) larger than this answers 413.
+    attachment_max_bytes: int = Field(default=10 * 1024 * 1024, ge=1024)
     temporal_port: int = 7233
     temporal_ui_port: int = 8233
 
