@@ -12,7 +12,7 @@ from api.idempotency import IDEMPOTENCY_KEY, once
 from api.state import pool_of, temporal_of
 from api.workflow_calls import WorkflowGone, gone, run_update
 from domain import actions as act
-from domain.boundary import Boundary, IsoDatetime, Score, WholeNumber
+from domain.boundary import Boundary, IsoDatetime, Money, Score, WholeNumber
 from domain.compensation import Compensation
 from domain.enums import ApiRole
 from domain.masking import mask_text
@@ -68,6 +68,12 @@ def _masked(value: Any, path: str, private: list[PrivateField]) -> Any:
     return value
 
 
+class CompensationOffer(Compensation):
+    """The offer as the API takes it: the amount a JSON number with at most two decimals."""
+
+    amount: Money
+
+
 class AcknowledgeBody(_Body):
     pass
 
@@ -94,7 +100,7 @@ class ResumeBody(_Body):
 class ResolveBody(_Body):
     solution: str = Field(min_length=1, max_length=5_000)
     root_cause: act.RootCause
-    compensation: Compensation | None = Field(
+    compensation: CompensationOffer | None = Field(
         default=None,
         description="refund, coupon, replacement, repair or other; above its threshold, approved first",
     )
@@ -121,11 +127,11 @@ class EscalateBody(_Body):
 
 
 async def check_files(pool: asyncpg.Pool, ticket_no: str, ids: list[int]) -> None:
-    """The files a note or an answer refers to are on the ticket (else 422 naming the first that is not)."""
+    """The files a note or an answer refers to are on the ticket (else 404 naming the first that is not)."""
     try:
         await attachments.check_ids(pool, ticket_no, ids)
     except attachments.UnknownAttachment as e:
-        raise ApiError(422, "invalid", str(e), "attachment_ids") from e
+        raise ApiError(404, "not_found", str(e), "attachment_ids") from e
 
 
 async def perform(

@@ -14,6 +14,7 @@ from api import (
     attachments,
     collaboration,
     compensation,
+    contract,
     customers,
     errors,
     feedback,
@@ -87,4 +88,5 @@ def create_app(
     app.include_router(attachments.router)
     app.include_router(collaboration.router)
     app.include_router(compensation.router)
+    contract.install(app)
     return app
