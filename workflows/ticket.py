@@ -711,8 +711,12 @@ class TicketWorkflow:
         self._admit(a, self._can_acknowledge)
 
     async def _progress(self, p: ProgressNote) -> None:
-        v = self._s.view
+        s, v, now = self._s, self._s.view, workflow.now()
         self._respond()
+        owed = s.clocks.pop(Clock.UPDATE, None)
+        if owed is not None:
+            # An update that was owed is met or late; without it the report's update SLA reads only misses.
+            s.outcomes.append(Outcome(clock=Clock.UPDATE, due=owed.due, at=now, met=now <= owed.due))
         if v.status is Status.IN_PROGRESS:
             self._start(Clock.UPDATE, workflow.now())
         seq = await self._event("progress", p.by, note=p.note, customer_visible=p.customer_visible)
