@@ -29,9 +29,18 @@ class FeedbackBody(Boundary):
     solved: StrictBool
     score: StrictInt = Field(ge=1, le=5)
     comment: str = Field(default="", max_length=2_000)
+    disputes_cause: StrictBool = Field(
+        default=False, description="the customer disagrees with the cause they were told: the ticket reopens"
+    )
 
     def answer(self, round: int | None = None) -> FeedbackAnswer:
-        return FeedbackAnswer(solved=self.solved, score=self.score, comment=self.comment, round=round)
+        return FeedbackAnswer(
+            solved=self.solved,
+            score=self.score,
+            comment=self.comment,
+            round=round,
+            disputes_cause=self.disputes_cause,
+        )
 
 
 class FeedbackReceipt(BaseModel):

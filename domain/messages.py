@@ -73,6 +73,11 @@ _STAFF: dict[str, tuple[str, str]] = {
         "客户对处理结果不满意,工单已重开并提升优先级。"
         "The customer was dissatisfied; the ticket is reopened one priority level up.",
     ),
+    "cause_disputed": (
+        "客户对原因有异议,工单重开 Ticket {ticket_no} reopened: cause disputed",
+        "客户不认可告知的问题原因,请重新收集信息并定位根本原因。"
+        "The customer disputes the cause they were told; trace it again.\n{comment}",
+    ),
     "incident": (
         "共性问题 Incident: {category}",
         "短时间内同类工单集中出现,已合并为共性问题。Several tickets of one kind arrived together.",

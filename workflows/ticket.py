@@ -46,6 +46,7 @@ with workflow.unsafe.imports_passed_through():
     from domain.calendar import working_time_between
     from domain.enums import Priority, Status
     from domain.notification import Audience, HeldNotice, NotifyRequest
+    from domain.root_cause import disputed, missing_cause, stamped
     from domain.routing import route, supervisor_alerts
     from domain.sla import Clock, ClockRun, Firing, Outcome
     from domain.state import TicketRun, TicketState
@@ -649,13 +650,13 @@ class TicketWorkflow:
             return f"ticket is {v.status.value}, not waiting for the customer"
         return None
 
-    def _can_resolve(self, _: Resolve) -> str | None:
+    def _can_resolve(self, r: Resolve) -> str | None:
         v = self._s.view
         if v.status is Status.ASSIGNED:
             return "the assignee must acknowledge the ticket before resolving it"
         if v.status is not Status.IN_PROGRESS:
             return f"ticket is {v.status.value}; only a ticket in progress can be resolved"
-        return None
+        return missing_cause(self._policy, v.kind, r.root_cause)
 
     def _can_review(self, d: ReviewDecision) -> str | None:
         v = self._s.view
@@ -809,12 +810,11 @@ class TicketWorkflow:
             s.clocks.pop(Clock.UPDATE, None)
             s.clocks.pop(Clock.ESCALATION, None)
             v.solution = r.solution
-            v.root_cause = r.root_cause
+            v.root_cause = stamped(r.root_cause, r.by) if r.root_cause else None
             v.resolved_at = now
             v.status = Status.RESOLVED
-            await self._event(
-                "resolved", r.by, solution=r.solution, root_cause=r.root_cause.model_dump(mode="json")
-            )
+            cause = v.root_cause.model_dump(mode="json") if v.root_cause else None
+            await self._event("resolved", r.by, solution=r.solution, root_cause=cause)
             if self._policy.review.required(v.priority, v.kind):
                 v.status = Status.IN_REVIEW
                 seq = await self._event("review_requested", None)
@@ -891,6 +891,9 @@ class TicketWorkflow:
         v.feedback = f
         s.clocks.pop(Clock.FEEDBACK, None)
         s.clocks.pop(Clock.CALL, None)
+        if f.disputes_cause and v.root_cause is not None:
+            await self._cause_disputed(f)
+            return
         if sla.satisfied(self._policy, f):
             await self._event("feedback", None, solved=f.solved, score=f.score, comment=f.comment)
             await self._close("satisfied")
@@ -905,6 +908,25 @@ class TicketWorkflow:
         self._start(Clock.UPDATE, now)
         seq = await self._event("reopened", None, solved=f.solved, score=f.score, comment=f.comment)
         await self._notify(seq, Audience.TEAM_SUPERVISOR, "reopened", score=str(f.score))
+
+    async def _cause_disputed(self, f: FeedbackAnswer) -> None:
+        """Seed 003 第六步: the customer disagrees with the cause: reopened, marked, the cause traced again
+        (no longer verified) within the reopen target; the priority stays, the service was not the issue."""
+        s, v, now = self._s, self._s.view, workflow.now()
+        v.cause_disputed = True
+        v.root_cause = disputed(v.root_cause)
+        v.reopen_count += 1
+        v.status = Status.IN_PROGRESS
+        v.resolved_at = None
+        s.callback_due = None
+        self._start(Clock.RESOLVE, now, self._policy.feedback.reopen_resolution)
+        self._start(Clock.UPDATE, now)
+        seq = await self._event(
+            "reopened", None, solved=f.solved, score=f.score, comment=f.comment, cause_disputed=True
+        )
+        await self._notify(seq, Audience.TEAM_SUPERVISOR, "cause_disputed", comment=f.comment)
+        if v.assignee:
+            await self._notify(seq, Audience.MEMBER, "cause_disputed", member=v.assignee, comment=f.comment)
 
     @workflow.update
     async def feedback(self, f: FeedbackAnswer) -> TicketView:
