@@ -77,3 +77,9 @@ async def opened_between(
 
 async def get(pool: asyncpg.Pool, action_id: int) -> asyncpg.Record | None:
     return await pool.fetchrow(f"SELECT {_COLUMNS} FROM corrective_actions WHERE id = $1", action_id)
+
+
+async def ticket_subject(pool: asyncpg.Pool, ticket_no: str) -> tuple[str, str | None] | None:
+    """A ticket's category and product: what an action opened from its root cause is about."""
+    row = await pool.fetchrow("SELECT category, product FROM tickets WHERE ticket_no = $1", ticket_no)
+    return None if row is None else (row["category"], row["product"])
