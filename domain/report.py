@@ -159,6 +159,47 @@ class TeamLoad(BaseModel):
     breached: int
 
 
+class TargetBy(BaseModel):
+    """One target's attainment within one team or one priority (`key`), over the period's closed tickets."""
+
+    target: str
+    key: str
+    total: int
+    met: int
+    rate: float | None = Field(description="met / total")
+
+
+class AgentFigures(BaseModel):
+    """One agent's period: tickets they closed, their median times, their customers' scores."""
+
+    agent: str
+    handled: int
+    median_response_seconds: float | None = None
+    median_resolution_seconds: float | None = None
+    csat_answered: int = 0
+    csat_average: float | None = None
+
+
+class AgeBucket(BaseModel):
+    """Tickets still open at the period's end, by how long they had been open."""
+
+    bucket: str
+    count: int
+
+
+class CorrectiveFigures(BaseModel):
+    """Corrective actions opened and done in the period, and the effect checks made in it."""
+
+    opened: int = 0
+    done: int = 0
+    effective: int = 0
+    not_effective: int = 0
+
+
+# The backlog's age buckets at the period's end: under a day, 1–3 days, 3–7 days, a week or more.
+AGE_BUCKETS = ("<1d", "1-3d", "3-7d", ">=7d")
+
+
 class WeeklyReport(BaseModel):
     """The whole report, as stored in `reports` and answered by `GET /reports/weekly`."""
 
@@ -183,6 +224,16 @@ class WeeklyReport(BaseModel):
     root_causes: list[RootCauseCount] = []
     incidents: list[IncidentSummary] = []
     teams: list[TeamLoad] = []
+    # Issue 22: what a service manager runs on.
+    sla_by_team: list[TargetBy] = []
+    sla_by_priority: list[TargetBy] = []
+    first_contact_resolved: int = Field(default=0, description="closed without reopen or repeat contact")
+    first_contact_rate: float | None = None
+    repeat_contacts: int = Field(default=0, description="closed tickets the customer contacted again about")
+    repeat_contact_rate: float | None = None
+    agents: list[AgentFigures] = []
+    backlog: list[AgeBucket] = []
+    corrective: CorrectiveFigures = CorrectiveFigures()
 
 
 def share(part: int, whole: int) -> float | None:

@@ -4,7 +4,7 @@ Opened tickets come from the read model (`tickets.created_at`); closed ones from
 (`archive.closed_at`, both indexed, so a week reads only its own rows); escalations from the timeline.
 """
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import asyncpg
@@ -26,6 +26,7 @@ from domain.report import (
     share,
     week_bounds,
 )
+from store import report_quality
 
 NO_TEAM = "(none)"
 # The targets in the order the seeds name them; any other clock an archive record holds follows.
@@ -198,6 +199,7 @@ async def weekly(
     generated_at: datetime,
     satisfied_at: int,
     top_issues: int,
+    repeat_window: timedelta = timedelta(days=7),
 ) -> WeeklyReport:
     """Aggregate the week [start, end) into a WeeklyReport (nothing is stored here)."""
     volume = _volume(await conn.fetch(_VOLUME, start, end))
@@ -228,6 +230,7 @@ async def weekly(
         for r in await conn.fetch(_TEAMS, start, end)
     ]
     closed: int = c["closed"]
+    q = await report_quality.quality(conn, start, end, repeat_window)
     return WeeklyReport(
         week=week,
         timezone=timezone,
@@ -264,6 +267,15 @@ async def weekly(
         root_causes=root_causes,
         incidents=incidents,
         teams=teams,
+        sla_by_team=q.sla_by_team,
+        sla_by_priority=q.sla_by_priority,
+        first_contact_resolved=q.first_contact,
+        first_contact_rate=share(q.first_contact, q.closed),
+        repeat_contacts=q.repeated,
+        repeat_contact_rate=share(q.repeated, q.closed),
+        agents=q.agents,
+        backlog=q.backlog,
+        corrective=q.corrective,
     )
 
 
@@ -303,6 +315,7 @@ async def build_and_save(pool: asyncpg.Pool, policy: Policy, week: str) -> Weekl
         generated_at=datetime.now(UTC),
         satisfied_at=policy.feedback.satisfied_at,
         top_issues=policy.report.top_issues,
+        repeat_window=policy.customers.repeat_window,
     )
     await save(pool, report)
     return report
