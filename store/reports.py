@@ -23,8 +23,8 @@ from domain.report import (
     TeamLoad,
     Volume,
     WeeklyReport,
+    period_bounds,
     share,
-    week_bounds,
 )
 from store import report_quality
 
@@ -200,6 +200,7 @@ async def weekly(
     satisfied_at: int,
     top_issues: int,
     repeat_window: timedelta = timedelta(days=7),
+    kind: str = REPORT_KIND,
 ) -> WeeklyReport:
     """Aggregate the week [start, end) into a WeeklyReport (nothing is stored here)."""
     volume = _volume(await conn.fetch(_VOLUME, start, end))
@@ -237,6 +238,7 @@ async def weekly(
         start=start,
         end=end,
         generated_at=generated_at,
+        kind=kind,
         volume=volume,
         closed=closed,
         sla=sla,
@@ -284,14 +286,16 @@ async def save(conn: asyncpg.Connection | asyncpg.Pool, report: WeeklyReport) ->
     await conn.execute(
         "INSERT INTO reports (kind, period, body) VALUES ($1, $2, $3)"
         " ON CONFLICT (kind, period) DO UPDATE SET body = EXCLUDED.body, created_at = now()",
-        REPORT_KIND,
+        report.kind,
         report.week,
         report.model_dump(mode="json"),
     )
 
 
-async def load(conn: asyncpg.Connection | asyncpg.Pool, week: str) -> WeeklyReport | None:
-    body = await conn.fetchval("SELECT body FROM reports WHERE kind = $1 AND period = $2", REPORT_KIND, week)
+async def load(
+    conn: asyncpg.Connection | asyncpg.Pool, week: str, kind: str = REPORT_KIND
+) -> WeeklyReport | None:
+    body = await conn.fetchval("SELECT body FROM reports WHERE kind = $1 AND period = $2", kind, week)
     return WeeklyReport.model_validate(body) if body is not None else None
 
 
@@ -303,9 +307,12 @@ async def weeks(conn: asyncpg.Connection | asyncpg.Pool, limit: int = 52) -> lis
     return [r["period"] for r in rows]
 
 
-async def build_and_save(pool: asyncpg.Pool, policy: Policy, week: str) -> WeeklyReport:
-    """Aggregate `week` with the policy's time zone and thresholds, store it, and return it."""
-    start, end = week_bounds(week, policy.report.timezone)
+async def build_and_save(
+    pool: asyncpg.Pool, policy: Policy, week: str, kind: str = REPORT_KIND
+) -> WeeklyReport:
+    """Aggregate the period (`week`, or a month when `kind` is monthly) with the policy's time zone and
+    thresholds, store it, and return it."""
+    start, end = period_bounds(kind, week, policy.report.timezone)
     report = await weekly(
         pool,
         week=week,
@@ -316,6 +323,7 @@ async def build_and_save(pool: asyncpg.Pool, policy: Policy, week: str) -> Weekl
         satisfied_at=policy.feedback.satisfied_at,
         top_issues=policy.report.top_issues,
         repeat_window=policy.customers.repeat_window,
+        kind=kind,
     )
     await save(pool, report)
     return report

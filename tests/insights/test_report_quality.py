@@ -7,7 +7,17 @@ from zoneinfo import ZoneInfo
 import asyncpg
 import pytest
 
-from domain.report import WeeklyReport, week_bounds
+from api.report_page import render_weekly
+from domain.policy import Policy
+from domain.report import (
+    MONTHLY_KIND,
+    WeekError,
+    WeeklyReport,
+    month_bounds,
+    parse_month,
+    previous_month,
+    week_bounds,
+)
 from store import reports
 
 WEEK = "2026-W48"  # Monday 23 November to Monday 30 November 2026, Shanghai time
@@ -166,3 +176,31 @@ def test_backlog_by_age_at_the_weeks_end_and_corrective_actions(report: WeeklyRe
         (">=7d", 1),
     ]
     assert report.corrective.model_dump() == {"opened": 1, "done": 1, "effective": 1, "not_effective": 1}
+
+
+async def test_the_monthly_report_has_the_same_figures_over_november_and_is_stored(
+    pool: asyncpg.Pool, report: WeeklyReport, policy: Policy
+) -> None:
+    assert month_bounds("2026-11", "Asia/Shanghai") == (local(1, 0), local(1, 0, month=12))
+    assert previous_month(datetime(2026, 12, 1, 1, tzinfo=UTC), "Asia/Shanghai") == "2026-11"  # 09:00 there
+    assert previous_month(datetime(2026, 12, 1, 1, tzinfo=UTC), "America/New_York") == "2026-10"
+    with pytest.raises(WeekError):
+        parse_month("2026-13")
+    monthly = await reports.build_and_save(pool, policy, "2026-11", MONTHLY_KIND)
+    assert (monthly.kind, monthly.week, monthly.volume.total, monthly.closed) == ("monthly", "2026-11", 7, 3)
+    assert monthly.first_contact_resolved == 1 and monthly.agents == report.agents
+    # At 1 December 00:00: 480005 is 28 h old, 480004 3.6 days, 480007 5 days, 480006 11 days.
+    assert [(b.bucket, b.count) for b in monthly.backlog] == [
+        ("<1d", 0),
+        ("1-3d", 1),
+        ("3-7d", 2),
+        (">=7d", 1),
+    ]
+    assert monthly.corrective.model_dump() == {"opened": 1, "done": 1, "effective": 1, "not_effective": 1}
+    stored = await reports.load(pool, "2026-11", MONTHLY_KIND)
+    assert stored is not None and stored.model_dump(exclude={"generated_at"}) == monthly.model_dump(
+        exclude={"generated_at"}
+    )
+    assert await reports.load(pool, "2026-11") is None  # a weekly report of that name: none
+    page = render_weekly(monthly)
+    assert "客服问题分析月报 Monthly report" in page and 'id="agents"' in page and 'id="backlog"' in page
