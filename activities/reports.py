@@ -11,8 +11,9 @@ from temporalio.common import RetryPolicy
 from temporalio.exceptions import ApplicationError
 
 from domain.policy import load_policy
-from domain.report import ReportBuilt, ReportRequest, WeekError, previous_period
+from domain.report import REPORT_KIND, ReportBuilt, ReportRequest, WeekError, previous_period
 from infra.settings import Settings
+from store import inspections
 from store import reports as store
 
 log = structlog.get_logger(__name__)
@@ -49,6 +50,12 @@ class ReportActivities:
         try:
             week = req.week or previous_period(req.kind, req.at, policy.report.timezone)
             report = await store.build_and_save(self._pool, policy, week, req.kind)
+            sampled = 0
+            if req.kind == REPORT_KIND:
+                # Seeds 003, 004 (质检): the week's sample goes to the supervisors with the report.
+                sampled = await inspections.sample(
+                    self._pool, week, report.start, report.end, policy.inspection.per_agent
+                )
         except WeekError as e:
             raise ApplicationError(str(e), type="BadWeek", non_retryable=True) from e
         log.info("weekly report", week=week, opened=report.volume.total, closed=report.closed)
@@ -58,4 +65,5 @@ class ReportActivities:
             teams=[t.team for t in report.teams if t.team != store.NO_TEAM],
             opened=report.volume.total,
             closed=report.closed,
+            inspections=sampled,
         )

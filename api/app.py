@@ -16,6 +16,7 @@ from api import (
     feedback,
     health,
     incident_actions,
+    inspections,
     intake,
     reports,
     tickets,
@@ -79,4 +80,5 @@ def create_app(
     app.include_router(customers.router)
     app.include_router(corrective.router)
     app.include_router(incident_actions.router)
+    app.include_router(inspections.router)
     return app

@@ -220,6 +220,7 @@ def render_weekly(report: WeeklyReport) -> str:
             "响应中位 Median response",
             "解决中位 Median resolution",
             "满意度 CSAT",
+            "质检 Inspection",
         ],
         [
             (
@@ -228,6 +229,7 @@ def render_weekly(report: WeeklyReport) -> str:
                 _hours(a.median_response_seconds),
                 _hours(a.median_resolution_seconds),
                 "—" if a.csat_average is None else f"{a.csat_average:g} ({a.csat_answered})",
+                "—" if a.inspection_average is None else f"{a.inspection_average:g} ({a.inspected})",
             )
             for a in r.agents
         ],

@@ -135,6 +135,12 @@ class CorrectivePolicy(_Strict):
     reopen_for: Duration = timedelta(days=14)  # the new due date of an action found not effective
 
 
+class InspectionPolicy(_Strict):
+    """Seeds 003, 004 (质检): each week, this many of every agent's closed tickets go to their supervisor."""
+
+    per_agent: int = Field(default=3, ge=0, le=100)
+
+
 class Feedback(_Strict):
     callback_within: Duration = timedelta(hours=1)
     no_response_after: Duration = timedelta(hours=72)
@@ -204,6 +210,7 @@ class Policy(_Strict):
     review: Review = Review()
     root_cause: RootCausePolicy = RootCausePolicy()
     corrective: CorrectivePolicy = CorrectivePolicy()
+    inspection: InspectionPolicy = InspectionPolicy()
     feedback: Feedback = Feedback()
     assignment: Assignment = Assignment()
     customers: Customers = Customers()

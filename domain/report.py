@@ -109,6 +109,7 @@ class ReportBuilt(BaseModel):
     teams: list[str] = []
     opened: int = 0
     closed: int = 0
+    inspections: int = 0  # the week's quality-inspection sample offered to the supervisors
 
 
 class Count(BaseModel):
@@ -215,6 +216,8 @@ class AgentFigures(BaseModel):
     median_resolution_seconds: float | None = None
     csat_answered: int = 0
     csat_average: float | None = None
+    inspected: int = Field(default=0, description="quality inspections scored in the period (质检)")
+    inspection_average: float | None = Field(default=None, description="mean of the four rubric scores, 1–5")
 
 
 class AgeBucket(BaseModel):

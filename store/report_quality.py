@@ -62,6 +62,12 @@ FROM c WHERE t ->> 'assignee' IS NOT NULL
 GROUP BY 1 ORDER BY 1
 """
 
+_INSPECTIONS = """
+SELECT agent, count(*) AS n, avg((scripts + accuracy + timeliness + attitude) / 4.0)::float8 AS average
+FROM inspections WHERE scored_at >= $1 AND scored_at < $2
+GROUP BY agent
+"""
+
 _BACKLOG = """
 WITH open_at_end AS (  -- each branch reads an index: still open, or closed only after the period
     SELECT created_at FROM tickets WHERE closed_at IS NULL AND created_at < $1
@@ -133,6 +139,11 @@ async def quality(
         )
         for r in await conn.fetch(_AGENTS, start, end)
     ]
+    by_agent = {a.agent: a for a in agents}
+    for r in await conn.fetch(_INSPECTIONS, start, end):
+        figures = by_agent.setdefault(r["agent"], AgentFigures(agent=r["agent"], handled=0))
+        figures.inspected, figures.inspection_average = r["n"], _rounded(r["average"])
+    agents = sorted(by_agent.values(), key=lambda a: a.agent)
     ages = {r["bucket"]: r["n"] for r in await conn.fetch(_BACKLOG, end)}
     k = await conn.fetchrow(_CORRECTIVE, start, end)
     assert k is not None

@@ -30,6 +30,7 @@ class WeeklyReportWorkflow:
                 "url": built.url,
                 "opened": str(built.opened),
                 "closed": str(built.closed),
+                "inspections": str(built.inspections),
             }
             await asyncio.gather(
                 *(

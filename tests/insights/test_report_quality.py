@@ -18,7 +18,7 @@ from domain.report import (
     previous_month,
     week_bounds,
 )
-from store import reports
+from store import inspections, reports
 
 WEEK = "2026-W48"  # Monday 23 November to Monday 30 November 2026, Shanghai time
 SH = ZoneInfo("Asia/Shanghai")
@@ -90,6 +90,18 @@ async def _load(pool: asyncpg.Pool) -> None:
             " VALUES ($1, 'phone', $1, $2, 'complaint', $3, 'medium', 'in_progress', 'd', $4, $5)",
             no, ids[c], cat, opened, closed_at,
         )  # fmt: skip
+    for agent, scores, scored_at in (
+        ("ag1", (5, 4, 5, 4), local(25, 10)),
+        ("ag2", (3, 3, 3, 3), local(26, 10)),
+        ("ag2", (4, 4, 4, 4), local(27, 10)),
+        ("ag3", (2, 2, 2, 2), local(10, 10)),  # earlier in November: in the monthly report only
+        ("ag1", None, None),  # offered, not yet scored
+    ):
+        await pool.execute(
+            "INSERT INTO inspections (week, ticket_no, agent, team, scripts, accuracy, timeliness, attitude,"
+            " scored_by, scored_at) VALUES ('2026-W47', $1, $2, 'frontline', $3, $4, $5, $6, 'sup', $7)",
+            f"X-{agent}-{scored_at}", agent, *(scores or (None,) * 4), scored_at,
+        )  # fmt: skip
     effect = {"before": {}, "after": {}, "tickets_before": 9, "tickets_after": 3, "rate_before": 0.3}
     for opened, done, effects in (
         (local(24, 9), local(26, 9), []),  # opened and done in the week
@@ -156,6 +168,8 @@ def test_per_agent_handled_median_times_and_csat(report: WeeklyReport) -> None:
             "median_resolution_seconds": 18000.0,
             "csat_answered": 1,
             "csat_average": 5.0,
+            "inspected": 1,
+            "inspection_average": 4.5,
         },
         {
             "agent": "ag2",
@@ -164,6 +178,8 @@ def test_per_agent_handled_median_times_and_csat(report: WeeklyReport) -> None:
             "median_resolution_seconds": 25200.0,  # 10 h and 4 h
             "csat_answered": 2,
             "csat_average": 3.0,
+            "inspected": 2,
+            "inspection_average": 3.5,
         },
     ]
 
@@ -188,7 +204,13 @@ async def test_the_monthly_report_has_the_same_figures_over_november_and_is_stor
         parse_month("2026-13")
     monthly = await reports.build_and_save(pool, policy, "2026-11", MONTHLY_KIND)
     assert (monthly.kind, monthly.week, monthly.volume.total, monthly.closed) == ("monthly", "2026-11", 7, 3)
-    assert monthly.first_contact_resolved == 1 and monthly.agents == report.agents
+    assert monthly.first_contact_resolved == 1 and monthly.agents[:2] == report.agents
+    assert monthly.agents[2].model_dump(include={"agent", "handled", "inspected", "inspection_average"}) == {
+        "agent": "ag3",
+        "handled": 0,
+        "inspected": 1,
+        "inspection_average": 2.0,
+    }
     # At 1 December 00:00: 480005 is 28 h old, 480004 3.6 days, 480007 5 days, 480006 11 days.
     assert [(b.bucket, b.count) for b in monthly.backlog] == [
         ("<1d", 0),
@@ -204,3 +226,21 @@ async def test_the_monthly_report_has_the_same_figures_over_november_and_is_stor
     assert await reports.load(pool, "2026-11") is None  # a weekly report of that name: none
     page = render_weekly(monthly)
     assert "客服问题分析月报 Monthly report" in page and 'id="agents"' in page and 'id="backlog"' in page
+
+
+async def test_the_weekly_sample_offers_each_agent_their_share_once(
+    pool: asyncpg.Pool, report: WeeklyReport
+) -> None:
+    """Seeds 003, 004 (质检): per_agent of each agent's closed tickets, the same ones if the run repeats."""
+    start, end = week_bounds(WEEK, "Asia/Shanghai")
+    assert await inspections.sample(pool, WEEK, start, end, per_agent=1) == 2
+    assert await inspections.sample(pool, WEEK, start, end, per_agent=1) == 2
+    rows = await pool.fetch(
+        "SELECT ticket_no, agent, team FROM inspections WHERE week = $1 ORDER BY agent", WEEK
+    )
+    assert [(r["agent"], r["team"]) for r in rows] == [("ag1", "logistics"), ("ag2", "frontline")]
+    assert rows[0]["ticket_no"] == "202611-480001" and rows[1]["ticket_no"] in (
+        "202611-480002",
+        "202611-480003",
+    )
+    assert await inspections.sample(pool, WEEK, start, end, per_agent=5) == 3  # every closed ticket, once
