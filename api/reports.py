@@ -161,7 +161,6 @@ async def monthly_report(
 @router.get(
     "/reports/monthly/{month}.html",
     response_class=HTMLResponse,
-    responses={409: {"model": ErrorResponse}, 422: {"model": ErrorResponse}},
     summary="The monthly report page",
 )
 async def monthly_report_page(
