@@ -11,35 +11,27 @@ from domain.report import AGE_BUCKETS, AgeBucket, AgentFigures, CorrectiveFigure
 
 NO_KEY = "(none)"
 
+# The figures on closed tickets read `period`: the period's archive records, each decompressed once
+# (store/reports.py fills it in the report's transaction).
 _SLA_BY = """
-SELECT o ->> 'clock' AS target, GROUPING(a.record #>> '{ticket,team}') AS g_team,
-       a.record #>> '{ticket,team}' AS team, a.record #>> '{ticket,priority}' AS priority,
+SELECT o ->> 'clock' AS target, GROUPING(team) AS g_team, team, priority,
        count(*) AS total, count(*) FILTER (WHERE (o ->> 'met')::boolean) AS met
-FROM archive a CROSS JOIN LATERAL jsonb_array_elements(
-    CASE WHEN jsonb_typeof(a.record -> 'deadlines') = 'array' THEN a.record -> 'deadlines' ELSE '[]' END
+FROM {period} CROSS JOIN LATERAL jsonb_array_elements(
+    CASE WHEN jsonb_typeof(dl) = 'array' THEN dl ELSE '[]' END
 ) AS o
-WHERE a.closed_at >= $1 AND a.closed_at < $2
-GROUP BY GROUPING SETS ((1, a.record #>> '{ticket,team}'), (1, a.record #>> '{ticket,priority}'))
+GROUP BY GROUPING SETS ((1, team), (1, priority))
 """
 
 # First contact: resolved without a reopen, and no ticket of the same customer and category opened after
 # it until `repeat_window` past its resolution (seed 003's repeat contact).
 _CONTACTS = """
-WITH c AS (
-    SELECT a.ticket_no, a.record -> 'ticket' AS t FROM archive a WHERE a.closed_at >= $1 AND a.closed_at < $2
-), d AS (
-    SELECT ticket_no, coalesce((t ->> 'reopen_count')::int, 0) AS reopens,
-           (t #>> '{customer,customer_id}')::bigint AS customer, t ->> 'category' AS category,
-           (t ->> 'opened_at')::timestamptz AS opened,
-           coalesce((t ->> 'resolved_at')::timestamptz, (t ->> 'closed_at')::timestamptz) AS resolved
-    FROM c
-), r AS (
-    SELECT d.*, EXISTS (
+WITH r AS MATERIALIZED (
+    SELECT d.reopens, EXISTS (
         SELECT 1 FROM tickets x
         WHERE x.customer_id = d.customer AND x.category = d.category AND x.ticket_no <> d.ticket_no
-          AND x.created_at > d.opened AND x.created_at <= d.resolved + $3::interval
+          AND x.created_at > d.opened AND x.created_at <= coalesce(d.resolved, d.closed) + $1::interval
     ) AS repeated
-    FROM d
+    FROM {period} d
 )
 SELECT count(*) AS closed,
        count(*) FILTER (WHERE repeated) AS repeated,
@@ -48,17 +40,11 @@ FROM r
 """
 
 _AGENTS = """
-WITH c AS (
-    SELECT record -> 'ticket' AS t, (record #>> '{satisfaction,score}')::int AS score
-    FROM archive WHERE closed_at >= $1 AND closed_at < $2
-)
-SELECT t ->> 'assignee' AS agent, count(*) AS handled,
-       percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM
-           (t ->> 'first_response_at')::timestamptz - (t ->> 'opened_at')::timestamptz)) AS med_response,
-       percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM
-           (t ->> 'resolved_at')::timestamptz - (t ->> 'opened_at')::timestamptz)) AS med_resolve,
+SELECT assignee AS agent, count(*) AS handled,
+       percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM responded - opened)) AS med_response,
+       percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM resolved - opened)) AS med_resolve,
        count(score) AS answered, avg(score)::float8 AS csat
-FROM c WHERE t ->> 'assignee' IS NOT NULL
+FROM {period} WHERE assignee IS NOT NULL
 GROUP BY 1 ORDER BY 1
 """
 
@@ -111,12 +97,12 @@ def _rounded(value: object) -> float | None:
 
 
 async def quality(
-    conn: asyncpg.Connection | asyncpg.Pool, start: datetime, end: datetime, repeat_window: timedelta
+    conn: asyncpg.Connection, period: str, start: datetime, end: datetime, repeat_window: timedelta
 ) -> Quality:
-    """Every quality figure of the period [start, end)."""
+    """Every quality figure of the period [start, end); `period` names the table of its archive records."""
     by_team: list[TargetBy] = []
     by_priority: list[TargetBy] = []
-    for r in await conn.fetch(_SLA_BY, start, end):
+    for r in await conn.fetch(_SLA_BY.replace("{period}", period)):
         key = r["team"] if r["g_team"] == 0 else r["priority"]
         row = TargetBy(
             target=r["target"],
@@ -126,7 +112,7 @@ async def quality(
             rate=share(r["met"], r["total"]),
         )
         (by_team if r["g_team"] == 0 else by_priority).append(row)
-    c = await conn.fetchrow(_CONTACTS, start, end, repeat_window)
+    c = await conn.fetchrow(_CONTACTS.replace("{period}", period), repeat_window)
     assert c is not None  # an aggregate without GROUP BY always answers one row
     agents = [
         AgentFigures(
@@ -137,7 +123,7 @@ async def quality(
             csat_answered=r["answered"],
             csat_average=_rounded(r["csat"]),
         )
-        for r in await conn.fetch(_AGENTS, start, end)
+        for r in await conn.fetch(_AGENTS.replace("{period}", period))
     ]
     by_agent = {a.agent: a for a in agents}
     for r in await conn.fetch(_INSPECTIONS, start, end):
