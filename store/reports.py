@@ -44,17 +44,20 @@ GROUP BY GROUPING SETS ((kind), (category), (priority), (channel), (team), ())
 # The period's archive records, each read (and decompressed) once: every figure on closed tickets reads this
 # table of the transaction, not the archive, whose records cost more to decompress than the figures to add up.
 PERIOD = "period_archive"
-# Its fields are typed once here, so the figures add up columns rather than parse JSON again and again.
+# Its fields are typed once here, so the figures add up columns rather than parse JSON again and again; only
+# what the figures read, so the table stays within the session's temp_buffers for a month's tickets.
 _PERIOD_TABLE = f"""
 CREATE TEMP TABLE {PERIOD} (
-    ticket_no text, t jsonb, dl jsonb, rc jsonb, reason text, score int, solved boolean, reopens int,
+    ticket_no text, dl jsonb, factor text, what text, common boolean, reason text, score int, solved boolean,
+    reopens int,
     requests int, customer bigint, category text, team text, priority text, assignee text,
     opened timestamptz, acked timestamptz, responded timestamptz, resolved timestamptz, closed timestamptz
 ) ON COMMIT DROP
 """
 _PERIOD_FILL = f"""
 INSERT INTO {PERIOD}
-SELECT ticket_no, t, dl, rc, reason, (sat ->> 'score')::int, (sat ->> 'solved')::boolean,
+SELECT ticket_no, dl, rc ->> 'factor', rc ->> 'what', (rc ->> 'common')::boolean, reason,
+       (sat ->> 'score')::int, (sat ->> 'solved')::boolean,
        coalesce((t ->> 'reopen_count')::int, 0), coalesce((t ->> 'feedback_requests')::int, 0),
        (t #>> '{{customer,customer_id}}')::bigint, t ->> 'category', t ->> 'team', t ->> 'priority',
        t ->> 'assignee', (t ->> 'opened_at')::timestamptz, (t ->> 'acknowledged_at')::timestamptz,
@@ -113,18 +116,17 @@ GROUP BY 1 ORDER BY 1
 """
 
 _ROOT_CAUSES = f"""
-SELECT rc ->> 'factor' AS factor, category,
-       count(*) AS n, count(*) FILTER (WHERE (rc ->> 'common')::boolean) AS common
+SELECT factor, category, count(*) AS n, count(*) FILTER (WHERE common) AS common
 FROM {PERIOD}
-WHERE rc ->> 'factor' IS NOT NULL
+WHERE factor IS NOT NULL
 GROUP BY 1, 2 ORDER BY n DESC, factor, category
 """
 
 _TOP_ISSUES = f"""
-SELECT category, min(btrim(rc ->> 'what')) AS what, count(*) AS n
+SELECT category, min(btrim(what)) AS what, count(*) AS n
 FROM {PERIOD}
-WHERE rc ->> 'what' IS NOT NULL
-GROUP BY 1, lower(btrim(rc ->> 'what'))
+WHERE what IS NOT NULL
+GROUP BY 1, lower(btrim(what))
 HAVING count(*) >= 2
 ORDER BY n DESC, category, what
 LIMIT $1
@@ -230,6 +232,8 @@ async def weekly(
                 kind=kind,
             )
     async with conn.transaction():
+        # Each aggregate runs in milliseconds; compiling it (JIT, on past a cost estimate) takes longer.
+        await conn.execute("SET LOCAL jit = off")
         await conn.execute(_PERIOD_TABLE)
         await conn.execute(_PERIOD_FILL, start, end)
         return await _aggregate(
