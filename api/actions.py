@@ -65,6 +65,8 @@ def _masked(value: Any, path: str, private: list[PrivateField]) -> Any:
         return masked
     if isinstance(value, dict):
         return {k: _masked(v, f"{path}.{k}" if path else k, private) for k, v in value.items()}
+    if isinstance(value, list):  # the 5-Why chain, the evidence: free text in lists
+        return [_masked(v, f"{path}.{i}", private) for i, v in enumerate(value)]
     return value
 
 
@@ -99,7 +101,9 @@ class ResumeBody(_Body):
 
 class ResolveBody(_Body):
     solution: str = Field(min_length=1, max_length=5_000)
-    root_cause: act.RootCause
+    root_cause: act.RootCause | None = Field(
+        default=None, description="required for complaints and faults (the policy's root_cause.required_for)"
+    )
     compensation: CompensationOffer | None = Field(
         default=None,
         description="refund, coupon, replacement, repair or other; above its threshold, approved first",

@@ -15,10 +15,13 @@ from api import (
     collaboration,
     compensation,
     contract,
+    corrective,
     customers,
     errors,
     feedback,
     health,
+    incident_actions,
+    inspections,
     intake,
     reports,
     tickets,
@@ -88,5 +91,8 @@ def create_app(
     app.include_router(attachments.router)
     app.include_router(collaboration.router)
     app.include_router(compensation.router)
+    app.include_router(corrective.router)
+    app.include_router(incident_actions.router)
+    app.include_router(inspections.router)
     contract.install(app)
     return app
