@@ -12,7 +12,7 @@ from api.idempotency import IDEMPOTENCY_KEY, once
 from api.state import pool_of, temporal_of
 from api.workflow_calls import WorkflowGone, gone, run_update
 from domain import actions as act
-from domain.boundary import Boundary, IsoDatetime, Money, Score, WholeNumber
+from domain.boundary import Boundary, IsoDatetime, Money, RowId, Score
 from domain.compensation import Compensation
 from domain.enums import ApiRole
 from domain.masking import mask_text
@@ -83,7 +83,7 @@ class AcknowledgeBody(_Body):
 class ProgressBody(_Body):
     note: str = Field(min_length=1, max_length=5_000)
     customer_visible: StrictBool = True
-    attachment_ids: list[WholeNumber] = Field(default=[], max_length=20, description="files on the ticket")
+    attachment_ids: list[RowId] = Field(default=[], max_length=20, description="files on the ticket")
 
 
 class ExtendBody(_Body):

@@ -14,7 +14,7 @@ from api.auth import Principal, require
 from api.errors import ApiError, ErrorResponse
 from api.idempotency import IDEMPOTENCY_KEY
 from api.state import pool_of, temporal_of
-from domain.boundary import IsoDatetime
+from domain.boundary import IsoDatetime, RowId
 from domain.collaboration import AskCollaboration, CollaborationAnswer, CollaborationView, request_id
 from domain.enums import ApiRole
 from domain.ticket import TicketView
@@ -30,14 +30,14 @@ _MANAGERS = require(ApiRole.SUPERVISOR, ApiRole.HEAD, ApiRole.DIRECTOR, ApiRole.
 class AskBody(_Body):
     team: str = Field(min_length=1, max_length=64, description="the team asked")
     question: str = Field(min_length=1, max_length=5_000)
-    attachment_ids: list[int] = Field(
+    attachment_ids: list[RowId] = Field(
         default=[], max_length=20, description="files on the ticket it refers to"
     )
 
 
 class AnswerBody(_Body):
     text: str = Field(min_length=1, max_length=5_000)
-    attachment_ids: list[int] = Field(
+    attachment_ids: list[RowId] = Field(
         default=[], max_length=20, description="files on the ticket it refers to"
     )
 

@@ -2,7 +2,7 @@
 reports it done with evidence; each runs as its own workflow (reminders, escalation, effect check)."""
 
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, ClassVar
 
 from fastapi import APIRouter, Depends, Path, Request
 from pydantic import BaseModel, Field, model_validator
@@ -59,6 +59,13 @@ class OpenBody(Boundary):
     category: Category | None = Field(default=None, description="default: the ticket's or incident's")
     product: str | None = Field(default=None, max_length=200)
 
+    schema_rules: ClassVar[dict[str, Any]] = {
+        "oneOf": [
+            {"required": ["ticket_no"], "properties": {"ticket_no": {"type": "string"}}},
+            {"required": ["incident_id"], "properties": {"incident_id": {"type": "integer"}}},
+        ]
+    }
+
     @model_validator(mode="after")
     def _one_source(self) -> "OpenBody":
         if (self.ticket_no is None) == (self.incident_id is None):
@@ -113,7 +120,7 @@ async def open_action(
     """Open a corrective action; its workflow (`corrective-<id>`) reminds, escalates and checks its effect."""
     now = datetime.now(UTC)
     if body.due <= now:
-        raise ApiError(422, "invalid", "due: must be in the future", "due")
+        raise ApiError(409, "conflict", "due: must be in the future", "due")
     pool = pool_of(request)
     owner = await get_member(pool, body.owner)
     if owner is None or owner.team_id is None:

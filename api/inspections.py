@@ -4,12 +4,12 @@ from datetime import UTC, datetime
 from typing import Any
 
 from fastapi import APIRouter, Depends, Path, Request
-from pydantic import Field, StrictInt
+from pydantic import Field
 
 from api.auth import Principal, require
 from api.errors import ApiError, ErrorResponse
 from api.state import pool_of
-from domain.boundary import Boundary
+from domain.boundary import Boundary, Score
 from domain.enums import ApiRole
 from domain.masking import mask_text
 from store import inspections as store
@@ -26,16 +26,14 @@ RESPONSES: dict[int | str, dict[str, Any]] = {
     422: {"model": ErrorResponse},
 }
 
-Score = StrictInt
-
 
 class ScoreBody(Boundary):
     """The rubric: scripts followed, accuracy, timeliness, attitude, 1–5 each, and a comment."""
 
-    scripts: Score = Field(ge=1, le=5)
-    accuracy: Score = Field(ge=1, le=5)
-    timeliness: Score = Field(ge=1, le=5)
-    attitude: Score = Field(ge=1, le=5)
+    scripts: Score
+    accuracy: Score
+    timeliness: Score
+    attitude: Score
     comment: str = Field(default="", max_length=2_000)
 
 

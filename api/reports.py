@@ -21,6 +21,7 @@ from domain.boundary import Boundary
 from domain.enums import ApiRole, Category, Fishbone
 from domain.incident import Incident, IncidentStatus
 from domain.report import (
+    MONTH_PATTERN,
     MONTHLY_KIND,
     REPORT_WORKFLOW_NAME,
     WEEK_PATTERN,
@@ -165,7 +166,9 @@ async def _monthly(request: Request, month: str, refresh: bool) -> WeeklyReport:
 )
 async def monthly_report(
     request: Request,
-    month: Annotated[str | None, Query(description="a month, e.g. 2026-11; default: last month")] = None,
+    month: Annotated[
+        str | None, Query(pattern=MONTH_PATTERN, description="a month, e.g. 2026-11; default: last month")
+    ] = None,
     refresh: bool = False,
     _: Principal = Depends(_MANAGERS),
 ) -> Response:
@@ -179,9 +182,12 @@ async def monthly_report(
     "/reports/monthly/{month}.html",
     response_class=HTMLResponse,
     summary="The monthly report page",
+    responses={409: {"model": ErrorResponse, "description": "the month has not ended yet"}},
 )
 async def monthly_report_page(
-    request: Request, month: str, _: Principal = Depends(_MANAGERS)
+    request: Request,
+    month: Annotated[str, Path(pattern=MONTH_PATTERN, description="a month, e.g. 2026-11")],
+    _: Principal = Depends(_MANAGERS),
 ) -> HTMLResponse:
     return HTMLResponse(render_weekly(await _monthly(request, _month(request, month), False)))
 

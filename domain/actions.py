@@ -1,7 +1,7 @@
 """What people do to a ticket: the payloads of the workflow's updates and signals (one model an action)."""
 
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, Any, ClassVar
 
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, model_validator
 
@@ -80,6 +80,13 @@ class RootCause(Boundary):
     verified_by: str | None = Field(
         default=None, max_length=64, description="who verified it: set by the ticket, not the caller"
     )
+
+    schema_rules: ClassVar[dict[str, Any]] = {
+        "anyOf": [
+            {"properties": {"verified": {"const": False}}},
+            {"required": ["evidence"], "properties": {"evidence": {"minItems": 1}}},
+        ]
+    }
 
     @model_validator(mode="after")
     def _checked(self) -> "RootCause":

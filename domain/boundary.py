@@ -45,6 +45,8 @@ def _whole(value: Any) -> Any:
 
 
 WholeNumber = Annotated[StrictInt, BeforeValidator(_whole)]
+# A row's id as the API takes it: a positive integer every JSON client holds exactly (2^53 - 1).
+RowId = Annotated[StrictInt, Field(ge=1, le=2**53 - 1), BeforeValidator(_whole)]
 # Seeds 001, 004: how satisfied the customer is, 1 to 5 (constraints before the validator, so the
 # schema says them too).
 Score = Annotated[StrictInt, Field(ge=1, le=5), BeforeValidator(_whole)]

@@ -13,6 +13,7 @@ MONTHLY_KIND = "monthly"  # issue 22: the same figures over a calendar month, on
 _WEEK = re.compile(r"^(\d{4})-W(\d{2})$")
 # What the API's schema accepts; a year's week 53 exists only in some years (NoSuchWeek).
 WEEK_PATTERN = r"^[1-9][0-9]{3}-W(0[1-9]|[1-4][0-9]|5[0-3])$"
+MONTH_PATTERN = r"^[1-9][0-9]{3}-(0[1-9]|1[0-2])$"
 _MONTH = re.compile(r"^(\d{4})-(\d{2})$")
 
 
