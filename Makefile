@@ -35,10 +35,10 @@ test: $(STAMP) lint
 faults: $(STAMP)
 	TICKETFLOW_FAULTS_FULL=1 $(BIN)/pytest -q -p no:cacheprovider -s --timeout 7200 tests/faults
 
-# The contract run of tests/api/test_contract.py, long: 200 examples an operation, at most 20 minutes.
+# The contract run of tests/api/test_schemathesis.py, long: 200 examples an operation, at most 20 minutes.
 fuzz: $(STAMP)
 	TICKETFLOW_FUZZ_EXAMPLES=200 TICKETFLOW_FUZZ_SECONDS=1200 $(BIN)/pytest -q -p no:cacheprovider -s \
-		--timeout 3600 tests/api/test_contract.py -k schemathesis
+		--timeout 3600 tests/api/test_schemathesis.py
 
 bench: $(STAMP)
 	@for b in bench/[!_]*.py; do echo "== $$b"; $(BIN)/python $$b || exit 1; done

@@ -34,7 +34,7 @@ async def test_opened_from_a_root_cause_done_by_its_owner_only_and_refused_when_
     assert both.status_code == 422 and "one of them" in both.json()["error"]["message"]
     past = {**body, "due": (datetime.now(UTC) - timedelta(hours=1)).isoformat()}
     late = await api.post("/corrective-actions", json=past, headers=headers(keys.supervisor))
-    assert late.status_code == 422 and late.json()["error"]["field"] == "due"
+    assert late.status_code == 409 and late.json()["error"]["field"] == "due"
     nobody = await api.post(
         "/corrective-actions", json={**body, "owner": "nobody"}, headers=headers(keys.supervisor)
     )
