@@ -37,6 +37,11 @@ from store.db import create_pool
 log = structlog.get_logger(__name__)
 
 
+# Seconds an idle connection stays open: longer than a load balancer's or client pool's idle time (60 s
+# is common), so the server never closes a connection just as the other side reuses it (a ReadError).
+KEEP_ALIVE_S = 75
+
+
 def create_app(
     settings: Settings | None = None,
     *,

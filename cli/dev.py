@@ -10,7 +10,7 @@ import structlog
 import uvicorn
 from pydantic import SecretStr
 
-from api.app import create_app
+from api.app import KEEP_ALIVE_S, create_app
 from cli.embedded import EmbeddedPostgres, TemporalDevServer, start_postgres, start_temporal
 from cli.schedules import ensure_schedules
 from domain.enums import ApiRole
@@ -114,6 +114,7 @@ async def _serve(settings: Settings, stop: asyncio.Event) -> None:
                 log_config=None,
                 access_log=False,  # api.request_log writes them, with the ticket number
                 lifespan="on",
+                timeout_keep_alive=KEEP_ALIVE_S,
             )
         )
         async with workers(client, pool, settings):

@@ -83,7 +83,7 @@ def worker() -> None:
 @app.command()
 def api() -> None:
     """Run the HTTP API (uvicorn) against existing Temporal and PostgreSQL."""
-    from api.app import create_app
+    from api.app import KEEP_ALIVE_S, create_app
     from cli.preflight import preflight
 
     _setup_logging()
@@ -101,6 +101,7 @@ def api() -> None:
         port=settings.api_port,
         log_config=None,
         access_log=False,
+        timeout_keep_alive=KEEP_ALIVE_S,
     )
 
 
