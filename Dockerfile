@@ -11,6 +11,7 @@ COPY api ./api
 COPY worker ./worker
 COPY infra ./infra
 COPY cli ./cli
+COPY reading ./reading
 RUN pip install --no-cache-dir . && useradd --system --uid 10001 ticketflow
 USER ticketflow
 ENV TICKETFLOW_LOG_FORMAT=json

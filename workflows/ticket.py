@@ -46,7 +46,7 @@ with workflow.unsafe.imports_passed_through():
     from domain.calendar import working_time_between
     from domain.enums import Priority, Status
     from domain.notification import Audience, HeldNotice, NotifyRequest
-    from domain.routing import route, supervisor_alerts
+    from domain.routing import Route, route, supervisor_alerts
     from domain.sla import Clock, ClockRun, Firing, Outcome
     from domain.state import TicketRun, TicketState
     from domain.ticket import WORKFLOW_NAME, TicketEvent, TicketView
@@ -97,6 +97,8 @@ class TicketWorkflow:
             self._s: TicketState = input.carried
             return
         r = route(input.policy, input.kind, input.category, input.priority, input.customer.tier)
+        if input.needs_triage:  # sorted unsure: the default team sorts it by hand (seeds 000, 003)
+            r = Route(team=input.policy.routing.default_team)
         view = TicketView(
             ticket_no=input.ticket_no,
             status=Status.NEW,
@@ -110,6 +112,7 @@ class TicketWorkflow:
             opened_at=input.opened_at,
             repeat_count=input.repeat_count,
             follow_up_of=input.follow_up_of,
+            needs_triage=input.needs_triage,
         )
         self._s = TicketState(view=view)
         # The first-response and resolution clocks run from intake, whoever holds the ticket.
@@ -152,7 +155,7 @@ class TicketWorkflow:
         seq = await self._event(
             "opened", None, priority=v.priority.value, team=v.team, collaborators=v.collaborators
         )
-        reasons = supervisor_alerts(self._policy, v.priority, v.kind, v.repeat_count)
+        reasons = supervisor_alerts(self._policy, v.priority, v.kind, v.repeat_count, v.needs_triage)
         if reasons:
             # Seeds 000, 004, 003: urgent tickets, complaints and repeat contacts: the supervisor at once.
             template = "urgent_intake" if v.priority is Priority.URGENT else f"{reasons[0]}_intake"
