@@ -6,7 +6,7 @@ from pydantic import BaseModel, ConfigDict, Field, StrictBool
 
 from domain.access import Caller
 from domain.boundary import Boundary
-from domain.enums import Fishbone
+from domain.enums import Category, Fishbone, Kind, Priority
 
 
 class Action(BaseModel):
@@ -111,3 +111,13 @@ class CallOutcome(Action):
         if not self.reached or self.solved is None or self.score is None:
             return None
         return FeedbackAnswer(solved=self.solved, score=self.score, comment=self.comment)
+
+
+class Resort(Action):
+    """Correct a misfiled ticket's category, kind or priority, with a reason (holder or supervisor): routing,
+    clocks and counts follow, and the correction becomes a training example (seeds 000, 003)."""
+
+    category: Category | None = None
+    kind: Kind | None = None
+    priority: Priority | None = None
+    reason: str = Field(min_length=1, max_length=1_000)

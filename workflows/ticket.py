@@ -39,6 +39,7 @@ with workflow.unsafe.imports_passed_through():
         ProgressNote,
         Reassign,
         Resolve,
+        Resort,
         Resume,
         ReviewDecision,
         WaitForCustomer,
@@ -678,6 +679,15 @@ class TicketWorkflow:
             return f"{r.to_member} already holds this ticket"
         return None
 
+    def _can_resort(self, r: Resort) -> str | None:
+        v = self._s.view
+        if v.status not in OPEN:
+            return f"ticket is {v.status.value}; only an open ticket can be re-sorted"
+        after = (r.category or v.category, r.kind or v.kind, r.priority or v.priority)
+        if after == (v.category, v.kind, v.priority) and not v.needs_triage:
+            return "the ticket already has this category, kind and priority"
+        return None
+
     def _can_escalate(self, _: Escalate) -> str | None:
         v = self._s.view
         if v.status in (Status.CLOSED, Status.AWAITING_FEEDBACK):
@@ -874,6 +884,44 @@ class TicketWorkflow:
     @reassign.validator
     def _validate_reassign(self, r: Reassign) -> None:
         self._admit(r, self._can_reassign)
+
+    @workflow.update
+    async def resort(self, r: Resort) -> TicketView:
+        async with self._acting(r, self._can_resort):
+            s, v = self._s, self._s.view
+            before = {"category": v.category.value, "kind": v.kind.value, "priority": v.priority.value}
+            v.category, v.kind = r.category or v.category, r.kind or v.kind
+            reprioritised = r.priority is not None and r.priority != v.priority
+            v.priority = r.priority or v.priority
+            v.needs_triage = False
+            moved: list[str] = []
+            if reprioritised:
+                # The customer has waited since intake whatever we filed it as: the response and resolution
+                # targets of the new priority count from the intake time, never from the correction.
+                for clock in (Clock.RESPONSE, Clock.RESOLVE):
+                    if clock in s.clocks and (clock is Clock.RESPONSE or v.reopen_count == 0):
+                        self._start(clock, v.opened_at)
+                        moved.append(clock.value)
+                if Clock.UPDATE in s.clocks:  # the cadence of the new priority, from the last update
+                    self._start(Clock.UPDATE, s.clocks[Clock.UPDATE].start)
+                    moved.append(Clock.UPDATE.value)
+            lead = route(self._policy, v.kind, v.category, v.priority, v.customer.tier)
+            after = {"category": v.category.value, "kind": v.kind.value, "priority": v.priority.value}
+            await self._event(
+                "resorted", r.by, before=before, after=after, reason=r.reason, team=lead.team, clocks=moved
+            )
+            v.collaborators = lead.collaborators
+            if lead.team != v.team:
+                s.excluded = []
+                try:
+                    await self._assign(team=lead.team, reason=f"re-sorted: {r.reason}")
+                except ActivityError as e:
+                    raise ApplicationError(str(e.cause or e), type="ReassignFailed") from e
+            return self._view()
+
+    @resort.validator
+    def _validate_resort(self, r: Resort) -> None:
+        self._admit(r, self._can_resort)
 
     @workflow.update
     async def escalate(self, e: Escalate) -> TicketView:
