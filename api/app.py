@@ -7,7 +7,19 @@ import asyncpg
 from fastapi import FastAPI
 from temporalio.client import Client
 
-from api import actions, admin, customers, errors, feedback, health, intake, reports, resort, tickets
+from api import (
+    actions,
+    admin,
+    customers,
+    errors,
+    feedback,
+    health,
+    intake,
+    knowledge,
+    reports,
+    resort,
+    tickets,
+)
 from api.body_limit import BodyLimit
 from api.hotspot_signals import HotspotCounter, prefix_for
 from api.request_log import RequestLog
@@ -66,4 +78,5 @@ def create_app(
     app.include_router(reports.router)
     app.include_router(customers.router)
     app.include_router(resort.router)
+    app.include_router(knowledge.router)
     return app

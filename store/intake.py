@@ -4,10 +4,9 @@ Idempotent per (channel, external_id).
 """
 
 from datetime import datetime
-from typing import Any
 
 import asyncpg
-from pydantic import BaseModel, model_validator
+from pydantic import BaseModel
 
 from domain.classification import Sorted
 from domain.enums import Category, Channel, CustomerType, Kind, Priority, Status
@@ -20,8 +19,8 @@ class NewTicket(BaseModel):
     """What the API decided at intake, beyond the integrator's request."""
 
     request: IntakeRequest
-    kind: Kind  # as given, or as intake sorted it
-    category: Category
+    kind: Kind | None = None  # as intake sorted it; None: as requested
+    category: Category | None = None
     priority: Priority
     opened_at: datetime
     response_due: datetime | None = None
@@ -30,13 +29,12 @@ class NewTicket(BaseModel):
     follow_up_of: str | None = None
     sorted: Sorted | None = None  # how intake sorted a ticket sent without category or kind
 
-    @model_validator(mode="before")
-    @classmethod
-    def _as_requested(cls, data: Any) -> Any:
-        # Left out, kind and category are the request's own (a caller that sorted nothing names neither).
-        if isinstance(data, dict) and isinstance(data.get("request"), IntakeRequest):
-            data = {"kind": data["request"].kind, "category": data["request"].category, **data}
-        return data
+    def labels(self) -> tuple[Kind, Category]:
+        """The kind and category the ticket opens with: as intake sorted them, else as requested."""
+        kind, category = self.kind or self.request.kind, self.category or self.request.category
+        if kind is None or category is None:
+            raise ValueError("a ticket opens with a kind and a category: sort it first")
+        return kind, category
 
 
 class IntakeRecord(BaseModel):
@@ -163,6 +161,7 @@ async def open_ticket(pool: asyncpg.Pool, new: NewTicket) -> IntakeRecord:
     external_id), so only the first allocates a number: no gaps from lost races, no orphan customers.
     """
     req, c = new.request, new.request.customer
+    kind, category = new.labels()
     async with pool.acquire() as conn, conn.transaction():
         await conn.execute(
             "SELECT pg_advisory_xact_lock(hashtextextended($1, 0))",
@@ -174,14 +173,14 @@ async def open_ticket(pool: asyncpg.Pool, new: NewTicket) -> IntakeRecord:
         customer_id = await customers.resolve(conn, c)
         earlier = EarlierContacts(count=0)
         if new.repeat_since is not None:
-            earlier = await customers.earlier_contacts(conn, customer_id, new.category, new.repeat_since)
+            earlier = await customers.earlier_contacts(conn, customer_id, category, new.repeat_since)
         ticket_no = await conn.fetchval(
             _INSERT,
             new.opened_at.strftime("%Y%m"),
             req.channel.value,
             req.external_id,
-            new.kind.value,
-            new.category.value,
+            kind.value,
+            category.value,
             new.priority.value,
             Status.NEW.value,
             req.description,
@@ -205,8 +204,8 @@ async def open_ticket(pool: asyncpg.Pool, new: NewTicket) -> IntakeRecord:
         created=True,
         workflow_started=False,
         channel=req.channel,
-        kind=new.kind,
-        category=new.category,
+        kind=kind,
+        category=category,
         priority=new.priority,
         status=Status.NEW,
         customer_id=customer_id,
