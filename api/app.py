@@ -18,6 +18,7 @@ from api import (
     knowledge,
     reports,
     resort,
+    suggestions,
     tickets,
 )
 from api.body_limit import BodyLimit
@@ -79,4 +80,5 @@ def create_app(
     app.include_router(customers.router)
     app.include_router(resort.router)
     app.include_router(knowledge.router)
+    app.include_router(suggestions.router)
     return app
