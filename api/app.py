@@ -18,6 +18,7 @@ from api import (
     knowledge,
     reports,
     resort,
+    scripts,
     suggestions,
     tickets,
 )
@@ -81,4 +82,5 @@ def create_app(
     app.include_router(resort.router)
     app.include_router(knowledge.router)
     app.include_router(suggestions.router)
+    app.include_router(scripts.router)
     return app

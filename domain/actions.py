@@ -25,6 +25,7 @@ class Acknowledge(Action):
 class ProgressNote(Action):
     note: str = Field(min_length=1, max_length=5_000)
     customer_visible: bool = Field(default=True, description="also tell the customer (seed 000: 同步信息)")
+    script: str | None = Field(default=None, max_length=64, description="the reply script it came from: ID@v")
 
 
 class Extend(Action):

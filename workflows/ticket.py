@@ -728,7 +728,10 @@ class TicketWorkflow:
         self._respond()
         if v.status is Status.IN_PROGRESS:
             self._start(Clock.UPDATE, workflow.now())
-        seq = await self._event("progress", p.by, note=p.note, customer_visible=p.customer_visible)
+        scripted = {"script": p.script} if p.script else {}  # the timeline keeps which script, if any
+        seq = await self._event(
+            "progress", p.by, note=p.note, customer_visible=p.customer_visible, **scripted
+        )
         if p.customer_visible:
             await self._notify(seq, Audience.CUSTOMER, "progress", note=p.note)
 
