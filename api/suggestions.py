@@ -2,6 +2,7 @@
 a score and why it matched; which one was used is recorded (seed 004: answers from the knowledge base)."""
 
 import asyncio
+import re
 from datetime import datetime
 from typing import Literal
 
@@ -127,7 +128,8 @@ async def used(
     await _ticket(request, ticket_no, caller)
     pool = pool_of(request)
     exists = (
-        body.ref.isdigit() and await knowledge.get(pool, int(body.ref)) is not None
+        re.fullmatch(r"[0-9]{1,18}", body.ref) is not None
+        and await knowledge.get(pool, int(body.ref)) is not None
         if body.source == "article"
         else await get_ticket_row(pool, body.ref) is not None
     )

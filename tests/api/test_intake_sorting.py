@@ -63,7 +63,7 @@ async def test_words_no_rule_knows_are_sorted_by_the_trained_classifier(
 async def test_a_low_confidence_text_lands_needs_triage_with_the_default_team_and_its_supervisor_told(
     api: httpx.AsyncClient, keys: Keys, env: WorkflowEnvironment, pool: asyncpg.Pool
 ) -> None:
-    r = await api.post("/tickets", json=_unsorted("我想问问天气"), headers=headers(keys.integrator))
+    r = await api.post("/tickets", json=_unsorted("今天心情一般"), headers=headers(keys.integrator))
     assert r.status_code == 201, r.text
     opened = r.json()
     assert opened["needs_triage"] is True and opened["team"] == "frontline"

@@ -92,7 +92,7 @@ async def test_a_re_sort_that_changes_nothing_or_touches_a_strangers_ticket_is_r
 async def test_a_triage_ticket_is_settled_by_a_re_sort_of_its_holder(
     api: httpx.AsyncClient, keys: Keys, env: WorkflowEnvironment
 ) -> None:
-    body = intake_body(description="我想问问天气")
+    body = intake_body(description="今天心情一般")
     del body["kind"], body["category"]
     r = await api.post("/tickets", json=body, headers=headers(keys.integrator))
     assert r.json()["needs_triage"] is True

@@ -20,6 +20,6 @@ def test_the_shipped_set_covers_every_category_and_kind() -> None:
 
 def test_training_twice_gives_the_same_answers() -> None:
     again = TextClassifier(load_examples())
-    for text in ["快递三天没动了", "APP登录一直失败", "收到的衣服线头很多", "我想问问天气"]:
+    for text in ["快递三天没动了", "APP登录一直失败", "收到的衣服线头很多", "今天心情一般"]:
         assert again.guess(text) == default_classifier().guess(text)
     assert default_classifier().guess("快递三天没动了").category is Category.LOGISTICS
