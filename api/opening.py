@@ -7,6 +7,7 @@ from fastapi import Request
 from pydantic import BaseModel
 from temporalio.service import RPCError, RPCStatusCode
 
+from api.classifier import classifier
 from api.hotspot_signals import HotspotCounter
 from api.state import hotspots_of, policy_of, pool_of, settings_of, temporal_of
 from api.workflow_calls import start_ticket
@@ -21,7 +22,6 @@ from domain.policy import Policy
 from domain.routing import default_priority, route
 from domain.sla import Clock
 from domain.ticket import TicketInput
-from reading.classifier import default_classifier
 from store import customer_messages
 from store import intake as store
 
@@ -62,7 +62,7 @@ async def open_or_find(
 ) -> store.IntakeRecord:
     """The ticket of (channel, external_id): opened, numbered, started and counted, or found again."""
     pool, policy = pool_of(request), policy_of(request)
-    sorted_ = await sort(policy, body) if needs_sorting(body.category, body.kind) else None
+    sorted_ = await sort(request, policy, body) if needs_sorting(body.category, body.kind) else None
     kind = body.kind or (sorted_.kind if sorted_ else policy.classification.triage_kind)
     category = body.category or (sorted_.category if sorted_ else policy.classification.triage_category)
     priority = body.priority or default_priority(policy, kind, category, body.customer.tier)
@@ -90,14 +90,15 @@ async def open_or_find(
     return record
 
 
-async def sort(policy: Policy, body: IntakeRequest) -> Sorted:
+async def sort(request: Request, policy: Policy, body: IntakeRequest) -> Sorted:
     """The category and kind of a ticket sent without them: rules, then the classifier (seeds 000, 003).
     Off the event loop: the first call trains the classifier (a second or two), later ones take ~2 ms."""
     text = content(body.description, body.request)
     rule_category, rule_kind = keyword_match(policy, text)
     guess = None
     if (body.category or rule_category) is None or (body.kind or rule_kind) is None:
-        guess = await asyncio.to_thread(lambda: default_classifier().guess(text))
+        model = await classifier(request, policy)
+        guess = await asyncio.to_thread(model.guess, text)
     return decide(policy, text, body.category, body.kind, guess)
 
 

@@ -24,7 +24,7 @@ from domain.classification import decide, keyword_match
 from domain.enums import Category, Kind
 from domain.knowledge import ArticleFields
 from domain.policy import load_policy
-from reading.classifier import Example, TextClassifier, load_examples
+from reading.classifier import Example, TextClassifier, held_out, load_examples
 from reading.segment import terms, tokens
 from store import knowledge
 from store.db import create_pool, migrate
@@ -33,20 +33,9 @@ HERE = Path(__file__).parent
 TARGET_ACCURACY, TARGET_RECALL, TARGET_KB, TARGET_P99 = 0.85, 0.7, 0.8, 0.050
 
 
-def split(examples: list[Example]) -> tuple[list[Example], list[Example]]:
-    """Every fourth example of each category held out: a stratified, deterministic split."""
-    train: list[Example] = []
-    test: list[Example] = []
-    seen: Counter[Category] = Counter()
-    for e in examples:
-        seen[e.category] += 1
-        (test if seen[e.category] % 4 == 0 else train).append(e)
-    return train, test
-
-
 def classification() -> tuple[str, bool]:
     policy = load_policy()
-    train, test = split(load_examples())
+    train, test = held_out(load_examples())
     model = TextClassifier(train)
     majority = Counter(e.category for e in train).most_common(1)[0][0]
     majority_kind = Counter(e.kind for e in train).most_common(1)[0][0]

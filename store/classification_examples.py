@@ -27,3 +27,17 @@ async def latest(pool: asyncpg.Pool, ticket_no: str) -> tuple[Category, Kind] | 
         ticket_no,
     )
     return (Category(row["category"]), Kind(row["kind"])) if row else None
+
+
+async def desk_examples(pool: asyncpg.Pool, limit: int) -> list[tuple[str, Category, Kind]]:
+    """The desk's own labelled contacts, newest first: tickets a person filed (category given at intake, or
+    corrected by a re-sort), each with its last label; never the classifier's own unconfirmed guesses."""
+    rows = await pool.fetch(
+        "SELECT t.description, coalesce(c.category, t.category) AS category, coalesce(c.kind, t.kind) AS kind"
+        " FROM tickets t LEFT JOIN LATERAL (SELECT category, kind FROM classification_examples e"
+        " WHERE e.ticket_no = t.ticket_no ORDER BY e.id DESC LIMIT 1) c ON true"
+        " WHERE c.category IS NOT NULL OR (t.classification IS NULL AND t.status = 'closed')"
+        " ORDER BY t.updated_at DESC LIMIT $1",
+        limit,
+    )
+    return [(r["description"], Category(r["category"]), Kind(r["kind"])) for r in rows]

@@ -1,5 +1,7 @@
 """Sorting a contact by the policy's keyword rules and the classifier's guess (seeds 000, 003)."""
 
+from datetime import timedelta
+
 from domain.classification import Guess, decide, keyword_match
 from domain.enums import Category, Kind
 from domain.policy import load_policy
@@ -11,7 +13,9 @@ def test_the_shipped_policy_has_keywords_for_every_category_but_other_and_every_
     rules = POLICY.classification.rules
     assert {r.category for r in rules if r.category} == set(Category) - {Category.OTHER}
     assert {r.kind for r in rules if r.kind} == set(Kind)
-    assert (POLICY.classification.threshold, POLICY.classification.rule_confidence) == (0.5, 0.9)
+    c = POLICY.classification
+    assert (c.threshold, c.rule_confidence, c.desk_examples) == (0.5, 0.9, 5_000)
+    assert c.retrain_every == timedelta(days=7)
 
 
 def test_the_category_with_most_keyword_hits_wins() -> None:
