@@ -23,10 +23,13 @@ router = APIRouter(tags=["scripts"])
 SCRIPT_ID = Path(ge=1, le=2**62, description="script id")
 
 
-class ScriptedProgress(_Body):
+class _Scripted(_Body):
     script_id: int = Field(ge=1, le=2**62)
     version: int | None = Field(default=None, ge=1, description="None: the current version")
     values: dict[str, str] = Field(default={}, description="the variables the desk does not fill itself")
+
+
+class ScriptedProgress(_Scripted):
     customer_visible: StrictBool = True
 
 
@@ -99,16 +102,18 @@ async def revise_script(
     return script
 
 
-@router.post("/tickets/{ticket_no}/progress/script", response_model=TicketView, responses=RESPONSES)
-async def progress_from_script(
-    request: Request,
-    body: ScriptedProgress,
-    ticket_no: str = TICKET_NO,
-    caller: Principal = Depends(_HANDLERS),
-    key: str | None = IDEMPOTENCY_KEY,
-) -> TicketView:
-    """A progress note written from a script: `{customer}` (masked), `{ticket_no}` and `{due}` (the
-    resolution deadline as people write it) filled by the desk, the rest from `values`."""
+class ScriptedResolution(_Scripted):
+    root_cause: act.RootCause
+
+
+class _ResolveFromScript(_Body):
+    solution: str = Field(min_length=1, max_length=5_000)
+    root_cause: act.RootCause
+    script: str
+
+
+async def _rendered(request: Request, body: _Scripted, ticket_no: str, caller: Principal) -> tuple[str, str]:
+    """The script filled for the ticket, and its `ID@version`."""
     pool = pool_of(request)
     script = await store.get(pool, body.script_id, body.version)
     if script is None:
@@ -123,10 +128,36 @@ async def progress_from_script(
     if due is not None:
         desk["due"] = by_time(due, policy_of(request).report.timezone)[0]
     try:
-        note = render(script.body, {**body.values, **desk})
+        return render(script.body, {**body.values, **desk}), f"{script.id}@{script.version}"
     except ScriptError as e:
         raise ApiError(422, "invalid", str(e), "values") from e
-    written = _ProgressFromScript(
-        note=note, customer_visible=body.customer_visible, script=f"{script.id}@{script.version}"
-    )
+
+
+@router.post("/tickets/{ticket_no}/resolve/script", response_model=TicketView, responses=RESPONSES)
+async def resolve_from_script(
+    request: Request,
+    body: ScriptedResolution,
+    ticket_no: str = TICKET_NO,
+    caller: Principal = Depends(_HANDLERS),
+    key: str | None = IDEMPOTENCY_KEY,
+) -> TicketView:
+    """The solution written from a script (an explaining one, say), filled like a progress note; the
+    timeline's resolved event keeps which script."""
+    solution, script = await _rendered(request, body, ticket_no, caller)
+    written = _ResolveFromScript(solution=solution, root_cause=body.root_cause, script=script)
+    return await perform(request, caller, ticket_no, "resolve", act.Resolve, written, key)
+
+
+@router.post("/tickets/{ticket_no}/progress/script", response_model=TicketView, responses=RESPONSES)
+async def progress_from_script(
+    request: Request,
+    body: ScriptedProgress,
+    ticket_no: str = TICKET_NO,
+    caller: Principal = Depends(_HANDLERS),
+    key: str | None = IDEMPOTENCY_KEY,
+) -> TicketView:
+    """A progress note written from a script: `{customer}` (masked), `{ticket_no}` and `{due}` (the
+    resolution deadline as people write it) filled by the desk, the rest from `values`."""
+    note, script = await _rendered(request, body, ticket_no, caller)
+    written = _ProgressFromScript(note=note, customer_visible=body.customer_visible, script=script)
     return await perform(request, caller, ticket_no, "progress", act.ProgressNote, written, key)

@@ -59,6 +59,7 @@ class RootCause(Boundary):
 class Resolve(Action):
     solution: str = Field(min_length=1, max_length=5_000)
     root_cause: RootCause
+    script: str | None = Field(default=None, max_length=64, description="the reply script it came from: ID@v")
 
 
 class ReviewDecision(Action):

@@ -824,8 +824,13 @@ class TicketWorkflow:
             v.root_cause = r.root_cause
             v.resolved_at = now
             v.status = Status.RESOLVED
+            scripted = {"script": r.script} if r.script else {}
             await self._event(
-                "resolved", r.by, solution=r.solution, root_cause=r.root_cause.model_dump(mode="json")
+                "resolved",
+                r.by,
+                solution=r.solution,
+                root_cause=r.root_cause.model_dump(mode="json"),
+                **scripted,
             )
             if self._policy.review.required(v.priority, v.kind):
                 v.status = Status.IN_REVIEW

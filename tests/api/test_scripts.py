@@ -72,3 +72,33 @@ async def test_supervisors_version_scripts_and_agents_may_not(api: httpx.AsyncCl
         "/scripts", json={**fields, "body": "您好{customer!r}"}, headers=headers(keys.supervisor)
     )
     assert bad.status_code == 422 and bad.json()["error"]["field"] == "body"
+
+
+async def test_a_solution_written_from_an_explaining_script_keeps_which_on_the_timeline(
+    api: httpx.AsyncClient, keys: Keys, env: WorkflowEnvironment, pool: asyncpg.Pool
+) -> None:
+    view = await _open(api, keys, env)
+    holder = headers(_assignee_key(keys, view))
+    assert (
+        await api.post(f"/tickets/{view.ticket_no}/acknowledge", json={}, headers=holder)
+    ).status_code == 200
+    explaining = await api.get(
+        "/scripts", params={"section": "explaining", "category": "system_fault"}, headers=holder
+    )
+    script = explaining.json()[0]
+    assert script["category"] == "system_fault" and script["variables"] == ["problem", "cause"]
+    body = {
+        "script_id": script["id"],
+        "values": {"problem": "您无法支付", "cause": "第三方支付系统临时故障"},
+        "root_cause": {"what": "支付失败", "why": "第三方支付系统临时故障", "factor": "machine"},
+    }
+    r = await api.post(f"/tickets/{view.ticket_no}/resolve/script", json=body, headers=holder)
+    assert r.status_code == 200, r.text
+    assert (
+        r.json()["solution"]
+        == "您好,我们核查到您无法支付的原因是第三方支付系统临时故障,目前已恢复正常,给您带来不便非常抱歉!"
+    )
+    event = await pool.fetchrow(
+        "SELECT data FROM ticket_events WHERE ticket_no = $1 AND type = 'resolved'", view.ticket_no
+    )
+    assert event is not None and event["data"]["script"] == f"{script['id']}@1"
