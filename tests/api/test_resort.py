@@ -8,6 +8,7 @@ from temporalio.testing import WorkflowEnvironment
 from domain.enums import Priority
 from domain.policy import Policy
 from domain.sla import Clock, due_from
+from infra import search_attributes as sa
 from tests.api.conftest import Keys, headers
 from tests.api.helpers import assigned, intake_body
 
@@ -53,6 +54,10 @@ async def test_a_category_re_sort_moves_the_ticket_to_the_new_team_and_keeps_its
     assert moved.deadlines.resolve_due == due_from(policy, Clock.RESOLVE, Priority.HIGH, tier, opened)
     assert before.resolve_due is not None and moved.deadlines.resolve_due is not None
     assert moved.deadlines.resolve_due < before.resolve_due  # high (48 h) is sooner than medium (72 h)
+    attributes = (await env.client.get_workflow_handle(ticket_no).describe()).typed_search_attributes
+    assert (attributes.get(sa.CATEGORY), attributes.get(sa.TEAM), attributes.get(sa.PRIORITY)) == (
+        "logistics", "logistics", "high",
+    )  # fmt: skip
     event = await pool.fetchrow(
         "SELECT actor, data FROM ticket_events WHERE ticket_no = $1 AND type = 'resorted'", ticket_no
     )
