@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run check test lint faults bench install clean
+.PHONY: run check test lint faults fuzz bench mutants install clean lock
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -35,8 +35,23 @@ test: $(STAMP) lint
 faults: $(STAMP)
 	TICKETFLOW_FAULTS_FULL=1 $(BIN)/pytest -q -p no:cacheprovider -s --timeout 7200 tests/faults
 
+# The contract run of tests/api/test_contract.py, long: 200 examples an operation, at most 20 minutes.
+fuzz: $(STAMP)
+	TICKETFLOW_FUZZ_EXAMPLES=200 TICKETFLOW_FUZZ_SECONDS=1200 $(BIN)/pytest -q -p no:cacheprovider -s \
+		--timeout 3600 tests/api/test_contract.py -k schemathesis
+
 bench: $(STAMP)
 	@for b in bench/[!_]*.py; do echo "== $$b"; $(BIN)/python $$b || exit 1; done
 
+# The production image's pinned dependencies (Dockerfile); rerun after changing [project] dependencies.
+lock: $(STAMP)
+	$(BIN)/pip install -q pip-tools
+	$(BIN)/pip-compile -q --generate-hashes --strip-extras --no-emit-index-url --no-emit-find-links \
+		-o requirements.lock pyproject.toml
+
 clean:
 	rm -rf $(VENV) .ticketflow
+
+# Each rule number of the policy changed in a copy, its behaviour tests run: zero survivors expected.
+mutants: $(STAMP)
+	$(BIN)/python -m tests.mutate_policy

@@ -1,7 +1,7 @@
 """The ticket workflow's Postgres writes (a step with its notices' first tries, assign, release, archive)."""
 
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 import asyncpg
@@ -11,13 +11,15 @@ from temporalio import activity
 from temporalio.common import RetryPolicy
 from temporalio.exceptions import ApplicationError
 
+from domain.enums import Priority
 from domain.notification import NotifyRequest
 from domain.sla import Outcome
 from domain.ticket import TicketEvent, TicketView
 from infra.settings import Settings
+from infra.wake import wake
 from store import archive as archive_store
 from store import assignment as assignment_store
-from store import readmodel, timeline
+from store import queue, readmodel, timeline
 
 log = structlog.get_logger(__name__)
 
@@ -63,6 +65,8 @@ class AssignRequest(BaseModel):
     team: str
     exclude: list[str] = []
     member_id: str | None = None
+    priority: Priority = Priority.MEDIUM  # its place in the team's queue, with the intake time
+    opened_at: datetime | None = None
 
 
 class AssignResult(BaseModel):
@@ -133,7 +137,14 @@ class TicketActivities:
             raise unknown
         try:
             member = await assignment_store.assign(
-                self._pool, req.ticket_no, req.round, req.team, req.exclude, req.member_id
+                self._pool,
+                req.ticket_no,
+                req.round,
+                req.team,
+                req.exclude,
+                req.member_id,
+                req.priority,
+                req.opened_at,
             )
         except assignment_store.MemberUnavailable as e:
             raise ApplicationError(str(e), type="MemberUnavailable", non_retryable=True) from e
@@ -145,8 +156,29 @@ class TicketActivities:
 
     @activity.defn(name="release")
     async def release(self, req: ReleaseRequest) -> ReleaseResult:
-        """Give the member back the capacity this round took (once)."""
-        return ReleaseResult(released=await assignment_store.release(self._pool, req.ticket_no, req.round))
+        """Give the member back the capacity this round took (once), leave the team's queue if still in it
+        (a collaboration request answered while queued), and wake the queue."""
+        released = await assignment_store.release(self._pool, req.ticket_no, req.round)
+        await queue.dequeue(self._pool, req.ticket_no)
+        await self._wake_queue(req.ticket_no, req.round)
+        return ReleaseResult(released=released)
+
+    async def _wake_queue(self, ticket_no: str, round_: int) -> None:
+        """Seed 001: the slot a round gave back goes to its team's queue head at once, not at a poll.
+        Woken again on a retry: a woken ticket that finds no slot just stays queued."""
+        team = await self._pool.fetchval(
+            "SELECT team_id FROM assignments WHERE ticket_no = $1 AND round = $2", ticket_no, round_
+        )
+        for _ in range(3):
+            heads = await queue.heads(self._pool, team) if team else []
+            if not heads:
+                return
+            # A workflow ended without leaving the queue (terminated by an operator) must not block it.
+            gone = await wake(activity.client(), heads)
+            if not gone:
+                return
+            for ticket_no_gone in gone:
+                await queue.dequeue(self._pool, ticket_no_gone)
 
     @activity.defn(name="archive")
     async def archive(self, req: ArchiveRequest) -> ArchiveResult:
@@ -162,6 +194,7 @@ class TicketActivities:
                 await readmodel.record_events(conn, _rows(req.events), view)
             if req.release_round is not None:
                 await assignment_store.release_in(conn, view.ticket_no, req.release_round)
+            await queue.dequeue(conn, view.ticket_no)
             record = {
                 "ticket": view.model_dump(mode="json"),
                 "timeline": await timeline.timeline(conn, view.ticket_no),
@@ -172,5 +205,7 @@ class TicketActivities:
                 "deadlines": [o.model_dump(mode="json") for o in req.outcomes],
             }
             written = await archive_store.archive(conn, view.ticket_no, record, view.closed_at)
+        if req.release_round is not None:
+            await self._wake_queue(view.ticket_no, req.release_round)
         retry, _ = await self._notify.first_tries(req.notices)
         return ArchiveResult(written=written, retry=retry)

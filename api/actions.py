@@ -2,8 +2,9 @@
 
 from typing import Any, TypeVar
 
+import asyncpg
 from fastapi import APIRouter, Depends, Path, Request
-from pydantic import Field, StrictBool, StrictInt, ValidationError
+from pydantic import Field, StrictBool, ValidationError
 
 from api.auth import Principal, require
 from api.errors import ApiError, ErrorResponse
@@ -11,11 +12,12 @@ from api.idempotency import IDEMPOTENCY_KEY, once
 from api.state import pool_of, temporal_of
 from api.workflow_calls import WorkflowGone, gone, run_update
 from domain import actions as act
-from domain.boundary import Boundary, IsoDatetime
+from domain.boundary import Boundary, IsoDatetime, Score, WholeNumber
+from domain.compensation import Compensation
 from domain.enums import ApiRole
 from domain.masking import mask_text
 from domain.ticket import TicketView
-from store import audit, private_texts
+from store import attachments, audit, private_texts
 
 router = APIRouter(tags=["actions"])
 
@@ -73,6 +75,7 @@ class AcknowledgeBody(_Body):
 class ProgressBody(_Body):
     note: str = Field(min_length=1, max_length=5_000)
     customer_visible: StrictBool = True
+    attachment_ids: list[WholeNumber] = Field(default=[], max_length=20, description="files on the ticket")
 
 
 class ExtendBody(_Body):
@@ -91,6 +94,15 @@ class ResumeBody(_Body):
 class ResolveBody(_Body):
     solution: str = Field(min_length=1, max_length=5_000)
     root_cause: act.RootCause
+    compensation: Compensation | None = Field(
+        default=None,
+        description="refund, coupon, replacement, repair or other; above its threshold, approved first",
+    )
+
+
+class CompensationDecisionBody(_Body):
+    approve: StrictBool
+    comment: str = Field(default="", max_length=2_000, description="the reason, required to refuse")
 
 
 class ReviewBody(_Body):
@@ -106,6 +118,14 @@ class ReassignBody(_Body):
 
 class EscalateBody(_Body):
     reason: str = Field(min_length=1, max_length=1_000)
+
+
+async def check_files(pool: asyncpg.Pool, ticket_no: str, ids: list[int]) -> None:
+    """The files a note or an answer refers to are on the ticket (else 422 naming the first that is not)."""
+    try:
+        await attachments.check_ids(pool, ticket_no, ids)
+    except attachments.UnknownAttachment as e:
+        raise ApiError(422, "invalid", str(e), "attachment_ids") from e
 
 
 async def perform(
@@ -154,7 +174,8 @@ async def progress(
     caller: Principal = Depends(_HANDLERS),
     key: str | None = IDEMPOTENCY_KEY,
 ) -> TicketView:
-    """A progress note (and, by default, an update to the customer)."""
+    """A progress note (and, by default, an update to the customer), which may refer to the ticket's files."""
+    await check_files(pool_of(request), ticket_no, body.attachment_ids)
     return await perform(request, caller, ticket_no, "progress", act.ProgressNote, body, key)
 
 
@@ -218,6 +239,21 @@ async def review(
     return await perform(request, caller, ticket_no, "review", act.ReviewDecision, body, key)
 
 
+@router.post("/tickets/{ticket_no}/compensation/decision", response_model=TicketView, responses=RESPONSES)
+async def decide_compensation(
+    request: Request,
+    body: CompensationDecisionBody,
+    ticket_no: str = TICKET_NO,
+    caller: Principal = Depends(_SUPERVISORS),
+    key: str | None = IDEMPOTENCY_KEY,
+) -> TicketView:
+    """A supervisor approves the compensation offered above its threshold, or refuses it with the reason
+    (the ticket goes back to its holder)."""
+    return await perform(
+        request, caller, ticket_no, "decide_compensation", act.CompensationDecision, body, key
+    )
+
+
 @router.post("/tickets/{ticket_no}/reassign", response_model=TicketView, responses=RESPONSES)
 async def reassign(
     request: Request,
@@ -247,8 +283,9 @@ class CallBody(_Body):
 
     reached: StrictBool
     solved: StrictBool | None = None
-    score: StrictInt | None = Field(default=None, ge=1, le=5)
+    score: Score | None = None
     comment: str = Field(default="", max_length=2_000)
+    accepts_compensation: StrictBool | None = None
 
 
 @router.post("/tickets/{ticket_no}/calls", response_model=TicketView, responses=RESPONSES)

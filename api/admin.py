@@ -6,9 +6,10 @@ from pydantic import BaseModel
 
 from api.auth import Principal, require
 from api.errors import ApiError, ErrorResponse
-from api.state import pool_of
+from api.state import pool_of, temporal_of
 from domain.enums import ApiRole
-from store import api_keys, directory_reads
+from infra.wake import wake
+from store import api_keys, directory_reads, queue
 from store.directory import Member, Team, upsert_member, upsert_team
 
 router = APIRouter(prefix="/admin", tags=["admin"])
@@ -21,6 +22,11 @@ _RESPONSES: dict[int | str, dict[str, object]] = {
     503: {"model": ErrorResponse},
 }
 _WITH_404: dict[int | str, dict[str, object]] = {**_RESPONSES, 404: {"model": ErrorResponse}}
+_NAMES_OTHERS: dict[int | str, dict[str, object]] = {
+    **_WITH_404,
+    404: {"model": ErrorResponse, "description": "the team or member it names does not exist"},
+    409: {"model": ErrorResponse, "description": "a key's role above its member's role in the directory"},
+}
 
 
 class TeamList(BaseModel):
@@ -66,13 +72,22 @@ async def get_member(
     return member
 
 
-@router.put("/members", response_model=Member, responses=_RESPONSES)
+@router.put("/members", response_model=Member, responses=_NAMES_OTHERS)
 async def put_member(request: Request, member: Member, _: Principal = Depends(_ADMIN)) -> Member:
-    """Create or update a member: role, team, on duty, capacity."""
+    """Create or update a member: role, team, on duty, capacity. A member coming on duty (or given more
+    capacity) takes the team's queued tickets at once, highest priority first."""
+    pool = pool_of(request)
     try:
-        await upsert_member(pool_of(request), member)
+        await upsert_member(pool, member)
     except asyncpg.ForeignKeyViolationError as e:
-        raise ApiError(422, "invalid", f"team_id: no team {member.team_id}", "team_id") from e
+        raise ApiError(404, "not_found", f"team_id: no team {member.team_id}", "team_id") from e
+    if member.team_id is not None and member.on_duty:
+        for _attempt in range(3):
+            gone = await wake(temporal_of(request), await queue.heads(pool, member.team_id))
+            if not gone:
+                break
+            for ticket_no in gone:
+                await queue.dequeue(pool, ticket_no)  # ended without leaving the queue: must not block it
     return member
 
 
@@ -82,7 +97,7 @@ async def list_keys(request: Request, _: Principal = Depends(_ADMIN)) -> ApiKeyL
     return ApiKeyList(items=await api_keys.list_api_keys(pool_of(request)))
 
 
-@router.post("/api-keys", status_code=201, response_model=api_keys.IssuedKey, responses=_RESPONSES)
+@router.post("/api-keys", status_code=201, response_model=api_keys.IssuedKey, responses=_NAMES_OTHERS)
 async def create_key(
     request: Request, body: api_keys.NewApiKey, _: Principal = Depends(_ADMIN)
 ) -> api_keys.IssuedKey:
@@ -90,9 +105,9 @@ async def create_key(
     try:
         return await api_keys.create_api_key(pool_of(request), body)
     except asyncpg.ForeignKeyViolationError as e:
-        raise ApiError(422, "invalid", f"member_id: no member {body.member_id}", "member_id") from e
+        raise ApiError(404, "not_found", f"member_id: no member {body.member_id}", "member_id") from e
     except api_keys.RoleTooHigh as e:
-        raise ApiError(422, "invalid", f"role: {e}", "role") from e
+        raise ApiError(409, "conflict", f"role: {e}", "role") from e
 
 
 @router.delete("/api-keys/{key_id}", response_model=api_keys.ApiKey, responses=_WITH_404)

@@ -4,12 +4,16 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 import asyncpg
+import structlog
 from fastapi import FastAPI
 from temporalio.client import Client
 
 from api import (
     actions,
     admin,
+    attachments,
+    collaboration,
+    compensation,
     customers,
     errors,
     feedback,
@@ -25,10 +29,12 @@ from api import (
 from api.body_limit import BodyLimit
 from api.hotspot_signals import HotspotCounter, prefix_for
 from api.request_log import RequestLog
-from domain.policy import Policy, load_policy
+from domain.policy import Policy, load_policy, policy_hash
 from infra.settings import Settings, get_settings
 from infra.temporal_client import connect
 from store.db import create_pool
+
+log = structlog.get_logger(__name__)
 
 
 def create_app(
@@ -46,8 +52,9 @@ def create_app(
         own_pool = pool is None
         app.state.settings = settings
         app.state.policy = policy or load_policy(settings.policy_file)
+        log.info("api starting", policy=policy_hash(app.state.policy), namespace=settings.temporal_namespace)
         app.state.temporal = client or await connect(settings)
-        app.state.pool = pool or await create_pool(settings.database_url)
+        app.state.pool = pool or await create_pool(settings.database_url, max_size=settings.api_db_pool_size)
         app.state.hotspots = HotspotCounter(
             app.state.temporal,
             settings.task_queue,
@@ -68,7 +75,9 @@ def create_app(
         description="Durable customer-service tickets: every ticket is a Temporal workflow.",
         lifespan=lifespan,
     )
-    app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
+    # An upload's multipart framing (boundaries, part headers) rides on top of the file's own limit.
+    upload_bytes = settings.attachment_max_bytes + 64 * 1024
+    app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes, upload_bytes=upload_bytes)
     app.add_middleware(RequestLog)
     errors.install(app)
     app.include_router(health.router)
@@ -79,6 +88,9 @@ def create_app(
     app.include_router(admin.router)
     app.include_router(reports.router)
     app.include_router(customers.router)
+    app.include_router(attachments.router)
+    app.include_router(collaboration.router)
+    app.include_router(compensation.router)
     app.include_router(resort.router)
     app.include_router(knowledge.router)
     app.include_router(suggestions.router)

@@ -1,5 +1,6 @@
 """One error shape for every failure: {"error": {"code", "message", "field"}}; bad input is 422, never 500."""
 
+import re
 from collections.abc import Sequence
 from typing import Any
 
@@ -43,6 +44,15 @@ def _field(loc: Sequence[Any]) -> str:
     return ".".join(parts) or "body"
 
 
+def _methods_of(request: Request) -> list[str]:
+    """The methods the OpenAPI document gives the request's path (what a 405's Allow must list)."""
+    methods: set[str] = set()
+    for template, item in request.app.openapi().get("paths", {}).items():
+        if re.fullmatch(re.sub(r"\\\{[^}]+\\\}", "[^/]+", re.escape(template)), request.url.path):
+            methods |= {m.upper() for m in item}
+    return sorted(methods)
+
+
 def install(app: FastAPI) -> None:
     @app.exception_handler(ApiError)
     async def _api_error(_: Request, exc: ApiError) -> JSONResponse:
@@ -57,11 +67,15 @@ def install(app: FastAPI) -> None:
         return error_response(422, "invalid", f"{field}: {first.get('msg')}", field)
 
     @app.exception_handler(StarletteHTTPException)
-    async def _http(_: Request, exc: StarletteHTTPException) -> JSONResponse:
+    async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
         if exc.status_code == 400:  # FastAPI's "error parsing the body": not UTF-8, or not JSON at all
             return error_response(422, "invalid", "body: not UTF-8 JSON", "body")
         code = {404: "not_found", 405: "method_not_allowed", 401: "unauthorized", 403: "forbidden"}
-        return error_response(exc.status_code, code.get(exc.status_code, "error"), str(exc.detail))
+        answer = error_response(exc.status_code, code.get(exc.status_code, "error"), str(exc.detail))
+        answer.headers.update(exc.headers or {})
+        if exc.status_code == 405:  # every method of the path, not only those of the first route matched
+            answer.headers["Allow"] = ", ".join(_methods_of(request))
+        return answer
 
     @app.exception_handler(asyncpg.DataError)
     async def _bad_data(_: Request, exc: asyncpg.DataError) -> JSONResponse:

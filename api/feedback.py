@@ -1,7 +1,7 @@
 """Customers' answers to the callback: a signed link (no API key), or their channel's integration."""
 
 from fastapi import APIRouter, Depends, Path, Request
-from pydantic import BaseModel, Field, StrictBool, StrictInt
+from pydantic import BaseModel, Field, StrictBool
 
 from api import opening
 from api.access import check_access
@@ -13,7 +13,7 @@ from api.state import pool_of, settings_of, temporal_of
 from api.workflow_calls import WorkflowGone, gone, run_update
 from domain.access import scope_of
 from domain.actions import FeedbackAnswer
-from domain.boundary import Boundary
+from domain.boundary import NOT_BLANK, Boundary, Score
 from domain.enums import ApiRole, Status
 from domain.feedback_link import BadToken, ExpiredToken, verify
 from domain.ticket import TicketView
@@ -27,11 +27,20 @@ class FeedbackBody(Boundary):
     """The customer's answer: solved? how satisfied, 1–5 (seeds 001, 004)."""
 
     solved: StrictBool
-    score: StrictInt = Field(ge=1, le=5)
+    score: Score
     comment: str = Field(default="", max_length=2_000)
+    accepts_compensation: StrictBool | None = Field(
+        default=None, description="whether the customer accepts the compensation offered with the solution"
+    )
 
     def answer(self, round: int | None = None) -> FeedbackAnswer:
-        return FeedbackAnswer(solved=self.solved, score=self.score, comment=self.comment, round=round)
+        return FeedbackAnswer(
+            solved=self.solved,
+            score=self.score,
+            comment=self.comment,
+            round=round,
+            accepts_compensation=self.accepts_compensation,
+        )
 
 
 class FeedbackReceipt(BaseModel):
@@ -125,7 +134,7 @@ async def feedback_by_channel(
 class ReplyBody(Boundary):
     """What the customer writes back through the link: more details, an answer to a question."""
 
-    message: str = Field(min_length=1, max_length=10_000, pattern=r"\S")
+    message: str = Field(min_length=1, max_length=10_000, pattern=NOT_BLANK)
 
 
 class ReplyReceipt(BaseModel):

@@ -10,6 +10,7 @@ from temporalio.api.taskqueue.v1 import TaskQueue
 from temporalio.api.workflowservice.v1 import DescribeTaskQueueRequest
 
 from api.state import pool_of, settings_of, temporal_of
+from domain.policy import policy_hash
 
 router = APIRouter(tags=["operations"])
 
@@ -26,6 +27,9 @@ class Health(BaseModel):
     temporal: str
     postgres: str
     workers: str = Field(description="how many workers poll the ticket queue; none means tickets wait")
+    policy: str = Field(
+        default="", description="hash of the policy loaded (`ticketflow policy check` prints it)"
+    )
 
 
 async def _check_temporal(request: Request) -> str:
@@ -82,6 +86,7 @@ async def readyz(request: Request) -> JSONResponse:
         temporal=temporal,
         postgres=postgres,
         workers=workers,
+        policy=policy_hash(request.app.state.policy),
     )
     return JSONResponse(status_code=503 if down else 200, content=body.model_dump())
 

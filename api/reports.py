@@ -1,9 +1,9 @@
 """Reports for managers: the weekly report (JSON or its HTML page), hotspot incidents, root causes."""
 
 from datetime import UTC, datetime
-from typing import Annotated
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Depends, Path, Query, Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 from pydantic import BaseModel, Field
 from temporalio.common import WorkflowIDConflictPolicy
@@ -12,7 +12,7 @@ from api import hotspot_signals
 from api.access import check_access
 from api.actions import TICKET_NO
 from api.auth import Principal, require
-from api.errors import ApiError
+from api.errors import ApiError, ErrorResponse
 from api.report_page import render_weekly
 from api.state import policy_of, pool_of, settings_of, temporal_of
 from domain.access import scope_of
@@ -21,6 +21,8 @@ from domain.enums import ApiRole, Category, Fishbone
 from domain.incident import Incident, IncidentStatus
 from domain.report import (
     REPORT_WORKFLOW_NAME,
+    WEEK_PATTERN,
+    NoSuchWeek,
     ReportInput,
     WeekError,
     WeeklyReport,
@@ -38,6 +40,10 @@ router = APIRouter(tags=["reports"])
 
 _MANAGERS = require(ApiRole.SUPERVISOR, ApiRole.HEAD, ApiRole.DIRECTOR, ApiRole.ADMIN)
 _STAFF = require(ApiRole.AGENT, ApiRole.SUPERVISOR, ApiRole.HEAD, ApiRole.DIRECTOR, ApiRole.ADMIN)
+
+
+_NOT_OVER: dict[str, Any] = {"model": ErrorResponse, "description": "the week has not ended yet"}
+WeekPath = Annotated[str, Path(pattern=WEEK_PATTERN, description="ISO week, e.g. 2026-W47")]
 
 
 class ReportRun(BaseModel):
@@ -58,6 +64,8 @@ def _week(request: Request, week: str | None) -> str:
         return previous_week(datetime.now(UTC), zone)
     try:
         parse_week(week)
+    except NoSuchWeek as e:
+        raise ApiError(404, "not_found", str(e), "week") from e
     except WeekError as e:
         raise ApiError(422, "invalid", str(e), "week") from e
     return week
@@ -85,12 +93,14 @@ def _wants_html(request: Request) -> bool:
 @router.get(
     "/reports/weekly",
     response_model=WeeklyReport,
-    responses={200: {"content": {"text/html": {}}}},
+    responses={200: {"content": {"text/html": {}}}, 409: _NOT_OVER},
     summary="The weekly report (JSON; the HTML page with Accept: text/html)",
 )
 async def weekly_report(
     request: Request,
-    week: Annotated[str | None, Query(description="ISO week, e.g. 2026-W47; default: last week")] = None,
+    week: Annotated[
+        str | None, Query(pattern=WEEK_PATTERN, description="ISO week, e.g. 2026-W47; default: last week")
+    ] = None,
     refresh: bool = False,
     _: Principal = Depends(_MANAGERS),
 ) -> Response:
@@ -100,8 +110,15 @@ async def weekly_report(
     return JSONResponse(report.model_dump(mode="json"))
 
 
-@router.get("/reports/weekly/{week}.html", response_class=HTMLResponse, summary="The weekly report page")
-async def weekly_report_page(request: Request, week: str, _: Principal = Depends(_MANAGERS)) -> HTMLResponse:
+@router.get(
+    "/reports/weekly/{week}.html",
+    response_class=HTMLResponse,
+    summary="The weekly report page",
+    responses={409: _NOT_OVER},
+)
+async def weekly_report_page(
+    request: Request, week: WeekPath, _: Principal = Depends(_MANAGERS)
+) -> HTMLResponse:
     return HTMLResponse(render_weekly(await _report(request, _week(request, week), False)))
 
 
@@ -111,7 +128,7 @@ async def report_weeks(request: Request, _: Principal = Depends(_MANAGERS)) -> l
 
 
 @router.post("/reports/weekly/{week}/run", response_model=ReportRun, status_code=202)
-async def run_weekly_report(request: Request, week: str, _: Principal = Depends(_MANAGERS)) -> ReportRun:
+async def run_weekly_report(request: Request, week: WeekPath, _: Principal = Depends(_MANAGERS)) -> ReportRun:
     """Run the report workflow for a past week now (recomputes and stores it; supervisors are not re-told)."""
     week, task_queue = _week(request, week), settings_of(request).task_queue
     handle = await temporal_of(request).start_workflow(

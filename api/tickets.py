@@ -21,7 +21,7 @@ from domain.sla import DeadlineInCalendar, in_calendars
 from domain.ticket import TicketEvent, TicketView
 from store import audit, customers, private_texts
 from store import notifications as notification_store
-from store.listing import BadCursor, TicketFilter, TicketPage, list_tickets
+from store.listing import CURSOR_PATTERN, BadCursor, Sort, TicketFilter, TicketPage, list_tickets
 from store.private_texts import PrivateText
 from store.ticket_reads import (
     Contact,
@@ -56,8 +56,20 @@ class TicketQuery(Boundary):
     created_from: IsoDatetime | None = None
     created_to: IsoDatetime | None = None
     q: str | None = Field(default=None, min_length=1, max_length=200, description="text in the description")
+    sort: Sort = Field(
+        default=Sort.CREATED, description="`due`: the work list, nearest deadline then priority"
+    )
+    mine: bool = Field(default=False, description="tickets the caller holds")
+    my_team: bool = Field(default=False, description="tickets of the caller's team")
+    due_within_hours: int | None = Field(
+        default=None, ge=0, le=720, description="nearest deadline within N h"
+    )
+    needs_triage: bool | None = Field(default=None, description="classification was unsure of its category")
+    waiting_for_customer: bool = Field(default=False, description="status waiting_customer")
     limit: int = Field(default=50, ge=1, le=200)
-    cursor: str | None = Field(default=None, max_length=500, description="`next_cursor` of the previous page")
+    cursor: str | None = Field(
+        default=None, pattern=CURSOR_PATTERN, description="`next_cursor` of the previous page"
+    )
 
 
 class TicketDetail(BaseModel):
@@ -137,12 +149,27 @@ def _scope(caller: Principal, f: TicketFilter) -> TicketFilter | None:
 async def list_(
     request: Request, query: Annotated[TicketQuery, Query()], caller: Principal = Depends(principal)
 ) -> TicketPage:
-    """Tickets, newest first, from the read model; keyset pagination with `cursor`."""
-    scoped = _scope(caller, TicketFilter(**query.model_dump(exclude={"limit", "cursor"})))
+    """Tickets from the read model, newest first or (`sort=due`) as a work list: nearest deadline first,
+    then priority; each row names its nearest deadline. Keyset pagination with `cursor`."""
+    named = {"limit", "cursor", "sort", "mine", "my_team", "waiting_for_customer"}
+    f = TicketFilter(**query.model_dump(exclude=named))
+    if query.mine:
+        if caller.member_id is None:
+            raise ApiError(422, "invalid", "mine: this key acts for no member", "mine")
+        f.assignee = caller.member_id
+    if query.my_team:
+        if caller.team_id is None:
+            raise ApiError(422, "invalid", "my_team: this key's member is in no team", "my_team")
+        f.team = caller.team_id
+    if query.waiting_for_customer:
+        if f.status not in (None, Status.WAITING_CUSTOMER):
+            return TicketPage(items=[])
+        f.status = Status.WAITING_CUSTOMER
+    scoped = _scope(caller, f)
     if scoped is None:
         return TicketPage(items=[])
     try:
-        return await list_tickets(pool_of(request), scoped, query.limit, query.cursor)
+        return await list_tickets(pool_of(request), scoped, query.limit, query.cursor, query.sort)
     except BadCursor as e:
         raise ApiError(422, "invalid", str(e), "cursor") from e
 
@@ -226,14 +253,17 @@ async def events(
     events = await get_events(pool, ticket_no, limit, before_seq)
     sent: dict[int, list[NotificationItem]] = {}
     for n in await _notification_items(pool, ticket_no):
-        sent.setdefault(_event_seq(n.key), []).append(n)
+        if (seq := _event_seq(n.key)) is not None:
+            sent.setdefault(seq, []).append(n)
     items = [TimelineEvent(**e.model_dump(), notices=sent.get(e.seq, [])) for e in events]
     return EventPage(items=items, next_before_seq=items[-1].seq if len(items) == limit else None)
 
 
-def _event_seq(key: str) -> int:
-    """The event a message belongs to: keys are `ticket_no:seq:audience:recipient`."""
-    return int(key.split(":")[1])
+def _event_seq(key: str) -> int | None:
+    """The event a message belongs to (`ticket_no:seq:audience:recipient`); None for a message no event
+    of this ticket sent (an incident's notice to the supervisor names the incident instead)."""
+    parts = key.split(":")
+    return int(parts[1]) if len(parts) > 1 and parts[1].isdigit() else None
 
 
 @router.get("/tickets/{ticket_no}/notifications", response_model=NotificationList, responses=_READ_RESPONSES)

@@ -33,7 +33,7 @@ from temporalio.worker import UnsandboxedWorkflowRunner, Worker
 
 from api.app import create_app
 from cli.embedded import free_port, start_postgres, start_temporal
-from domain.enums import ApiRole, Role
+from domain.enums import ApiRole, Channel, Role
 from domain.policy import SHIPPED_POLICY, Policy, load_policy
 from infra.settings import Settings
 from infra.temporal_client import connect
@@ -138,6 +138,8 @@ async def running_stack(
     """
     quiet()
     base = Path(tempfile.mkdtemp(prefix="tfbench-"))
+    inbox = await asyncio.start_server(_accept_notice, "127.0.0.1", 0)
+    inbox_url = f"http://127.0.0.1:{inbox.sockets[0].getsockname()[1]}/hooks/ticketflow"
     temporal = await asyncio.to_thread(
         start_temporal, base / "temporal.db", free_port(), free_port(), base / "temporal.log"
     )
@@ -155,6 +157,7 @@ async def running_stack(
             policy_file=SHIPPED_POLICY,
             api_port=free_port(),
             secret_key=SecretStr("bench-secret-key-of-at-least-32-bytes"),
+            channel_webhooks=dict.fromkeys(Channel, inbox_url),
         )
         client = await connect(settings)
         pool = await create_pool(settings.database_url, max_size=pool_size)
@@ -190,7 +193,30 @@ async def running_stack(
         await asyncio.to_thread(temporal.stop)
         if postgres is not None:
             await asyncio.to_thread(postgres.stop)
+        inbox.close()
         shutil.rmtree(base, ignore_errors=True)
+
+
+async def _accept_notice(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+    """The integrators' webhook every customer notice goes to, as in production: each answered 200."""
+    try:
+        while True:
+            head = await reader.readuntil(b"\r\n\r\n")
+            length = next(
+                (
+                    int(v)
+                    for k, _, v in (ln.partition(b":") for ln in head.split(b"\r\n"))
+                    if k.lower() == b"content-length"
+                ),
+                0,
+            )
+            await reader.readexactly(length)
+            writer.write(b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n")
+            await writer.drain()
+    except (asyncio.IncompleteReadError, ConnectionError, asyncio.LimitOverrunError):
+        pass
+    finally:
+        writer.close()
 
 
 @contextlib.asynccontextmanager
@@ -240,6 +266,9 @@ def process_env(stack: Stack) -> dict[str, str]:
         "TICKETFLOW_SECRET_KEY": stack.settings.secret_key.get_secret_value(),
         "TICKETFLOW_LOG_LEVEL": "WARNING",
         "TICKETFLOW_BENCH_FIRED": str(fired_file(stack)),
+        "TICKETFLOW_CHANNEL_WEBHOOKS": json.dumps(
+            {c.value: url for c, url in stack.settings.channel_webhooks.items()}
+        ),
     }
 
 

@@ -1,19 +1,50 @@
 """The `ticketflow` command: dev stack, production processes, migrations, Temporal setup, API keys."""
 
 import asyncio
+import logging
+import sys
 from pathlib import Path
+from typing import Any
 
+import asyncpg
 import typer
 import uvicorn
 from rich.console import Console
 
 from domain.enums import Category, Kind
-from domain.policy import PolicyError
+from domain.policy import PolicyError, load_policy, policy_hash
 from infra import logs
 from infra.settings import Settings, get_settings
 
-app = typer.Typer(help="ticketflow: durable customer-service tickets on Temporal.", no_args_is_help=True)
-console = Console(stderr=True)
+console = Console(stderr=True, soft_wrap=True)
+
+
+class _Commands(typer.Typer):
+    """The command tree; a failure it knows prints one line naming the setting (cli/errors.py)."""
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        from cli.errors import explain
+
+        try:
+            return super().__call__(*args, **kwargs)
+        except Exception as e:
+            line = explain(e)
+            if line is None and logging.getLogger().isEnabledFor(logging.DEBUG):
+                raise
+            console.print(
+                line or f"unexpected {type(e).__name__}: {e} (TICKETFLOW_LOG_LEVEL=DEBUG shows where)",
+                style="red",
+                markup=False,
+                highlight=False,
+            )
+            sys.exit(2 if line else 1)
+
+
+app = _Commands(
+    help="ticketflow: durable customer-service tickets on Temporal.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+)
 
 
 def _setup_logging() -> None:
@@ -37,6 +68,7 @@ def dev() -> None:
 @app.command()
 def worker() -> None:
     """Run a Temporal worker against TICKETFLOW_TEMPORAL_ADDRESS and TICKETFLOW_DATABASE_URL."""
+    from cli.preflight import preflight
     from worker.worker import run_worker
 
     _setup_logging()
@@ -44,6 +76,8 @@ def worker() -> None:
     _require(settings.temporal_address, "TICKETFLOW_TEMPORAL_ADDRESS")
     _require(settings.database_url, "TICKETFLOW_DATABASE_URL")
     _require_secret(settings)
+    asyncio.run(preflight(settings))
+    _warn_without_public_url(settings)
     asyncio.run(run_worker(settings))
 
 
@@ -51,15 +85,19 @@ def worker() -> None:
 def api() -> None:
     """Run the HTTP API (uvicorn) against existing Temporal and PostgreSQL."""
     from api.app import create_app
+    from cli.preflight import preflight
 
     _setup_logging()
     settings = get_settings()
     _require(settings.temporal_address, "TICKETFLOW_TEMPORAL_ADDRESS")
     _require(settings.database_url, "TICKETFLOW_DATABASE_URL")
     _require_secret(settings)
+    # Checked before uvicorn, which would print the lifespan's failure as a traceback and exit 3.
+    policy = asyncio.run(preflight(settings))
+    _warn_without_public_url(settings)
     # Access lines come from api.request_log, with the ticket number; uvicorn's would repeat them.
     uvicorn.run(
-        create_app(settings),
+        create_app(settings, policy=policy),
         host=settings.api_host,
         port=settings.api_port,
         log_config=None,
@@ -95,8 +133,131 @@ def setup_temporal() -> None:
         return added, await ensure_schedules(await connect(settings), settings)
 
     added, schedules = asyncio.run(run())
+    console.print(f"policy: {policy_hash(load_policy(settings.policy_file))}")
     console.print(f"registered: {', '.join(added)}" if added else "search attributes already registered")
     console.print(f"schedules: {', '.join(schedules)}")
+
+
+@app.command("create-namespace")
+def create_namespace() -> None:
+    """Create TICKETFLOW_TEMPORAL_NAMESPACE on a self-hosted or dev cluster, keeping closed tickets'
+    histories TICKETFLOW_TEMPORAL_NAMESPACE_RETENTION_DAYS (idempotent; Temporal Cloud: its console)."""
+    from cli.namespace import create_namespace as run
+
+    _setup_logging()
+    settings = get_settings()
+    _require(settings.temporal_address, "TICKETFLOW_TEMPORAL_ADDRESS")
+    created = asyncio.run(run(settings))
+    state = "created" if created else "already exists"
+    console.print(f"namespace {settings.temporal_namespace}: {state}")
+
+
+@app.command("worker-ready")
+def worker_ready(
+    identity: str | None = typer.Option(None, help="a worker's identity; default: any worker of this host"),
+) -> None:
+    """Exit 0 when this host's worker polls every queue (Temporal says so), else 1 naming the queues."""
+    from cli.worker_probe import expected, polling
+
+    settings = get_settings()
+    _require(settings.temporal_address, "TICKETFLOW_TEMPORAL_ADDRESS")
+    found = asyncio.run(polling(settings, identity))
+    missing = [q for q in expected(settings) if q not in found]
+    if missing:
+        console.print(f"[red]no worker of this host polls: {', '.join(missing)}[/red]")
+        raise typer.Exit(1)
+    console.print(f"ready: {', '.join(sorted({i for ids in found.values() for i in ids}))}")
+
+
+policy_app = typer.Typer(help="The service policy.", no_args_is_help=True)
+app.add_typer(policy_app, name="policy")
+
+
+@policy_app.command("check")
+def policy_check(
+    file: Path | None = typer.Argument(None, help="default: TICKETFLOW_POLICY_FILE, else the shipped policy"),
+) -> None:
+    """Validate a policy file and print every number the processes would use, and its hash."""
+    from cli.policy_check import effective_numbers
+    from domain.policy import SHIPPED_POLICY, load_policy
+
+    path = file or get_settings().policy_file or SHIPPED_POLICY
+    lines = effective_numbers(load_policy(path))
+    console.print(f"{path}: valid")
+    print("\n".join(lines))
+
+
+directory_app = typer.Typer(
+    help="Teams and members (the directory routing assigns from).", no_args_is_help=True
+)
+app.add_typer(directory_app, name="directory")
+
+
+@directory_app.command("import")
+def directory_import(
+    file: Path = typer.Argument(..., help="YAML (or JSON) with `teams:` and `members:`"),
+) -> None:
+    """Create or update the teams and members in FILE (idempotent); warn of teams the policy routes to
+    that the directory lacks."""
+    from cli.directory_file import import_directory, read
+    from domain.policy import load_policy, routed_teams
+    from store.directory_reads import list_teams
+
+    _setup_logging()
+    settings = get_settings()
+    _require(settings.database_url, "TICKETFLOW_DATABASE_URL")
+    directory = read(file)
+    policy = load_policy(settings.policy_file)
+
+    async def run() -> tuple[tuple[int, int], set[str]]:
+        pool = await _pool(settings)
+        try:
+            counts = await import_directory(pool, directory)
+            return counts, {t.id for t in await list_teams(pool)}
+        finally:
+            await pool.close()
+
+    (teams, members), known = asyncio.run(run())
+    console.print(f"{file}: {teams} teams, {members} members imported")
+    lacking = [t for t in routed_teams(policy) if t not in known]
+    if lacking:
+        console.print(
+            f"[yellow]the policy routes to teams not in the directory: {', '.join(lacking)}[/yellow]"
+        )
+
+
+@directory_app.command("export")
+def directory_export(
+    file: Path | None = typer.Argument(
+        None, help="where to write (FILE.csv: as CSV); default: standard output"
+    ),
+) -> None:
+    """Write the teams and members as YAML (or CSV) that `directory import` takes back."""
+    from cli.directory_file import export_directory
+
+    _setup_logging()
+    settings = get_settings()
+    _require(settings.database_url, "TICKETFLOW_DATABASE_URL")
+
+    async def run() -> str:
+        pool = await _pool(settings)
+        try:
+            return await export_directory(pool, as_csv=file is not None and file.suffix.lower() == ".csv")
+        finally:
+            await pool.close()
+
+    text = asyncio.run(run())
+    if file is None:
+        print(text, end="")
+    else:
+        file.write_text(text, encoding="utf-8")
+        console.print(f"directory written to {file}")
+
+
+async def _pool(settings: Settings) -> "asyncpg.Pool":
+    from store.db import create_pool
+
+    return await create_pool(settings.database_url, max_size=1)
 
 
 @app.command("create-api-key")
@@ -205,6 +366,15 @@ def calendar_import(
     console.print(f"{path}: [calendars.{calendar}] {year}: {off} days off, {makeup} make-up workdays")
 
 
+def _warn_without_public_url(settings: Settings) -> None:
+    # Workers write the links customers get, so they need the public address as much as the API does.
+    if not settings.public_url:
+        where = settings.base_url()
+        console.print(
+            f"[yellow]TICKETFLOW_PUBLIC_URL is not set: links sent to customers point at {where}[/yellow]"
+        )
+
+
 def _require_secret(settings: Settings) -> None:
     problem = settings.secret_problem()
     if problem is not None:
@@ -227,7 +397,6 @@ def classifier_train() -> None:
     """Train the intake classifier on the shipped contacts and the desk's own (filed or corrected by a
     person) and report its accuracy on a held-out quarter. The API trains the same way at first use and
     again every `classification.retrain_every` (7 days), so this shows what the next retraining gives."""
-    from domain.policy import load_policy
     from reading.classifier import TextClassifier, accuracy, held_out, with_desk
     from store.classification_examples import desk_examples
     from store.db import create_pool

@@ -6,6 +6,7 @@ from pydantic import BaseModel, ConfigDict, Field, StrictBool
 
 from domain.access import Caller
 from domain.boundary import Boundary
+from domain.compensation import Compensation
 from domain.enums import Category, Fishbone, Kind, Priority
 
 
@@ -26,6 +27,9 @@ class ProgressNote(Action):
     note: str = Field(min_length=1, max_length=5_000)
     customer_visible: bool = Field(default=True, description="also tell the customer (seed 000: 同步信息)")
     script: str | None = Field(default=None, max_length=64, description="the reply script it came from: ID@v")
+    attachment_ids: list[int] = Field(
+        default=[], max_length=20, description="files on the ticket it refers to"
+    )
 
 
 class Extend(Action):
@@ -59,7 +63,15 @@ class RootCause(Boundary):
 class Resolve(Action):
     solution: str = Field(min_length=1, max_length=5_000)
     root_cause: RootCause
+    compensation: Compensation | None = None
     script: str | None = Field(default=None, max_length=64, description="the reply script it came from: ID@v")
+
+
+class CompensationDecision(Action):
+    """A supervisor approves the compensation offered, or refuses it with the reason (seed 002)."""
+
+    approve: bool
+    comment: str = Field(default="", max_length=2_000)
 
 
 class ReviewDecision(Action):
@@ -88,6 +100,7 @@ class FeedbackAnswer(BaseModel):
     score: int = Field(ge=1, le=5)
     comment: str = Field(default="", max_length=2_000)
     round: int | None = Field(default=None, ge=1, description="the callback a link answers; None: the latest")
+    accepts_compensation: bool | None = Field(default=None, description="the offered compensation, if any")
 
 
 class CustomerMessage(BaseModel):
@@ -107,12 +120,18 @@ class CallOutcome(Action):
     solved: StrictBool | None = None
     score: int | None = Field(default=None, ge=1, le=5)
     comment: str = Field(default="", max_length=2_000)
+    accepts_compensation: StrictBool | None = None
 
     def answer(self) -> FeedbackAnswer | None:
         """The customer's feedback, when the call reached them and they gave it."""
         if not self.reached or self.solved is None or self.score is None:
             return None
-        return FeedbackAnswer(solved=self.solved, score=self.score, comment=self.comment)
+        return FeedbackAnswer(
+            solved=self.solved,
+            score=self.score,
+            comment=self.comment,
+            accepts_compensation=self.accepts_compensation,
+        )
 
 
 class Resort(Action):

@@ -1,9 +1,20 @@
 """What every model that takes outside input shares: no silent coercion, no NUL characters in text."""
 
 import re
-from typing import Annotated, Any
+from typing import Annotated, Any, ClassVar
 
-from pydantic import AwareDatetime, BaseModel, BeforeValidator, ConfigDict, field_validator
+from email_validator import SPECIAL_USE_DOMAIN_NAMES, EmailNotValidError, validate_email
+from pydantic import (
+    AfterValidator,
+    AwareDatetime,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    StrictInt,
+    WithJsonSchema,
+    field_validator,
+)
 
 _NUMBER = re.compile(r"^\s*[-+]?(\d+(\.\d*)?|\.\d+)([eE][-+]?\d+)?\s*$")
 
@@ -27,10 +38,63 @@ def _iso_text(value: Any) -> Any:
 IsoDatetime = Annotated[AwareDatetime, BeforeValidator(_iso_text)]
 
 
+def _whole(value: Any) -> Any:
+    """JSON has one number type: 3.0 is the integer 3 (as JSON Schema says), 3.5 and true are not."""
+    return int(value) if isinstance(value, float) and value.is_integer() else value
+
+
+WholeNumber = Annotated[StrictInt, BeforeValidator(_whole)]
+# Seeds 001, 004: how satisfied the customer is, 1 to 5 (constraints before the validator, so the
+# schema says them too).
+Score = Annotated[StrictInt, Field(ge=1, le=5), BeforeValidator(_whole)]
+
+
+def _email(value: str) -> str:
+    """A well-formed address (normalised); test and reserved domains too, since nothing is looked up."""
+    try:
+        return validate_email(value, check_deliverability=False, globally_deliverable=False).normalized
+    except EmailNotValidError as e:
+        raise ValueError(f"not an e-mail address: {e}") from e
+
+
+def _any_case(word: str) -> str:
+    return "".join(f"[{c.lower()}{c.upper()}]" for c in word)
+
+
+# Reserved names (RFC 6761: .local, .test, ...) reach no mailbox: refused, and the schema says so.
+_RESERVED = "|".join(_any_case(d) for d in SPECIAL_USE_DOMAIN_NAMES)
+Email = Annotated[
+    str,
+    AfterValidator(_email),
+    WithJsonSchema({"type": "string", "format": "email", "not": {"pattern": f"[@.]({_RESERVED})$"}}),
+]
+
+# What the validators below enforce, said in the schema, so that a request the schema allows is accepted.
+NO_NUL = "^[^\\x00]*$"
+NOT_BLANK = "^[^\\x00]*[^\\s\\x00][^\\x00]*$"
+
+
+def _text_patterns(schema: dict[str, Any]) -> None:
+    if schema.get("type") == "string" and not {"pattern", "format", "enum", "const"} & schema.keys():
+        schema["pattern"] = NOT_BLANK if schema.get("minLength", 0) >= 1 else NO_NUL
+    for sub in schema.get("anyOf", []):
+        _text_patterns(sub)
+    if isinstance(items := schema.get("items"), dict):
+        _text_patterns(items)
+
+
+def _schema_extra(schema: dict[str, Any], model: type[Any]) -> None:
+    for prop in schema.get("properties", {}).values():
+        _text_patterns(prop)
+    schema.update(getattr(model, "schema_rules", {}))
+
+
 class Boundary(BaseModel):
     """Unknown fields refused, text stripped, and NUL characters refused naming the field."""
 
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True, json_schema_extra=_schema_extra)
+    # JSON Schema keywords a model adds at its top (e.g. `anyOf` of required fields).
+    schema_rules: ClassVar[dict[str, Any]] = {}
 
     @field_validator("*", mode="after")
     @classmethod

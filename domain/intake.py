@@ -1,8 +1,10 @@
 """What an integrator sends to open a ticket, and the masked form of it that a workflow may hold."""
 
-from pydantic import BaseModel, EmailStr, Field, model_validator
+from typing import Any, ClassVar
 
-from domain.boundary import Boundary, IsoDatetime
+from pydantic import BaseModel, Field, model_validator
+
+from domain.boundary import Boundary, Email, IsoDatetime
 from domain.enums import Category, Channel, CustomerType, Kind, Priority
 from domain.masking import mask_email, mask_name, mask_phone
 
@@ -14,15 +16,22 @@ class Customer(Boundary):
         default=None,
         min_length=1,
         max_length=128,
-        pattern=r"^\S+$",
+        pattern=r"^[^\s\x00]+$",
         description="the integrator's own customer id: the same person across tickets and channels",
     )
     name: str = Field(min_length=1, max_length=100)
-    phone: str | None = Field(default=None, pattern=r"^\+?[0-9 ()-]{5,20}$")
-    email: EmailStr | None = None
+    phone: str | None = Field(default=None, pattern=r"^\+?[0-9(][0-9 ()-]{3,18}[0-9)]$")
+    email: Email | None = None
     type: CustomerType = CustomerType.INDIVIDUAL
     tier: str = Field(default="standard", min_length=1, max_length=32, pattern=r"^[a-z0-9_-]+$")
     preferred_contact: Channel | None = None
+
+    schema_rules: ClassVar[dict[str, Any]] = {
+        "anyOf": [
+            {"required": ["phone"], "properties": {"phone": {"type": "string"}}},
+            {"required": ["email"], "properties": {"email": {"type": "string"}}},
+        ]
+    }
 
     @model_validator(mode="after")
     def _reachable(self) -> "Customer":

@@ -73,6 +73,40 @@ _STAFF: dict[str, tuple[str, str]] = {
         "审核退回 Ticket {ticket_no}: solution sent back",
         "主管退回了解决方案,请补充后重新提交。The supervisor sent the solution back.",
     ),
+    "compensation_approval": (
+        "补偿待审批 Ticket {ticket_no}: compensation {amount} {currency} awaits approval",
+        "处理人提出的补偿超过审批额度,请审批:{type} {amount} {currency},理由:{reason}。"
+        "A compensation above the approval threshold awaits your decision.",
+    ),
+    "compensation_approval_overdue": (
+        "补偿审批超时 Ticket {ticket_no}: a compensation still awaits approval",
+        "补偿审批未在规定时间内完成,请督办。A compensation has waited too long for approval.",
+    ),
+    "compensation_refused": (
+        "补偿未获批准 Ticket {ticket_no}: compensation refused",
+        "主管未批准补偿方案,原因:{comment}。请调整后重新提交。The supervisor refused the compensation.",
+    ),
+    "compensation_declined": (
+        "客户拒绝补偿 Ticket {ticket_no}: the customer declined the compensation",
+        "客户不接受补偿方案,工单已退回给您。The customer declined the compensation; the ticket is back.",
+    ),
+    "collaboration_requested": (
+        "协同请求 Ticket {ticket_no}: your team is asked to help",
+        "工单需要贵部门协同,请在{due}前反馈:{question}。"
+        "Your team is asked a question; please answer by {due}.",
+    ),
+    "collaboration_reminder": (
+        "协同即将超时 Ticket {ticket_no}: an answer is due at {due}",
+        "协同请求即将超时,请尽快反馈。A collaboration request is close to its deadline.",
+    ),
+    "collaboration_overdue": (
+        "协同超时 Ticket {ticket_no}: your team has not answered",
+        "贵部门未在规定时间内反馈协同请求,请督办。Your team's answer is overdue; please follow up.",
+    ),
+    "collaboration_answered": (
+        "协同已反馈 Ticket {ticket_no}: {team} answered",
+        "{team}已反馈:{answer}\n{team} answered: {answer}",
+    ),
     "reopened": (
         "客户不满意,工单重开 Ticket {ticket_no} reopened",
         "客户对处理结果不满意,工单已重开并提升优先级。"

@@ -3,6 +3,7 @@
 A copy is snapshotted into each ticket at intake, so a policy change never alters a running ticket.
 """
 
+import hashlib
 import tomllib
 from datetime import timedelta
 from pathlib import Path
@@ -10,6 +11,8 @@ from pathlib import Path
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from domain.calendar import ALWAYS, TWENTY_FOUR_SEVEN, BusinessCalendar, warm_zones
+from domain.collaboration import CollaborationPolicy
+from domain.compensation import CompensationPolicy
 from domain.durations import Duration
 from domain.enums import Category, Kind, Priority, Role
 
@@ -86,6 +89,8 @@ class Targets(_Strict):
     # One fraction (older policies and snapshots: `warn_at = 0.8`) or several (`[0.5, 0.8]`), each sent once.
     warn_at: tuple[float, ...] = Field(default=(0.8,), description="fractions of a target at which to remind")
     calendar: CalendarChoice = CalendarChoice()
+    # A promise the desk can keep: an extension's new time lies within this span from now.
+    extension_limit: Duration = timedelta(days=30)
 
     @field_validator("warn_at", mode="before")
     @classmethod
@@ -148,7 +153,8 @@ class Intake(_Strict):
 
 
 class Assignment(_Strict):
-    retry_every: Duration = timedelta(minutes=5)
+    # A queued ticket is woken when a slot frees; this backstop catches directory edits made in SQL.
+    retry_every: Duration = timedelta(minutes=30)
 
 
 class RoutingRule(_Strict):
@@ -226,6 +232,8 @@ class Policy(_Strict):
     hotspot: "Hotspot" = Field(default_factory=lambda: Hotspot())
     retention: "Retention" = Field(default_factory=lambda: Retention())
     report: "ReportPolicy" = Field(default_factory=lambda: ReportPolicy())
+    compensation: CompensationPolicy = CompensationPolicy()
+    collaboration: CollaborationPolicy = CollaborationPolicy()
     # Named business calendars; `24x7` is always there. Snapshots without them count in 24x7.
     calendars: dict[str, BusinessCalendar] = Field(default_factory=lambda: {ALWAYS: TWENTY_FOUR_SEVEN})
     # Recipient role → the calendar of hours they may be disturbed in; other notifications to them are held
@@ -335,3 +343,17 @@ def load_policy(path: Path | str | None = None) -> Policy:
             f"{'.'.join(str(p) for p in err['loc']) or '(top)'}: {err['msg']}" for err in e.errors()
         )
         raise PolicyError(f"policy file {path}: {problems}") from e
+
+
+def policy_hash(policy: Policy) -> str:
+    """A short fingerprint of the effective policy (every value after defaults), the same in every process
+    that loaded it: `/readyz` and the start-up logs show it, so a fleet on mixed policies is seen."""
+    return hashlib.sha256(policy.model_dump_json().encode()).hexdigest()[:16]
+
+
+def routed_teams(policy: Policy) -> list[str]:
+    """Every team id the policy routes to: each must be in the directory, or its tickets wait unassigned."""
+    teams = {policy.routing.default_team}
+    for rule in policy.routing.rules:
+        teams |= {rule.team, *rule.collaborators}
+    return sorted(teams)

@@ -10,10 +10,16 @@ REPORT_WORKFLOW_NAME = "WeeklyReportWorkflow"
 REPORT_KIND = "weekly"
 
 _WEEK = re.compile(r"^(\d{4})-W(\d{2})$")
+# What the API's schema accepts; a year's week 53 exists only in some years (NoSuchWeek).
+WEEK_PATTERN = r"^[1-9][0-9]{3}-W(0[1-9]|[1-4][0-9]|5[0-3])$"
 
 
 class WeekError(ValueError):
     """A week that is not `YYYY-Www` or does not exist."""
+
+
+class NoSuchWeek(WeekError):
+    """Written as a week, but the year has no such week (week 53 of a 52-week year)."""
 
 
 def parse_week(week: str) -> tuple[int, int]:
@@ -25,7 +31,7 @@ def parse_week(week: str) -> tuple[int, int]:
     try:
         date.fromisocalendar(year, number, 1)
     except ValueError as e:
-        raise WeekError(f"{week!r}: {year} has no week {number}") from e
+        raise NoSuchWeek(f"{week!r}: {year} has no week {number}") from e
     return year, number
 
 

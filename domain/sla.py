@@ -34,6 +34,7 @@ class Clock(StrEnum):
     CALLBACK = "callback"  # the customer is contacted after resolution (met when the callback goes out)
     FEEDBACK = "feedback"  # the customer answers the callback
     CALL = "call"  # a call task: the holder calls a customer no message reaches
+    APPROVAL = "approval"  # a compensation awaits a supervisor's approval
 
 
 # Targets whose assignee gets a reminder at warn_at of the target (seed 000: 预警).
@@ -122,6 +123,8 @@ def target(policy: Policy, clock: Clock, priority: Priority) -> timedelta:
             return policy.feedback.callback_within
         case Clock.FEEDBACK:
             return policy.feedback.no_response_after
+        case Clock.APPROVAL:
+            return policy.compensation.approval_within
     raise ValueError(f"no target for clock {clock}")
 
 
@@ -214,8 +217,11 @@ def held_until(policy: Policy, audience: Audience, priority: Priority, at: datet
     return release if release > at else None
 
 
-def extension_refusal(resolve_due: datetime | None, now: datetime, new_due: datetime) -> str | None:
-    """Why an extension is refused, or None when it is allowed (before the deadline, to a later time)."""
+def extension_refusal(
+    resolve_due: datetime | None, now: datetime, new_due: datetime, limit: timedelta
+) -> str | None:
+    """Why an extension is refused, or None when it is allowed (before the deadline, to a later time within
+    `limit` from now)."""
     if resolve_due is None:
         return "the resolution clock is not running"
     if now >= resolve_due:
@@ -224,6 +230,8 @@ def extension_refusal(resolve_due: datetime | None, now: datetime, new_due: date
         return "new_due must carry a time zone"
     if new_due <= resolve_due:
         return f"new_due must be later than the current deadline {resolve_due.isoformat()}"
+    if new_due > now + limit:
+        return f"new_due must lie within {limit.days} days from now, by {(now + limit).isoformat()}"
     return None
 
 
@@ -258,6 +266,7 @@ _DEADLINE_OF = {
     Clock.ESCALATION: "escalation_due",
     Clock.FEEDBACK: "feedback_due",
     Clock.CALL: "call_due",
+    Clock.APPROVAL: "approval_due",
 }
 
 
@@ -288,6 +297,7 @@ def deadlines(
         callback_due=callback_due,
         feedback_due=due(Clock.FEEDBACK),
         call_due=due(Clock.CALL),
+        approval_due=due(Clock.APPROVAL),
     )
 
 

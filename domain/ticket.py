@@ -5,6 +5,8 @@ from datetime import datetime
 from pydantic import BaseModel, Field, JsonValue, field_validator
 
 from domain.actions import FeedbackAnswer, RootCause
+from domain.collaboration import CollaborationView
+from domain.compensation import CompensationState
 from domain.enums import Category, Channel, Kind, Priority, Status
 from domain.intake import MaskedCustomer
 from domain.policy import Policy, shared
@@ -57,6 +59,7 @@ class Deadlines(BaseModel):
     callback_due: datetime | None = None
     feedback_due: datetime | None = None
     call_due: datetime | None = None
+    approval_due: datetime | None = None  # a compensation awaiting a supervisor's approval
 
 
 class TicketView(BaseModel):
@@ -83,6 +86,8 @@ class TicketView(BaseModel):
     close_reason: str | None = None  # "satisfied" | "no_response"
     solution: str | None = None
     root_cause: RootCause | None = None
+    compensation: CompensationState | None = None
+    collaborations: list[CollaborationView] = []  # questions to other teams, each a child workflow
     feedback: FeedbackAnswer | None = None
     reopen_count: int = 0
     feedback_requests: int = 0  # callbacks and second attempts, each asking the customer how it went

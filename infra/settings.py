@@ -18,8 +18,22 @@ class Settings(BaseSettings):
     # Empty address / URL: `ticketflow dev` starts the embedded server and fills them in.
     temporal_address: str = ""
     temporal_namespace: str = "default"
+    # A secured cluster or Temporal Cloud: TLS (the CA when not a public one), a client certificate and key
+    # for mTLS, or an API key; what the SDK's Client.connect takes.
+    temporal_tls: bool = False
+    temporal_tls_ca_file: Path | None = None
+    temporal_tls_cert_file: Path | None = None
+    temporal_tls_key_file: Path | None = None
+    temporal_tls_server_name: str = ""
+    temporal_api_key: SecretStr = SecretStr("")
+    # Retention of closed workflows, for `ticketflow create-namespace` only.
+    temporal_namespace_retention_days: int = Field(default=30, ge=1, le=3650)
     task_queue: str = "tickets"
     database_url: str = ""
+
+    # Connections to PostgreSQL each API process and each worker process keeps at most.
+    api_db_pool_size: int = Field(default=10, ge=1)
+    worker_db_pool_size: int = Field(default=20, ge=1)
 
     data_dir: Path = Path(".ticketflow")
     notices_file: Path | None = None  # None: the customer notices shipped (domain/notices.toml)
@@ -27,6 +41,8 @@ class Settings(BaseSettings):
     api_host: str = "127.0.0.1"
     api_port: int = 8000
     max_body_bytes: int = Field(default=1024 * 1024, ge=1024)  # larger request bodies answer 413
+    # An evidence file (POST /tickets/{no}/attachments) larger than this answers 413.
+    attachment_max_bytes: int = Field(default=10 * 1024 * 1024, ge=1024)
     temporal_port: int = 7233
     temporal_ui_port: int = 8233
 

@@ -3,6 +3,7 @@
 import hashlib
 import secrets
 from datetime import datetime
+from typing import Any, ClassVar
 
 import asyncpg
 from pydantic import BaseModel, Field, ValidationInfo, field_validator
@@ -48,6 +49,13 @@ class NewApiKey(Boundary):
     member_id: str | None = Field(default=None, min_length=1, max_length=64, validate_default=True)
     channel: Channel | None = None
     label: str = Field(default="", max_length=200)
+
+    schema_rules: ClassVar[dict[str, Any]] = {
+        "anyOf": [
+            {"properties": {"role": {"enum": [r.value for r in ApiRole if r not in PEOPLE]}}},
+            {"required": ["member_id"], "properties": {"member_id": {"type": "string"}}},
+        ]
+    }
 
     @field_validator("member_id")
     @classmethod

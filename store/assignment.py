@@ -1,7 +1,11 @@
 """Assignment rounds: the least-loaded on-duty agent, chosen atomically so no one is ever overloaded."""
 
+from datetime import datetime
+
 import asyncpg
 
+from domain.enums import Priority
+from store import queue
 from store.timeline import Executor
 
 
@@ -35,9 +39,12 @@ async def assign(
     team: str,
     exclude: list[str],
     member_id: str | None = None,
+    priority: Priority = Priority.MEDIUM,
+    opened_at: datetime | None = None,
 ) -> str | None:
     """The member given round `round_` of the ticket (the same one on every retry), or None when the team
-    has nobody on duty with free capacity. Takes one unit of that member's capacity, once."""
+    has nobody on duty with free capacity for it; then the ticket waits in the team's queue, whose tickets
+    ahead of it take the free slots first. Takes one unit of that member's capacity, once."""
     async with pool.acquire() as conn, conn.transaction():
         # One round at a time per ticket: a retried attempt sees the first attempt's row.
         await conn.execute("SELECT pg_advisory_xact_lock(hashtext($1))", ticket_no)
@@ -58,12 +65,22 @@ async def assign(
                 else:
                     why = "is off duty or at full capacity"
                 raise MemberUnavailable(f"member {member_id!r} {why}")
+            await queue.dequeue(conn, ticket_no)
             return str(chosen)
         # One pick at a time per team, under a team lock, so simultaneous tickets never overload anyone (row
         # locks alone deadlocked under a burst). The pick follows the lock, so it sees the holder's write.
         await conn.execute("SELECT pg_advisory_xact_lock(1, hashtext($1))", team)
-        chosen = await conn.fetchval(_LEAST_LOADED, ticket_no, round_, team, exclude)
-        return str(chosen) if chosen is not None else None
+        opened = opened_at or await conn.fetchval("SELECT now()")
+        chosen = None
+        # Seed 001: the free slots go to the queue's head first; this ticket only gets one left over.
+        if await queue.has_room(conn, team, ticket_no, priority, opened):
+            chosen = await conn.fetchval(_LEAST_LOADED, ticket_no, round_, team, exclude)
+        if chosen is None:
+            if await conn.fetchval("SELECT EXISTS (SELECT 1 FROM teams WHERE id = $1)", team):
+                await queue.enqueue(conn, team, ticket_no, priority, opened)
+            return None
+        await queue.dequeue(conn, ticket_no)
+        return str(chosen)
 
 
 async def team_exists(pool: asyncpg.Pool, team: str) -> bool:

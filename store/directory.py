@@ -1,9 +1,9 @@
 """Teams and members: who works where, in which role, on duty or not, with what capacity."""
 
 import asyncpg
-from pydantic import Field, StrictBool, StrictInt
+from pydantic import Field, StrictBool
 
-from domain.boundary import Boundary
+from domain.boundary import Boundary, WholeNumber
 from domain.enums import Role
 
 
@@ -20,7 +20,7 @@ class Member(Boundary):
     team_id: str | None = None
     department: str | None = None
     on_duty: StrictBool = True
-    capacity: StrictInt = Field(default=10, ge=0, le=1000)
+    capacity: WholeNumber = Field(default=10, ge=0, le=1000)
     email: str | None = None
     webhook_url: str | None = None
 

@@ -1,7 +1,9 @@
-"""The ticket list: filters over the read model, keyset pagination on (created_at, ticket_no)."""
+"""The ticket list: filters over the read model, keyset pagination on (created_at, ticket_no), or the work
+list: nearest deadline first, then priority (keyset on the same three)."""
 
-import base64
-from datetime import datetime
+import re
+from datetime import UTC, datetime, timedelta
+from enum import StrEnum
 
 import asyncpg
 from pydantic import BaseModel, Field
@@ -12,6 +14,24 @@ from domain.masking import mask_name
 
 class BadCursor(ValueError):
     """A cursor this module did not hand out."""
+
+
+class Sort(StrEnum):
+    CREATED = "created"  # newest first
+    DUE = "due"  # the work list: nearest deadline first, then the higher priority
+
+
+# The nearest of the running targets' deadlines and which it is; these expressions are indexed (051).
+NEXT_DUE = "LEAST(t.ack_due, t.response_due, t.resolve_due, t.update_due)"
+NEXT_DUE_KIND = (
+    "CASE LEAST(t.ack_due, t.response_due, t.resolve_due, t.update_due)"
+    " WHEN t.ack_due THEN 'ack' WHEN t.response_due THEN 'response'"
+    " WHEN t.resolve_due THEN 'resolve' WHEN t.update_due THEN 'update' END"
+)
+# Tickets without a running target sort after every dated one.
+NO_DUE = datetime(9999, 12, 31, tzinfo=UTC)
+DUE_KEY = f"coalesce({NEXT_DUE}, '9999-12-31 00:00+00'::timestamptz)"
+RANK_KEY = "CASE t.priority WHEN 'urgent' THEN 0 WHEN 'high' THEN 1 WHEN 'medium' THEN 2 ELSE 3 END"
 
 
 class TicketFilter(BaseModel):
@@ -28,6 +48,8 @@ class TicketFilter(BaseModel):
     created_from: datetime | None = None
     created_to: datetime | None = None
     q: str | None = None
+    due_within_hours: int | None = None
+    needs_triage: bool | None = None
     scope_assignee: str | None = None
     scope_team: str | None = None
     scope_teams: list[str] | None = None
@@ -49,6 +71,10 @@ class TicketSummary(BaseModel):
     escalation_level: int = 0
     sla_breached: bool = False
     resolve_due: datetime | None = None
+    next_due: datetime | None = Field(default=None, description="the nearest running target's deadline")
+    next_due_kind: str | None = Field(
+        default=None, description="which target: ack, response, resolve, update"
+    )
     created_at: datetime
     closed_at: datetime | None = None
 
@@ -58,20 +84,25 @@ class TicketPage(BaseModel):
     next_cursor: str | None = Field(default=None, description="pass as `cursor` for the next page")
 
 
-def encode_cursor(created_at: datetime, ticket_no: str) -> str:
-    return base64.urlsafe_b64encode(f"{created_at.isoformat()}|{ticket_no}".encode()).decode().rstrip("=")
+# `<microseconds since the epoch>~[<rank>~]<ticket number>`: every text of this form is a place in the
+# list (the rank, the work list's, counts as 0 when absent), so the schema's pattern says which are accepted.
+CURSOR_PATTERN = r"^[0-9]{1,17}~([0-9]{1,3}~)?[0-9A-Za-z-]{1,32}$"
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
-def decode_cursor(cursor: str) -> tuple[datetime, str]:
-    try:
-        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
-        at, ticket_no = raw.split("|", 1)
-        parsed = datetime.fromisoformat(at)
-    except (ValueError, UnicodeDecodeError) as e:
-        raise BadCursor("cursor is not one this API handed out") from e
-    if parsed.tzinfo is None or not ticket_no:
+def encode_cursor(created_at: datetime, ticket_no: str, rank: int | None = None) -> str:
+    """(created_at, ticket_no) for the newest-first list; (due, rank, ticket_no) for the work list."""
+    micros = (created_at - _EPOCH) // timedelta(microseconds=1)
+    return f"{micros}~{ticket_no}" if rank is None else f"{micros}~{rank}~{ticket_no}"
+
+
+def decode_cursor(cursor: str, sort: Sort = Sort.CREATED) -> tuple[datetime, int, str]:
+    """The cursor's time, rank (0 for the newest-first list) and ticket number."""
+    if not re.match(CURSOR_PATTERN, cursor):
         raise BadCursor("cursor is not one this API handed out")
-    return parsed, ticket_no
+    micros, *rest = cursor.split("~")
+    rank = int(rest[0]) if len(rest) == 2 and sort is Sort.DUE else 0
+    return _EPOCH + timedelta(microseconds=int(micros)), rank, rest[-1]
 
 
 def _like(text: str) -> str:
@@ -79,7 +110,9 @@ def _like(text: str) -> str:
     return f"%{escaped}%"
 
 
-async def list_tickets(pool: asyncpg.Pool, f: TicketFilter, limit: int, cursor: str | None) -> TicketPage:
+async def list_tickets(
+    pool: asyncpg.Pool, f: TicketFilter, limit: int, cursor: str | None, sort: Sort = Sort.CREATED
+) -> TicketPage:
     """Raises BadCursor for a cursor that does not decode."""
     where: list[str] = []
     args: list[object] = []
@@ -111,6 +144,11 @@ async def list_tickets(pool: asyncpg.Pool, f: TicketFilter, limit: int, cursor: 
         add("t.created_at < ?", f.created_to)
     if f.q:
         add("t.description ILIKE ?", _like(f.q))
+    if f.due_within_hours is not None:
+        add(f"{NEXT_DUE} <= now() + make_interval(hours => ?)", f.due_within_hours)
+    if f.needs_triage is not None:
+        # Set in the view by classification when it is unsure (DESIGN: needs_triage); absent means no.
+        add("coalesce((t.view ->> 'needs_triage')::boolean, false) = ?", f.needs_triage)
     if f.scope_assignee is not None:
         add("t.assignee = ?", f.scope_assignee)
     if f.scope_team is not None:
@@ -118,16 +156,25 @@ async def list_tickets(pool: asyncpg.Pool, f: TicketFilter, limit: int, cursor: 
     if f.scope_teams is not None:
         add("(t.team = ANY(?) OR t.collaborators && ?)", f.scope_teams)
     if cursor is not None:
-        at, ticket_no = decode_cursor(cursor)
-        args += [at, ticket_no]
-        where.append(f"(t.created_at, t.ticket_no) < (${len(args) - 1}, ${len(args)})")
+        at, rank, ticket_no = decode_cursor(cursor, sort)
+        if sort is Sort.DUE:
+            args += [at, rank, ticket_no]
+            n = len(args)
+            where.append(f"({DUE_KEY}, {RANK_KEY}, t.ticket_no) > (${n - 2}, ${n - 1}, ${n})")
+        else:
+            args += [at, ticket_no]
+            where.append(f"(t.created_at, t.ticket_no) < (${len(args) - 1}, ${len(args)})")
     args.append(limit + 1)
+    order = (
+        f"{DUE_KEY}, {RANK_KEY}, t.ticket_no" if sort is Sort.DUE else "t.created_at DESC, t.ticket_no DESC"
+    )
     sql = (
         "SELECT t.ticket_no, t.status, t.priority, t.kind, t.category, t.channel, c.name, t.team, t.assignee,"
-        " t.escalation_level, t.sla_breached, t.resolve_due, t.created_at, t.closed_at"
+        " t.escalation_level, t.sla_breached, t.resolve_due, t.created_at, t.closed_at,"
+        f" {NEXT_DUE} AS next_due, {NEXT_DUE_KIND} AS next_due_kind, {RANK_KEY} AS rank"
         " FROM tickets t JOIN customers c ON c.id = t.customer_id"
         + (" WHERE " + " AND ".join(where) if where else "")
-        + f" ORDER BY t.created_at DESC, t.ticket_no DESC LIMIT ${len(args)}"
+        + f" ORDER BY {order} LIMIT ${len(args)}"
     )
     rows = await pool.fetch(sql, *args)
     items = [
@@ -144,10 +191,18 @@ async def list_tickets(pool: asyncpg.Pool, f: TicketFilter, limit: int, cursor: 
             escalation_level=r["escalation_level"],
             sla_breached=r["sla_breached"],
             resolve_due=r["resolve_due"],
+            next_due=r["next_due"],
+            next_due_kind=r["next_due_kind"],
             created_at=r["created_at"],
             closed_at=r["closed_at"],
         )
         for r in rows[:limit]
     ]
-    next_cursor = encode_cursor(items[-1].created_at, items[-1].ticket_no) if len(rows) > limit else None
+    next_cursor = None
+    if len(rows) > limit:
+        last = rows[limit - 1]
+        if sort is Sort.DUE:
+            next_cursor = encode_cursor(last["next_due"] or NO_DUE, last["ticket_no"], last["rank"])
+        else:
+            next_cursor = encode_cursor(last["created_at"], last["ticket_no"])
     return TicketPage(items=items, next_cursor=next_cursor)

@@ -4,6 +4,8 @@ from datetime import datetime
 
 import asyncpg
 
+from store import attachments
+
 ANONYMIZED_NAME = "(anonymized)"
 
 # Rows keyed by ticket number that go with the ticket (the audit log stays: it holds no contact).
@@ -40,6 +42,7 @@ async def purge_batch(pool: asyncpg.Pool, before: datetime, limit: int) -> tuple
         customers = sorted({r["customer_id"] for r in doomed if r["customer_id"] is not None})
         for table in _TICKET_TABLES:
             await conn.execute(f"DELETE FROM {table} WHERE ticket_no = ANY($1::text[])", numbers)
+        await attachments.purge_in(conn, numbers)
         anonymized = await conn.fetch(
             "UPDATE customers c SET name = $2, phone = NULL, email = NULL, preferred_contact = NULL"
             " WHERE c.id = ANY($1::bigint[])"

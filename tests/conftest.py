@@ -16,11 +16,12 @@ from temporalio.testing import WorkflowEnvironment
 
 from cli.embedded import EmbeddedPostgres, start_postgres, temporal_cli, temporal_test_server
 from domain.enums import Channel
-from domain.policy import SHIPPED_POLICY, Policy, load_policy
+from domain.policy import Policy
 from infra import logs, search_attributes
 from infra.settings import Settings
 from store.db import create_pool, migrate
 from tests.activities.channels.servers import WebhookReceiver, webhook_receiver
+from tests.policies import policy_file, policy_under_test
 
 ROOT = Path(__file__).resolve().parent.parent
 SECRET = "test-secret"
@@ -126,7 +127,8 @@ def task_queue() -> str:
 
 @pytest.fixture(scope="session")
 def policy() -> Policy:
-    return load_policy(SHIPPED_POLICY)
+    """The shipped policy, or the mutated copy tests/mutate_policy.py names: what rule tests run under."""
+    return policy_under_test()
 
 
 @pytest.fixture
@@ -135,7 +137,7 @@ def settings(database: str, task_queue: str, customer_inbox: WebhookReceiver) ->
         database_url=database,
         temporal_address="unused-in-process",
         task_queue=task_queue,
-        policy_file=SHIPPED_POLICY,
+        policy_file=policy_file(),
         secret_key=SECRET,
         channel_webhooks={channel: customer_inbox.url for channel in Channel},
         # Every in-process test runs the workflows sandboxed, so code that is not deterministic or imports

@@ -9,9 +9,10 @@ from infra.settings import Settings
 
 
 def workflows() -> Sequence[type]:
+    from workflows.collaboration import CollaborationWorkflow
     from workflows.ticket import TicketWorkflow
 
-    return [TicketWorkflow, *insight_workflows()]
+    return [TicketWorkflow, CollaborationWorkflow, *insight_workflows()]
 
 
 def activities(pool: asyncpg.Pool, settings: Settings) -> Sequence[Callable[..., Any]]:

@@ -20,6 +20,7 @@ from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner, SandboxR
 
 import workflows as workflows_package
 from domain.hotspot_window import counter_queue
+from domain.policy import load_policy, policy_hash
 from infra.settings import Settings
 from infra.temporal_client import connect
 from store.db import create_pool
@@ -101,12 +102,20 @@ async def workers(
 
 async def run_worker(settings: Settings, stop: asyncio.Event | None = None) -> None:
     """Run until `stop` is set (or SIGINT/SIGTERM when none is given), then drain and close."""
+    # Loaded first, so a bad policy stops the worker at start, not at the first weekly report.
+    policy = policy_hash(load_policy(settings.policy_file))
     client = await connect(settings, settings.worker_metrics_address)
-    pool = await create_pool(settings.database_url, max_size=20)
+    pool = await create_pool(settings.database_url, max_size=settings.worker_db_pool_size)
     stop = stop or _stop_on_signals()
     try:
         async with workers(client, pool, settings):
-            log.info("worker started", task_queue=settings.task_queue, temporal=settings.temporal_address)
+            log.info(
+                "worker started",
+                task_queue=settings.task_queue,
+                temporal=settings.temporal_address,
+                namespace=settings.temporal_namespace,
+                policy=policy,
+            )
             await stop.wait()
         log.info("worker stopped")
     finally:

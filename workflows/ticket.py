@@ -9,6 +9,7 @@ from typing import Any, TypeVar
 from temporalio import workflow
 from temporalio.common import RawValue, SearchAttributeUpdate
 from temporalio.exceptions import ActivityError, ApplicationError, CancelledError, FailureError
+from temporalio.workflow import ParentClosePolicy
 
 from workflows import notifying
 
@@ -32,6 +33,7 @@ with workflow.unsafe.imports_passed_through():
         Acknowledge,
         Action,
         CallOutcome,
+        CompensationDecision,
         CustomerMessage,
         Escalate,
         Extend,
@@ -44,7 +46,17 @@ with workflow.unsafe.imports_passed_through():
         ReviewDecision,
         WaitForCustomer,
     )
+    from domain.attachments import AttachmentAdded
     from domain.calendar import working_time_between
+    from domain.collaboration import (
+        COLLABORATION_WORKFLOW,
+        AskCollaboration,
+        CollaborationInput,
+        CollaborationStatus,
+        CollaborationView,
+        request_id,
+    )
+    from domain.compensation import Compensation, CompensationState, CompensationStatus
     from domain.enums import Priority, Status
     from domain.notification import Audience, HeldNotice, NotifyRequest
     from domain.routing import Route, route, supervisor_alerts
@@ -73,6 +85,15 @@ def _first_error(e: Exception) -> str:
         first = cause.errors()[0]
         return f"{'.'.join(str(p) for p in first['loc']) or 'payload'}: {first['msg']}"
     return f"undecodable payload: {e}"[:300]
+
+
+def _offer_facts(offer: Compensation) -> dict[str, str]:
+    return {
+        "type": offer.type.value,
+        "amount": str(offer.amount),
+        "currency": offer.currency,
+        "reason": offer.reason,
+    }
 
 
 def _refuse(reason: str | None) -> None:
@@ -178,6 +199,11 @@ class TicketWorkflow:
             tz=self._customer_zone(),
         )
         await self._assign()
+        c = self._policy.collaboration
+        if c.ask_at_intake:
+            # Seeds 002, 004: routing's collaborating teams are asked at once, each a request of its own.
+            for team in list(v.collaborators):
+                await self._ask(team, c.intake_question, "routing", [])
 
     async def _fire_due(self) -> None:
         """React to every clock whose reminder or deadline has come, earliest first."""
@@ -239,6 +265,10 @@ class TicketWorkflow:
                 await self._second_attempt()
             else:
                 await self._close("no_response")
+        elif clock is Clock.APPROVAL:
+            # An approval left waiting goes one level up: the department head hears of it.
+            seq = await self._event("approval_overdue", None, due=run.due.isoformat())
+            await self._notify(seq, Audience.DEPARTMENT_HEAD, "compensation_approval_overdue", urgent=True)
         elif clock is Clock.CALL:
             s.outcomes.append(Outcome(clock=Clock.CALLBACK, due=run.due, at=now, met=False))
             seq = await self._event("call_overdue", None, due=run.due.isoformat())
@@ -268,7 +298,13 @@ class TicketWorkflow:
         result = await self._write(
             TicketActivities.assign,
             AssignRequest(
-                ticket_no=v.ticket_no, round=s.round, team=team, exclude=list(s.excluded), member_id=member_id
+                ticket_no=v.ticket_no,
+                round=s.round,
+                team=team,
+                exclude=list(s.excluded),
+                member_id=member_id,
+                priority=v.priority,
+                opened_at=v.opened_at,
             ),
         )
         v.team = team
@@ -348,8 +384,10 @@ class TicketWorkflow:
         """What a request for the customer's feedback says: the solution, its cause, the link's round."""
         v, fb = self._s.view, self._policy.feedback
         cause = v.root_cause
+        offer = v.compensation.offer if v.compensation else None
+        given = f"({offer.type.value} {offer.amount} {offer.currency}: {offer.reason})" if offer else ""
         return {
-            "solution": v.solution or "",
+            "solution": (v.solution or "") + given,
             "cause": f"{cause.what}: {cause.why}" if cause else "",
             "link_expires_at": (now + fb.link_valid_for).isoformat(),
             "round": str(self._s.callback_round),
@@ -633,7 +671,10 @@ class TicketWorkflow:
             return f"ticket is {v.status.value}; only a ticket being worked on can be extended"
         run = self._s.clocks.get(Clock.RESOLVE)
         return sla.extension_refusal(
-            run.due if run else self._missed_resolve_due(), workflow.now(), e.new_due
+            run.due if run else self._missed_resolve_due(),
+            workflow.now(),
+            e.new_due,
+            self._policy.targets.extension_limit,
         )
 
     def _missed_resolve_due(self) -> datetime | None:
@@ -665,8 +706,21 @@ class TicketWorkflow:
         v = self._s.view
         if v.status is not Status.IN_REVIEW:
             return f"ticket is {v.status.value}; there is no solution awaiting review"
+        if self._awaiting_approval():
+            return "its compensation awaits approval first"
         if not d.approve and not d.comment:
             return "sending a solution back needs a comment"
+        return None
+
+    def _awaiting_approval(self) -> bool:
+        c = self._s.view.compensation
+        return c is not None and c.status is CompensationStatus.PENDING_APPROVAL
+
+    def _can_decide_compensation(self, d: CompensationDecision) -> str | None:
+        if self._s.view.status is not Status.IN_REVIEW or not self._awaiting_approval():
+            return "there is no compensation awaiting approval"
+        if not d.approve and not d.comment:
+            return "refusing a compensation needs the reason"
         return None
 
     def _can_reassign(self, r: Reassign) -> str | None:
@@ -728,9 +782,10 @@ class TicketWorkflow:
         self._respond()
         if v.status is Status.IN_PROGRESS:
             self._start(Clock.UPDATE, workflow.now())
+        files = {"attachment_ids": list(p.attachment_ids)} if p.attachment_ids else {}
         scripted = {"script": p.script} if p.script else {}  # the timeline keeps which script, if any
         seq = await self._event(
-            "progress", p.by, note=p.note, customer_visible=p.customer_visible, **scripted
+            "progress", p.by, note=p.note, customer_visible=p.customer_visible, **files, **scripted
         )
         if p.customer_visible:
             await self._notify(seq, Audience.CUSTOMER, "progress", note=p.note)
@@ -824,21 +879,77 @@ class TicketWorkflow:
             v.root_cause = r.root_cause
             v.resolved_at = now
             v.status = Status.RESOLVED
+            v.compensation = None
+            offer = r.compensation.model_dump(mode="json") if r.compensation else None
             scripted = {"script": r.script} if r.script else {}
             await self._event(
                 "resolved",
                 r.by,
                 solution=r.solution,
                 root_cause=r.root_cause.model_dump(mode="json"),
+                **({"compensation": offer} if offer else {}),
                 **scripted,
             )
-            if self._policy.review.required(v.priority, v.kind):
-                v.status = Status.IN_REVIEW
-                seq = await self._event("review_requested", None)
-                await self._notify(seq, Audience.TEAM_SUPERVISOR, "review_requested")
-            else:
-                await self._resolution_delivered(now)
+            if r.compensation is not None:
+                needs = self._policy.compensation.needs_approval(r.compensation)
+                status = CompensationStatus.PENDING_APPROVAL if needs else CompensationStatus.APPROVED
+                v.compensation = CompensationState(offer=r.compensation, status=status, needs_approval=needs)
+                if needs:
+                    # Seed 002 (提交至客服主管进行审核): above the type's threshold a supervisor decides.
+                    v.status = Status.IN_REVIEW
+                    self._start(Clock.APPROVAL, now)
+                    facts = _offer_facts(r.compensation)
+                    seq = await self._event("compensation_requested", None, **facts)
+                    await self._notify(seq, Audience.TEAM_SUPERVISOR, "compensation_approval", more=facts)
+                    return self._view()
+            await self._after_resolution(now)
             return self._view()
+
+    async def _after_resolution(self, now: datetime) -> None:
+        """The solution (and any compensation) is settled inside the team: review, else the customer hears."""
+        v = self._s.view
+        if self._policy.review.required(v.priority, v.kind):
+            v.status = Status.IN_REVIEW
+            seq = await self._event("review_requested", None)
+            await self._notify(seq, Audience.TEAM_SUPERVISOR, "review_requested")
+        else:
+            await self._resolution_delivered(now)
+
+    @workflow.update
+    async def decide_compensation(self, d: CompensationDecision) -> TicketView:
+        async with self._acting(d, self._can_decide_compensation):
+            s, v, now = self._s, self._s.view, workflow.now()
+            c = v.compensation
+            assert c is not None
+            s.clocks.pop(Clock.APPROVAL, None)
+            c.decided_by, c.comment, c.decided_at = d.by, d.comment, now
+            if d.approve:
+                c.status = CompensationStatus.APPROVED
+                await self._event("compensation_approved", d.by, comment=d.comment)
+                await self._after_resolution(now)
+                return self._view()
+            # Refused: back to the holder with the reason; the resolution clock runs on from where it was.
+            c.status = CompensationStatus.REFUSED
+            self._back_to_holder()
+            seq = await self._event("compensation_refused", d.by, comment=d.comment)
+            if v.assignee:
+                await self._notify(
+                    seq, Audience.MEMBER, "compensation_refused", member=v.assignee, comment=d.comment
+                )
+            return self._view()
+
+    @decide_compensation.validator
+    def _validate_decide_compensation(self, d: CompensationDecision) -> None:
+        self._admit(d, self._can_decide_compensation)
+
+    def _back_to_holder(self) -> None:
+        s, v = self._s, self._s.view
+        v.status = Status.IN_PROGRESS
+        v.resolved_at = None
+        if s.resolve_before_review is not None:
+            s.clocks[Clock.RESOLVE] = s.resolve_before_review
+        s.resolve_before_review = None
+        self._start(Clock.UPDATE, workflow.now())
 
     @resolve.validator
     def _validate_resolve(self, r: Resolve) -> None:
@@ -855,18 +966,13 @@ class TicketWorkflow:
     @workflow.update
     async def review(self, d: ReviewDecision) -> TicketView:
         async with self._acting(d, self._can_review):
-            s, v, now = self._s, self._s.view, workflow.now()
+            v, now = self._s.view, workflow.now()
             if d.approve:
                 await self._event("review_approved", d.by, comment=d.comment)
                 await self._resolution_delivered(now)
             else:
                 # Back to the handler; the resolution clock runs on from where it was (it may be past due).
-                v.status = Status.IN_PROGRESS
-                v.resolved_at = None
-                if s.resolve_before_review is not None:
-                    s.clocks[Clock.RESOLVE] = s.resolve_before_review
-                s.resolve_before_review = None
-                self._start(Clock.UPDATE, workflow.now())
+                self._back_to_holder()
                 seq = await self._event("review_rejected", d.by, comment=d.comment)
                 if v.assignee:
                     await self._notify(
@@ -946,7 +1052,16 @@ class TicketWorkflow:
         v.feedback = f
         s.clocks.pop(Clock.FEEDBACK, None)
         s.clocks.pop(Clock.CALL, None)
-        if sla.satisfied(self._policy, f):
+        c = v.compensation
+        if c is not None and c.status is CompensationStatus.APPROVED and f.accepts_compensation is not None:
+            # Seed 001 (补偿方案并经客户确认): the customer accepts the compensation, or declines it.
+            c.status = CompensationStatus.ACCEPTED if f.accepts_compensation else CompensationStatus.DECLINED
+            c.answered_at = now
+            seq = await self._event(f"compensation_{c.status.value}", "customer")
+            if not f.accepts_compensation and v.assignee:
+                await self._notify(seq, Audience.MEMBER, "compensation_declined", member=v.assignee)
+        declined = c is not None and c.status is CompensationStatus.DECLINED
+        if sla.satisfied(self._policy, f) and not declined:
             await self._event("feedback", None, solved=f.solved, score=f.score, comment=f.comment)
             await self._close("satisfied")
             return
@@ -1032,6 +1147,123 @@ class TicketWorkflow:
                 await self._event("rejected", None, message="customer_feedback", reason=reason)
                 return
             await self._feedback(f)
+
+    @workflow.signal(name="slot_freed")
+    def slot_freed(self) -> None:
+        """A slot freed in the team (seed 001): a queued ticket tries again now, not at its backstop timer."""
+        if Clock.ASSIGN in self._s.clocks:
+            self._s.clocks[Clock.ASSIGN] = sla.start(workflow.now(), timedelta(0))
+            self._wake_if_needed()
+
+    @workflow.update
+    async def ask_collaboration(self, a: AskCollaboration) -> TicketView:
+        """Seeds 002, 004: another team is asked, with a deadline in its calendar; a child workflow each."""
+        async with self._acting(a, self._can_ask):
+            await self._ask(a.team, a.question, a.by, a.attachment_ids)
+            return self._view()
+
+    async def _ask(self, team: str, question: str, by: str, attachment_ids: list[int]) -> None:
+        """Start the team's request as a child workflow, due `answer_within` in the team's calendar."""
+        v, now = self._s.view, workflow.now()
+        p = self._policy.collaboration
+        number = len(v.collaborations) + 1
+        if self._calendars:
+            name = p.team_calendars.get(team, self._policy.targets.calendar.default)
+            cal = self._policy.calendar(name)
+            run = sla.start(now, p.answer_within, cal, name)
+            remind = sla.warn_time(run, p.remind_at, cal)
+        else:
+            run = sla.start(now, p.answer_within)
+            remind = sla.warn_time(run, p.remind_at)
+        ask = CollaborationInput(
+            ticket_no=v.ticket_no,
+            number=number,
+            team=team,
+            question=question,
+            asked_by=by,
+            asked_at=now,
+            remind_at=remind,
+            due=run.due,
+            priority=v.priority,
+        )
+        rid = request_id(v.ticket_no, number)
+        await workflow.start_child_workflow(
+            COLLABORATION_WORKFLOW, ask, id=rid, parent_close_policy=ParentClosePolicy.ABANDON
+        )
+        v.collaborations.append(
+            CollaborationView(
+                id=rid,
+                number=number,
+                team=team,
+                question=question,
+                asked_by=by,
+                asked_at=now,
+                due=run.due,
+            )
+        )
+        if team not in v.collaborators:
+            v.collaborators.append(team)
+        await self._event(
+            "collaboration_requested",
+            by,
+            request=rid,
+            team=team,
+            question=question,
+            due=run.due.isoformat(),
+            attachment_ids=list(attachment_ids),
+        )
+
+    @ask_collaboration.validator
+    def _validate_ask_collaboration(self, a: AskCollaboration) -> None:
+        self._admit(a, self._can_ask)
+
+    def _can_ask(self, a: AskCollaboration) -> str | None:
+        v = self._s.view
+        if v.status not in OPEN and v.status is not Status.IN_REVIEW:
+            return f"ticket is {v.status.value}; there is nothing left to ask another team"
+        if a.team == v.team:
+            return f"team {a.team} holds this ticket; reassign within it instead"
+        return None
+
+    @workflow.signal(name="collaboration_news")
+    async def collaboration_news(self, news: CollaborationView) -> None:
+        """A request was escalated or answered: on the timeline; an answer tells the holder."""
+        async with self._step():
+            v = self._s.view
+            known = next((i for i, c in enumerate(v.collaborations) if c.id == news.id), None)
+            if known is None or v.status is Status.CLOSED:
+                return
+            old, v.collaborations[known] = v.collaborations[known], news
+            if news.escalated and not old.escalated:
+                await self._event("collaboration_overdue", None, request=news.id, team=news.team)
+            if news.status is CollaborationStatus.ANSWERED and old.status is not CollaborationStatus.ANSWERED:
+                seq = await self._event(
+                    "collaboration_answered",
+                    news.answered_by,
+                    request=news.id,
+                    team=news.team,
+                    answer=news.answer,
+                    on_time=news.on_time,
+                    attachment_ids=list(news.attachment_ids),
+                )
+                facts = {"team": news.team, "answer": (news.answer or "")[:500]}
+                if v.assignee:
+                    await self._notify(
+                        seq, Audience.MEMBER, "collaboration_answered", member=v.assignee, more=facts
+                    )
+                else:
+                    await self._notify(seq, Audience.TEAM_SUPERVISOR, "collaboration_answered", more=facts)
+
+    @workflow.signal(name="attachment_added")
+    async def attachment_added(self, raw: RawValue) -> None:
+        """An evidence file was attached (its content stays in the store): on the timeline."""
+        async with self._step():
+            a = await self._decoded(raw, AttachmentAdded, "attachment_added")
+            if a is None or self._s.view.status is Status.CLOSED:
+                return
+            await self._event(
+                "attachment", a.by, attachment_id=a.id, name=a.name, content_type=a.content_type, size=a.size
+            )
 
     @workflow.signal(name="customer_message")
     async def customer_message(self, raw: RawValue) -> None:

@@ -2,7 +2,7 @@
 Temporal, the embedded PostgreSQL, a demo directory, and one API key for each role.
 """
 
-import random
+import itertools
 from collections.abc import AsyncIterator
 
 import asyncpg
@@ -38,15 +38,22 @@ def headers(key: str) -> dict[str, str]:
     return {"X-API-Key": key}
 
 
+# Module n of a session numbers its tickets from n × NUMBER_BLOCK (the sequence's six digits hold 49 blocks).
+NUMBER_BLOCK = 20_000
+_NUMBER_BLOCKS = itertools.count(1)
+
+
 @pytest.fixture(scope="module")
 async def keys(pool: asyncpg.Pool) -> Keys:
     await seed_demo(pool)
-    # Each test module has its own database but shares one Temporal: start this module's ticket numbers
-    # (= workflow ids) at a random offset so they never meet another module's workflows.
+    # Each test module has its own database but shares one Temporal: its ticket numbers (= workflow ids)
+    # come from a block of their own, this month's and next month's, so no two modules ever draw one.
+    first = next(_NUMBER_BLOCKS) * NUMBER_BLOCK
+    assert first + NUMBER_BLOCK <= 999_999, "more API test modules than ticket-number blocks"
     await pool.execute(
-        "INSERT INTO ticket_counters (month, last) VALUES (to_char(now() AT TIME ZONE 'UTC', 'YYYYMM'), $1)"
-        " ON CONFLICT (month) DO NOTHING",
-        random.randrange(10_000, 900_000, 1_000),
+        "INSERT INTO ticket_counters (month, last) SELECT to_char(now() AT TIME ZONE 'UTC' + m, 'YYYYMM'), $1"
+        " FROM (VALUES (interval '0'), (interval '1 month')) AS months (m) ON CONFLICT (month) DO NOTHING",
+        first,
     )
 
     async def issue(role: ApiRole, member: str | None = None, channel: Channel | None = None) -> str:

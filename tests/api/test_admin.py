@@ -28,7 +28,7 @@ async def test_teams_and_members(api: httpx.AsyncClient, keys: Keys) -> None:
     assert [m["id"] for m in listed] == ["vip-1"]
     assert (await api.get("/admin/members/nobody", headers=admin)).status_code == 404
     orphan = await api.put("/admin/members", json={**member, "team_id": "no-such-team"}, headers=admin)
-    assert orphan.status_code == 422 and orphan.json()["error"]["field"] == "team_id"
+    assert orphan.status_code == 404 and orphan.json()["error"]["field"] == "team_id"
     bad_role = await api.put("/admin/members", json={**member, "role": "boss"}, headers=admin)
     assert bad_role.status_code == 422 and bad_role.json()["error"]["field"] == "role"
     assert (await api.get("/admin/teams", headers=headers(keys.supervisor))).status_code == 403
@@ -55,7 +55,7 @@ async def test_api_keys_are_shown_once_stored_hashed_and_revocable(
     no_member = await api.post("/admin/api-keys", json={"role": "supervisor"}, headers=admin)
     assert no_member.status_code == 422 and no_member.json()["error"]["field"] == "member_id"
     ghost = await api.post("/admin/api-keys", json={"role": "agent", "member_id": "ghost"}, headers=admin)
-    assert ghost.status_code == 422 and ghost.json()["error"]["field"] == "member_id"
+    assert ghost.status_code == 404 and ghost.json()["error"]["field"] == "member_id"
 
 
 async def test_cli_create_api_key_prints_a_working_key_once(

@@ -1,6 +1,7 @@
 """Customers as people (seed 003): one customer across tickets, repeat contacts seen and told."""
 
 import asyncio
+from datetime import timedelta
 from typing import Any
 
 import asyncpg
@@ -39,6 +40,25 @@ async def test_two_intakes_from_one_phone_make_one_customer_with_two_tickets_and
     assert [t["ticket_no"] for t in listed.json()["items"]] == [again["ticket_no"], first["ticket_no"]]
     other = await _open(api, keys, customer={"name": "赵六", "phone": phone}, category="how_to")
     assert other["customer_id"] == first["customer_id"] and other["repeat_count"] == 0  # another category
+
+
+async def test_a_repeat_is_the_same_category_within_7_days_and_not_a_day_after(
+    api: httpx.AsyncClient, keys: Keys, pool: asyncpg.Pool
+) -> None:
+    """Seed 003: an earlier ticket 6 days 23 hours old makes a repeat contact; one 7 days 1 hour old not."""
+    for phone, age, repeat in (
+        ("13700002222", timedelta(days=7) - timedelta(hours=1), 1),
+        ("13700003333", timedelta(days=7) + timedelta(hours=1), 0),
+    ):
+        first = await _open(api, keys, customer={"name": "钱七", "phone": phone}, category="logistics")
+        await pool.execute(
+            "UPDATE tickets SET created_at = now() - $2::interval WHERE ticket_no = $1",
+            first["ticket_no"],
+            age,
+        )
+        again = await _open(api, keys, customer={"name": "钱七", "phone": phone}, category="logistics")
+        assert again["repeat_count"] == repeat, age
+        assert again["repeat_of"] == (first["ticket_no"] if repeat else None)
 
 
 async def test_the_second_repeat_tells_the_lead_supervisor_at_intake(

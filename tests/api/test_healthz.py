@@ -11,6 +11,7 @@ from temporalio.testing import WorkflowEnvironment
 
 from api.app import create_app
 from cli.embedded import EmbeddedPostgres, start_postgres, temporal_test_server
+from domain.policy import SHIPPED_POLICY, load_policy, policy_hash
 from infra.settings import Settings
 from store.db import create_pool
 
@@ -39,6 +40,8 @@ async def test_healthz_names_postgres_when_it_stops_under_a_running_api(
                 "temporal": "ok",
                 "postgres": "ok",
             }
+            # Issue 19: every process names the policy it loaded; none given, the one shipped in the package.
+            assert ok.json()["policy"] == policy_hash(load_policy(SHIPPED_POLICY))
 
             own_postgres.stop()
             down = await http.get("/healthz")

@@ -4,7 +4,7 @@ import asyncio
 import json
 import re
 import uuid
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import asyncpg
 import httpx
@@ -30,13 +30,24 @@ async def _runs(env: WorkflowEnvironment, workflow_id: str) -> int:
 async def test_open_ticket_answers_201_with_number_status_and_deadlines(
     api: httpx.AsyncClient, keys: Keys, env: WorkflowEnvironment
 ) -> None:
-    r = await api.post("/tickets", json=intake_body(), headers=headers(keys.integrator))
+    # A VIP's targets count around the clock (the shipped [targets.calendar] tiers), so the due times are
+    # plain sums: medium, 24 h to first response and 72 h to resolve (seeds 000, 002).
+    vip = intake_body()
+    vip["customer"] = {**vip["customer"], "tier": "vip"}
+    before = datetime.now(UTC)
+    r = await api.post("/tickets", json=vip, headers=headers(keys.integrator))
+    after = datetime.now(UTC)
     assert r.status_code == 201, r.text
     body = r.json()
-    assert re.fullmatch(rf"{datetime.now(UTC):%Y%m}-\d{{6}}", body["ticket_no"])
+    # The month of the request, whichever side of a month's end it fell on.
+    months = "|".join({f"{before:%Y%m}", f"{after:%Y%m}"})
+    assert re.fullmatch(rf"({months})-\d{{6}}", body["ticket_no"])
     assert body["status"] == "new" and body["created"] is True
     assert body["priority"] == "medium"  # the policy's default
-    assert body["deadlines"]["response_due"] and body["deadlines"]["resolve_due"]
+    opened = datetime.fromisoformat(body["opened_at"])
+    assert before <= opened <= after
+    assert datetime.fromisoformat(body["deadlines"]["response_due"]) == opened + timedelta(hours=24)
+    assert datetime.fromisoformat(body["deadlines"]["resolve_due"]) == opened + timedelta(hours=72)
     desc = await env.client.get_workflow_handle(body["ticket_no"]).describe()
     assert desc.workflow_type == "TicketWorkflow"
 

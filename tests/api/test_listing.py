@@ -1,6 +1,6 @@
 """`GET /tickets`: filters over the read model, keyset pagination, and each role's scope."""
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import asyncpg
 import httpx
@@ -90,3 +90,84 @@ async def test_bad_filters_answer_422_naming_the_field(api: httpx.AsyncClient, k
         assert r.status_code == 422, query
         assert r.json()["error"]["field"] == field
     assert (await api.get("/tickets")).status_code == 401
+
+
+async def test_work_list_nearest_deadline_then_priority_with_its_filters(
+    api: httpx.AsyncClient, keys: Keys, pool: asyncpg.Pool
+) -> None:
+    """Seed 001 (高优先级工单优先): the work list puts the nearest deadline first, a tie to the higher
+    priority, and each row says which deadline it is; mine / my team / due within / triage / waiting."""
+    now = datetime.now(UTC)
+    numbers = []
+    for priority in (Priority.URGENT, Priority.LOW, Priority.HIGH, Priority.MEDIUM, Priority.MEDIUM):
+        new = store.NewTicket(
+            request=IntakeRequest.model_validate(intake_body(description="wl-marker 工单")),
+            priority=priority,
+            opened_at=now,
+        )
+        numbers.append((await store.open_ticket(pool, new)).ticket_no)
+    urgent, low, high, waiting, closed = numbers
+    set_ = "UPDATE tickets SET team = $2, assignee = $3, status = $4, {} WHERE ticket_no = $1"
+    await pool.execute(
+        set_.format("resolve_due = $5"), urgent, "tech", "tech-1", "in_progress", now + timedelta(hours=30)
+    )
+    await pool.execute(
+        set_.format("response_due = $5, resolve_due = $6"),
+        low,
+        "frontline",
+        "frontline-1",
+        "in_progress",
+        now + timedelta(hours=1),
+        now + timedelta(hours=40),
+    )
+    await pool.execute(
+        set_.format("ack_due = $5"), high, "frontline", "frontline-2", "assigned", now + timedelta(hours=1)
+    )
+    await pool.execute(
+        set_.format("view = '{\"needs_triage\": true}'"),
+        waiting,
+        "frontline",
+        "frontline-1",
+        "waiting_customer",
+    )
+    await pool.execute(set_.format("closed_at = now()"), closed, "frontline", None, "closed")
+    admin = headers(keys.admin)
+
+    async def listed(query: str, key: dict[str, str] = admin) -> list[str]:
+        r = await api.get(f"/tickets?q=wl-marker&{query}", headers=key)
+        assert r.status_code == 200, r.text
+        return [t["ticket_no"] for t in r.json()["items"]]
+
+    # Low and high are both due in an hour: high first; then urgent's resolution in 30 h; no deadline last.
+    assert await listed("sort=due") == [high, low, urgent, waiting, closed]
+    rows = (await api.get("/tickets?q=wl-marker&sort=due", headers=admin)).json()["items"]
+    assert [(r["next_due_kind"], r["next_due"] is not None) for r in rows] == [
+        ("ack", True),
+        ("response", True),
+        ("resolve", True),
+        (None, False),
+        (None, False),
+    ]
+    seen: list[str] = []
+    cursor: str | None = None
+    while True:
+        params: dict[str, str | int] = {"q": "wl-marker", "sort": "due", "limit": 2}
+        if cursor:
+            params["cursor"] = cursor
+        page = (await api.get("/tickets", params=params, headers=admin)).json()
+        seen += [t["ticket_no"] for t in page["items"]]
+        if (cursor := page["next_cursor"]) is None:
+            break
+    assert seen == [high, low, urgent, waiting, closed]
+
+    assert await listed("sort=due&due_within_hours=2") == [high, low]
+    assert await listed("sort=due&due_within_hours=31") == [high, low, urgent]
+    assert await listed("sort=due&mine=true", headers(keys.agent)) == [low, waiting]
+    assert await listed("sort=due&my_team=true", headers(keys.supervisor)) == [high, low, waiting, closed]
+    assert await listed("needs_triage=true") == [waiting]
+    assert await listed("waiting_for_customer=true") == [waiting]
+    assert await listed("waiting_for_customer=true&status=new") == []
+    r = await api.get("/tickets?mine=true", headers=admin)
+    assert r.status_code == 422 and r.json()["error"]["field"] == "mine"
+    r = await api.get("/tickets?sort=nearest", headers=admin)
+    assert r.status_code == 422 and r.json()["error"]["field"] == "sort"

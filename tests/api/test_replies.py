@@ -102,6 +102,8 @@ async def test_a_message_after_close_opens_a_follow_up_linked_to_the_closed_tick
         if await pool.fetchval("SELECT status FROM tickets WHERE ticket_no = $1", view.ticket_no) == "closed":
             break
         await asyncio.sleep(0.1)
+    else:
+        raise AssertionError(f"{view.ticket_no} never closed after a satisfied answer")
     external_id = await pool.fetchval("SELECT external_id FROM tickets WHERE ticket_no = $1", view.ticket_no)
     body = intake_body(
         external_id=external_id, category="how_to", kind="consultation", description="又出现了"

@@ -241,7 +241,7 @@ async def test_a_key_never_carries_more_than_its_members_role(
 ) -> None:
     too_much = {"role": "supervisor", "member_id": "frontline-2"}
     r = await api.post("/admin/api-keys", json=too_much, headers=headers(keys.admin))
-    assert r.status_code == 422 and r.json()["error"]["field"] == "role"
+    assert r.status_code == 409 and r.json()["error"]["field"] == "role"
     await upsert_member(pool, Member(id="demoted", name="降职", role=Role.SUPERVISOR, team_id="finance"))
     key = await _issue(pool, ApiRole.SUPERVISOR, "demoted")
     assert (await api.get("/reports/weekly-index", headers=headers(key))).status_code == 200

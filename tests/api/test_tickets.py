@@ -12,6 +12,7 @@ from temporalio.testing import WorkflowEnvironment
 
 from api.app import create_app
 from cli.embedded import free_port
+from domain.actions import FeedbackAnswer
 from domain.enums import Priority, Status
 from domain.feedback_link import sign
 from domain.intake import IntakeRequest, mask_customer
@@ -234,6 +235,12 @@ async def _awaiting_feedback(api: httpx.AsyncClient, keys: Keys, env: WorkflowEn
     raise AssertionError(f"{view.ticket_no} never reached awaiting_feedback: {view.status}")
 
 
+async def _closed_satisfied_with(env: WorkflowEnvironment, ticket_no: str, answer: FeedbackAnswer) -> None:
+    """The answer's effect: the ticket closes as satisfied, with the answer recorded as given."""
+    final = await env.client.get_workflow_handle(ticket_no, result_type=TicketView).result()
+    assert (final.status, final.close_reason, final.feedback) == (Status.CLOSED, "satisfied", answer)
+
+
 async def test_feedback_link_records_once_then_409_and_rejects_forged_and_expired(
     api: httpx.AsyncClient, keys: Keys, env: WorkflowEnvironment, settings: Settings
 ) -> None:
@@ -249,6 +256,9 @@ async def test_feedback_link_records_once_then_409_and_rejects_forged_and_expire
     first = await api.post(f"/feedback/{token}", json=answer)
     assert first.status_code == 200, first.text
     assert first.json()["ticket_no"] == view.ticket_no
+    await _closed_satisfied_with(
+        env, view.ticket_no, FeedbackAnswer(solved=True, score=5, comment="thanks", round=1)
+    )
     second = await api.post(f"/feedback/{token}", json=answer)
     # Refused by the workflow while it archives, or as closed once it has finished: 409 either way.
     assert second.status_code == 409 and second.json()["error"]["code"] in ("rejected", "closed")
@@ -274,3 +284,4 @@ async def test_an_integrator_posts_feedback_for_its_own_channel_only(
     url = f"/tickets/{view.ticket_no}/feedback"
     ok = await api.post(url, json=answer, headers=headers(keys.phone_integrator))
     assert ok.status_code == 200, ok.text
+    await _closed_satisfied_with(env, view.ticket_no, FeedbackAnswer(solved=True, score=4))

@@ -16,7 +16,7 @@ from temporalio.api.operatorservice.v1 import ListSearchAttributesRequest
 from temporalio.client import Client
 
 from cli.embedded import free_port
-from domain.policy import SHIPPED_POLICY
+from domain.policy import SHIPPED_POLICY, load_policy, policy_hash
 from infra import search_attributes
 
 pytestmark = pytest.mark.slow
@@ -34,16 +34,27 @@ def _start(data_dir: Path, ports: dict[str, int]) -> subprocess.Popen[bytes]:
         "TICKETFLOW_LOG_FORMAT": "json",
     }
     ticketflow = Path(sys.executable).parent / "ticketflow"
-    return subprocess.Popen(
-        [str(ticketflow), "dev"], env=env, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE
-    )
+    with _log(data_dir).open("ab") as out:  # the child keeps its own descriptor of the file
+        return subprocess.Popen(
+            [str(ticketflow), "dev"], env=env, cwd=ROOT, stdout=out, stderr=subprocess.STDOUT
+        )
 
 
-async def _wait_healthy(http: httpx.AsyncClient, url: str, proc: subprocess.Popen[bytes]) -> None:
+def _log(data_dir: Path) -> Path:
+    """Where the stack's output goes: a file, not a pipe nobody reads (a full pipe would stall the stack)."""
+    return data_dir.parent / "dev.log"
+
+
+def _tail(data_dir: Path) -> str:
+    return _log(data_dir).read_text(encoding="utf-8", errors="replace")[-3000:]
+
+
+async def _wait_healthy(
+    http: httpx.AsyncClient, url: str, proc: subprocess.Popen[bytes], data_dir: Path
+) -> None:
     for _ in range(900):
         if proc.poll() is not None:
-            _, err = proc.communicate()
-            pytest.fail(f"ticketflow dev exited with {proc.returncode}: {err.decode()[-3000:]}")
+            pytest.fail(f"ticketflow dev exited with {proc.returncode}: {_tail(data_dir)}")
         try:
             if (await http.get(url)).status_code == 200:
                 return
@@ -86,10 +97,12 @@ def _postmaster_pid(data_dir: Path) -> int:
     return int((data_dir / "pg" / "postmaster.pid").read_text().splitlines()[0])
 
 
-def _stop(proc: subprocess.Popen[bytes], children: list[psutil.Process], postmaster: int) -> None:
+def _stop(
+    proc: subprocess.Popen[bytes], children: list[psutil.Process], postmaster: int, data_dir: Path
+) -> None:
     proc.send_signal(signal.SIGINT)
     try:
-        assert proc.wait(60) == 0, proc.stderr.read().decode()[-3000:] if proc.stderr else ""
+        assert proc.wait(60) == 0, _tail(data_dir)
     finally:
         if proc.poll() is None:
             proc.kill()
@@ -114,9 +127,15 @@ async def test_dev_starts_everything_and_sigint_stops_every_process(tmp_path: Pa
     ports = {"api": free_port(), "temporal": free_port(), "ui": free_port()}
     proc = _start(data_dir, ports)
     async with httpx.AsyncClient(timeout=5) as http:
-        await _wait_healthy(http, f"http://127.0.0.1:{ports['api']}/healthz", proc)
+        await _wait_healthy(http, f"http://127.0.0.1:{ports['api']}/healthz", proc, data_dir)
         health = await _wait_worker_polls(http, f"http://127.0.0.1:{ports['api']}/healthz")
-        assert health == {"status": "ok", "temporal": "ok", "postgres": "ok", "workers": "1 polling tickets"}
+        assert health == {
+            "status": "ok",
+            "temporal": "ok",
+            "postgres": "ok",
+            "workers": "1 polling tickets",
+            "policy": policy_hash(load_policy(SHIPPED_POLICY)),
+        }
         assert (await http.get(f"http://127.0.0.1:{ports['ui']}/")).status_code == 200
         assert (await http.get(f"http://127.0.0.1:{ports['api']}/docs")).status_code == 200
         await _open_a_ticket_and_see_it_assigned(http, f"http://127.0.0.1:{ports['api']}", data_dir)
@@ -137,16 +156,16 @@ async def test_dev_starts_everything_and_sigint_stops_every_process(tmp_path: Pa
 
     children, postmaster = _descendants(proc.pid), _postmaster_pid(data_dir)
     assert len(children) >= 1  # the Temporal dev server at least
-    _stop(proc, children, postmaster)
+    _stop(proc, children, postmaster, data_dir)
 
     # A second run finds the data of the first.
     proc = _start(data_dir, ports)
     async with httpx.AsyncClient(timeout=5) as http:
-        await _wait_healthy(http, f"http://127.0.0.1:{ports['api']}/healthz", proc)
+        await _wait_healthy(http, f"http://127.0.0.1:{ports['api']}/healthz", proc, data_dir)
     conn = await asyncpg.connect(pg_dsn)
     assert await conn.fetchval("SELECT name FROM teams WHERE id = 'marker'") == "kept across runs"
     await conn.close()
-    _stop(proc, _descendants(proc.pid), _postmaster_pid(data_dir))
+    _stop(proc, _descendants(proc.pid), _postmaster_pid(data_dir), data_dir)
 
 
 async def test_existing_servers_mean_nothing_embedded_is_started(tmp_path: Path) -> None:

@@ -12,6 +12,7 @@ from temporalio.testing import WorkflowEnvironment
 from cli.schedules import ensure_schedules, purge_schedule_id, report_schedule_id
 from domain.policy import Policy, ReportPolicy, Retention
 from domain.report import ReportBuilt
+from domain.retention import PurgeInput
 from infra.settings import Settings
 from store import reports
 from tests.insights.helpers import eventually, insight_worker
@@ -31,6 +32,9 @@ async def test_purge_daily_and_report_monday_nine_in_the_policy_zone(
     assert [(r.start, r.end) for r in daily.day_of_week] == [(0, 6)]
     assert isinstance(purge.action, ScheduleActionStartWorkflow)
     assert purge.action.workflow == "PurgeWorkflow" and purge.action.task_queue == settings.task_queue
+    # Seed 001: archived tickets are kept at least 2 years; the schedule carries the policy's 730 days.
+    [purge_input] = await dev_env.client.data_converter.decode(purge.action.args, [PurgeInput])
+    assert purge_input == PurgeInput(keep=timedelta(days=730))
 
     report_handle = dev_env.client.get_schedule_handle(ids[1])
     report = (await report_handle.describe()).schedule
@@ -50,6 +54,10 @@ async def test_purge_daily_and_report_monday_nine_in_the_policy_zone(
     assert await ensure_schedules(dev_env.client, settings, changed, id_prefix=prefix) == ids
     again = (await report_handle.describe()).schedule
     assert [(r.start, r.end) for r in again.spec.calendars[0].hour] == [(8, 8)]
+    purge_again = (await dev_env.client.get_schedule_handle(ids[0]).describe()).schedule
+    assert isinstance(purge_again.action, ScheduleActionStartWorkflow)
+    [kept] = await dev_env.client.data_converter.decode(purge_again.action.args, [PurgeInput])
+    assert kept == PurgeInput(keep=timedelta(days=800))
 
     # Triggered now: the report of the week before is built and stored.
     async with insight_worker(dev_env.client, pool, settings):

@@ -6,7 +6,7 @@ from domain import sla
 from domain.actions import FeedbackAnswer
 from domain.enums import Priority
 from domain.notification import Audience
-from domain.policy import Policy
+from domain.policy import SHIPPED_POLICY, Policy, load_policy
 from domain.sla import Clock, Firing
 
 T0 = datetime(2025, 1, 6, 9, 0, tzinfo=UTC)
@@ -41,11 +41,22 @@ def test_pause_moves_start_and_due_by_time_paused() -> None:
     assert sla.warn_time(moved, 0.8) == sla.warn_time(run, 0.8) + timedelta(hours=10)
 
 
+LIMIT = timedelta(days=30)
+
+
 def test_extension_only_before_the_deadline_and_to_a_later_time() -> None:
     due = T0 + timedelta(hours=48)
-    assert sla.extension_refusal(due, T0, due + timedelta(hours=1)) is None
-    assert "has passed" in (sla.extension_refusal(due, due, due + timedelta(hours=1)) or "")
-    assert "later" in (sla.extension_refusal(due, T0, due - timedelta(hours=1)) or "")
+    assert sla.extension_refusal(due, T0, due + timedelta(hours=1), LIMIT) is None
+    assert "has passed" in (sla.extension_refusal(due, due, due + timedelta(hours=1), LIMIT) or "")
+    assert "later" in (sla.extension_refusal(due, T0, due - timedelta(hours=1), LIMIT) or "")
+
+
+def test_an_extension_reaches_at_most_30_days_ahead_so_no_ticket_is_promised_for_centuries() -> None:
+    due = T0 + timedelta(hours=48)
+    assert Policy().targets.extension_limit == load_policy(SHIPPED_POLICY).targets.extension_limit == LIMIT
+    assert sla.extension_refusal(due, T0, T0 + LIMIT, LIMIT) is None
+    refused = sla.extension_refusal(due, T0, T0 + LIMIT + timedelta(seconds=1), LIMIT)
+    assert refused == f"new_due must lie within 30 days from now, by {(T0 + LIMIT).isoformat()}"
 
 
 def test_ladder_supervisor_head_director() -> None:

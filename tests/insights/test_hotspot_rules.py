@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 from domain import hotspot_window
 from domain.enums import Category
 from domain.hotspot_window import HotspotState, TicketOpened
-from domain.policy import Hotspot
+from domain.policy import Hotspot, Policy
 
 T0 = datetime(2026, 11, 16, 8, 0, tzinfo=UTC)
 RULE = Hotspot()
@@ -96,3 +96,20 @@ def test_tickets_arriving_out_of_order_keep_exactly_the_window_a_full_sort_would
             (t for t in seen if latest - rule.window <= t.opened_at <= latest), key=lambda t: t.opened_at
         )
         assert state.windows[Category.LOGISTICS.value] == expected, n
+
+
+def test_the_policy_under_test_crosses_at_the_fifth_ticket_within_two_hours_and_not_beyond(
+    policy: Policy,
+) -> None:
+    """Seed 003 (近2小时内有5名用户反馈同一问题) under the policy file's [hotspot], not a code default."""
+
+    def crossings(minutes: list[float]) -> int:
+        state = HotspotState()
+        return sum(
+            len(hotspot_window.observe(state, _t(i, m), policy.hotspot)[1]) for i, m in enumerate(minutes)
+        )
+
+    assert crossings([0, 10, 20, 30]) == 0  # four never make a hotspot
+    assert crossings([0, 10, 20, 30, 119]) == 1  # the fifth within 2 h does
+    assert crossings([0, 10, 20, 30, 121]) == 0  # the fifth after 2 h does not
+    assert crossings([0, 30, 60, 90, 121, 149]) == 1  # the window slides: 30 to 149 min holds five

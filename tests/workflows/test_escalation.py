@@ -3,6 +3,7 @@
 from datetime import datetime, timedelta
 
 import asyncpg
+import pytest
 from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
 
@@ -108,4 +109,66 @@ async def test_medium_ticket_unresolved_at_72h_breaches_resolution_and_escalates
     escalated = [r["data"] for r in rows if r["type"] == "escalated"]
     assert escalated[0]["level"] == 1 and escalated[0]["due"] == resolve_due.isoformat()
     await save_history(handle, "medium_resolution_breach_escalates")
+    await handle.terminate("test done")
+
+
+async def test_low_priority_first_response_is_due_in_48h_and_its_breach_escalates_from_then(
+    ts_env: WorkflowEnvironment,
+    pool: asyncpg.Pool,
+    worker: Worker,
+    task_queue: str,
+    policy: Policy,
+    crew: Crew,
+) -> None:
+    """Seed 000: 低优先级48小时内响应. Silent a minute before 48 h: nothing; a minute after: breached."""
+    handle = await open_ticket(ts_env, pool, task_queue, policy_for(policy, crew), priority=Priority.LOW)
+    view = await until(handle, lambda v: v.assignee is not None)
+    response_due = view.opened_at + timedelta(hours=48)
+    assert view.deadlines.response_due == response_due
+    assert view.deadlines.resolve_due == view.opened_at + timedelta(hours=120)
+    await handle.execute_update(TicketWorkflow.acknowledge, Acknowledge(by=view.assignee))
+
+    await ts_env.sleep(response_due - await ts_env.get_current_time() - timedelta(minutes=1))
+    assert [r for r in await events(pool, handle.id) if r["type"] == "breached"] == []
+
+    await ts_env.sleep(timedelta(minutes=2))
+    rows = await events(pool, handle.id)
+    assert [r["data"] for r in rows if r["type"] == "breached"] == [
+        {"target": "response", "due": response_due.isoformat()}
+    ]
+    escalated = [r["data"] for r in rows if r["type"] == "escalated"]
+    assert [(e["level"], e["due"]) for e in escalated] == [(1, response_due.isoformat())]
+    await handle.terminate("test done")
+
+
+@pytest.mark.parametrize("priority", [Priority.HIGH, Priority.MEDIUM, Priority.LOW], ids=lambda p: p.value)
+async def test_a_progress_update_is_owed_24h_after_the_last_one_for_every_priority_but_urgent(
+    ts_env: WorkflowEnvironment,
+    pool: asyncpg.Pool,
+    worker: Worker,
+    task_queue: str,
+    policy: Policy,
+    crew: Crew,
+    priority: Priority,
+) -> None:
+    """Seeds 000 and 002: 每24小时更新处理进展. Quiet a minute less than 24 h after a note: nothing owed;
+    a minute more: the update is late, breached and escalated from its due time."""
+    handle = await open_ticket(ts_env, pool, task_queue, policy_for(policy, crew), priority=priority)
+    view = await until(handle, lambda v: v.assignee is not None)
+    await handle.execute_update(TicketWorkflow.acknowledge, Acknowledge(by=view.assignee))
+    noted = await handle.execute_update(TicketWorkflow.progress, ProgressNote(by="x", note="已联系物流部"))
+    assert noted.first_response_at is not None
+    update_due = noted.first_response_at + timedelta(hours=24)
+    assert noted.deadlines.update_due == update_due
+
+    await ts_env.sleep(update_due - await ts_env.get_current_time() - timedelta(minutes=1))
+    assert [r for r in await events(pool, handle.id) if r["type"] == "breached"] == []
+
+    await ts_env.sleep(timedelta(minutes=2))
+    rows = await events(pool, handle.id)
+    assert [r["data"] for r in rows if r["type"] == "breached"] == [
+        {"target": "update", "due": update_due.isoformat()}
+    ]
+    escalated = [r["data"] for r in rows if r["type"] == "escalated"]
+    assert [(e["level"], e["due"]) for e in escalated] == [(1, update_due.isoformat())]
     await handle.terminate("test done")
