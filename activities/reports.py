@@ -11,8 +11,9 @@ from temporalio.common import RetryPolicy
 from temporalio.exceptions import ApplicationError
 
 from domain.policy import load_policy
-from domain.report import ReportBuilt, ReportRequest, WeekError, previous_week
+from domain.report import REPORT_KIND, ReportBuilt, ReportRequest, WeekError, previous_period
 from infra.settings import Settings
+from store import inspections
 from store import reports as store
 
 log = structlog.get_logger(__name__)
@@ -27,8 +28,8 @@ REPORT_RETRY = RetryPolicy(
 )
 
 
-def report_url(settings: Settings, week: str) -> str:
-    return f"{settings.base_url()}/reports/weekly/{week}.html"
+def report_url(settings: Settings, week: str, kind: str = "weekly") -> str:
+    return f"{settings.base_url()}/reports/{kind}/{week}.html"
 
 
 class ReportActivities:
@@ -47,15 +48,22 @@ class ReportActivities:
         # Read at each run, so the report follows the policy file without a worker restart.
         policy = load_policy(self._settings.policy_file)
         try:
-            week = req.week or previous_week(req.at, policy.report.timezone)
-            report = await store.build_and_save(self._pool, policy, week)
+            week = req.week or previous_period(req.kind, req.at, policy.report.timezone)
+            report = await store.build_and_save(self._pool, policy, week, req.kind)
+            sampled = 0
+            if req.kind == REPORT_KIND:
+                # Seeds 003, 004 (质检): the week's sample goes to the supervisors with the report.
+                sampled = await inspections.sample(
+                    self._pool, week, report.start, report.end, policy.inspection.per_agent
+                )
         except WeekError as e:
             raise ApplicationError(str(e), type="BadWeek", non_retryable=True) from e
         log.info("weekly report", week=week, opened=report.volume.total, closed=report.closed)
         return ReportBuilt(
             week=week,
-            url=report_url(self._settings, week),
+            url=report_url(self._settings, week, req.kind),
             teams=[t.team for t in report.teams if t.team != store.NO_TEAM],
             opened=report.volume.total,
             closed=report.closed,
+            inspections=sampled,
         )

@@ -12,7 +12,7 @@ from api.idempotency import IDEMPOTENCY_KEY, once
 from api.state import pool_of, temporal_of
 from api.workflow_calls import WorkflowGone, gone, run_update
 from domain import actions as act
-from domain.boundary import Boundary, IsoDatetime, Score, WholeNumber
+from domain.boundary import Boundary, IsoDatetime, Money, Score, WholeNumber
 from domain.compensation import Compensation
 from domain.enums import ApiRole
 from domain.masking import mask_text
@@ -65,7 +65,15 @@ def _masked(value: Any, path: str, private: list[PrivateField]) -> Any:
         return masked
     if isinstance(value, dict):
         return {k: _masked(v, f"{path}.{k}" if path else k, private) for k, v in value.items()}
+    if isinstance(value, list):  # the 5-Why chain, the evidence: free text in lists
+        return [_masked(v, f"{path}.{i}", private) for i, v in enumerate(value)]
     return value
+
+
+class CompensationOffer(Compensation):
+    """The offer as the API takes it: the amount a JSON number with at most two decimals."""
+
+    amount: Money
 
 
 class AcknowledgeBody(_Body):
@@ -93,8 +101,10 @@ class ResumeBody(_Body):
 
 class ResolveBody(_Body):
     solution: str = Field(min_length=1, max_length=5_000)
-    root_cause: act.RootCause
-    compensation: Compensation | None = Field(
+    root_cause: act.RootCause | None = Field(
+        default=None, description="required for complaints and faults (the policy's root_cause.required_for)"
+    )
+    compensation: CompensationOffer | None = Field(
         default=None,
         description="refund, coupon, replacement, repair or other; above its threshold, approved first",
     )
@@ -121,11 +131,11 @@ class EscalateBody(_Body):
 
 
 async def check_files(pool: asyncpg.Pool, ticket_no: str, ids: list[int]) -> None:
-    """The files a note or an answer refers to are on the ticket (else 422 naming the first that is not)."""
+    """The files a note or an answer refers to are on the ticket (else 404 naming the first that is not)."""
     try:
         await attachments.check_ids(pool, ticket_no, ids)
     except attachments.UnknownAttachment as e:
-        raise ApiError(422, "invalid", str(e), "attachment_ids") from e
+        raise ApiError(404, "not_found", str(e), "attachment_ids") from e
 
 
 async def perform(

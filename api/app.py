@@ -14,10 +14,14 @@ from api import (
     attachments,
     collaboration,
     compensation,
+    contract,
+    corrective,
     customers,
     errors,
     feedback,
     health,
+    incident_actions,
+    inspections,
     intake,
     knowledge,
     reports,
@@ -91,8 +95,12 @@ def create_app(
     app.include_router(attachments.router)
     app.include_router(collaboration.router)
     app.include_router(compensation.router)
+    app.include_router(corrective.router)
+    app.include_router(incident_actions.router)
+    app.include_router(inspections.router)
     app.include_router(resort.router)
     app.include_router(knowledge.router)
     app.include_router(suggestions.router)
     app.include_router(scripts.router)
+    contract.install(app)
     return app

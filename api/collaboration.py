@@ -59,7 +59,7 @@ async def ask(
     """Ask another team a question about the ticket, to answer within the policy's deadline (24 h) in its
     calendar; the team can read the ticket from now on."""
     if not await team_exists(pool_of(request), body.team):
-        raise ApiError(422, "invalid", f"team: no team {body.team}", "team")
+        raise ApiError(404, "not_found", f"team: no team {body.team}", "team")
     await check_files(pool_of(request), ticket_no, body.attachment_ids)
     return await perform(request, caller, ticket_no, "ask_collaboration", AskCollaboration, body, key)
 

@@ -32,6 +32,9 @@ class FeedbackBody(Boundary):
     accepts_compensation: StrictBool | None = Field(
         default=None, description="whether the customer accepts the compensation offered with the solution"
     )
+    disputes_cause: StrictBool = Field(
+        default=False, description="the customer disagrees with the cause they were told: the ticket reopens"
+    )
 
     def answer(self, round: int | None = None) -> FeedbackAnswer:
         return FeedbackAnswer(
@@ -40,6 +43,7 @@ class FeedbackBody(Boundary):
             comment=self.comment,
             round=round,
             accepts_compensation=self.accepts_compensation,
+            disputes_cause=self.disputes_cause,
         )
 
 

@@ -197,7 +197,55 @@ def render_weekly(report: WeeklyReport) -> str:
         [(t.team, t.opened, t.closed, t.open_at_end, t.breached) for t in r.teams],
         "teams",
     )
+    quality = _table(
+        ["首次解决 First contact", "率 Rate", "重复来电 Repeat contacts", "率 Rate"],
+        [
+            (
+                r.first_contact_resolved,
+                _pct(r.first_contact_rate),
+                r.repeat_contacts,
+                _pct(r.repeat_contact_rate),
+            )
+        ],
+        "first-contact",
+    ) + _table(
+        ["目标 Target", "团队/优先级 Team / priority", "达标 Met", "总数 Total", "达标率 Rate"],
+        [(t.target, t.key, t.met, t.total, _pct(t.rate)) for t in r.sla_by_team + r.sla_by_priority],
+        "sla-by",
+    )
+    agents = _table(
+        [
+            "处理人 Agent",
+            "处理 Handled",
+            "响应中位 Median response",
+            "解决中位 Median resolution",
+            "满意度 CSAT",
+            "质检 Inspection",
+        ],
+        [
+            (
+                a.agent,
+                a.handled,
+                _hours(a.median_response_seconds),
+                _hours(a.median_resolution_seconds),
+                "—" if a.csat_average is None else f"{a.csat_average:g} ({a.csat_answered})",
+                "—" if a.inspection_average is None else f"{a.inspection_average:g} ({a.inspected})",
+            )
+            for a in r.agents
+        ],
+        "agents",
+    )
+    backlog = bar_chart(
+        "backlog", "期末未结工单账龄 Backlog by age", [(b.bucket, b.count) for b in r.backlog]
+    )
+    k = r.corrective
+    corrective = _table(
+        ["新开 Opened", "完成 Done", "有效 Effective", "无效 Not effective"],
+        [(k.opened, k.done, k.effective, k.not_effective)],
+        "corrective",
+    )
     period = f"{r.start:%Y-%m-%d} – {(r.end - timedelta(days=1)):%Y-%m-%d} ({r.timezone})"
+    heading = "客服问题分析月报 Monthly report" if r.kind == "monthly" else "客服问题分析周报 Weekly report"
     sections = [
         ("summary", "概览 Summary", f'<div class="cards">{cards}</div>'),
         ("volume", "工单量 Volume", f'<div class="grid">{volume}</div>'),
@@ -209,6 +257,10 @@ def render_weekly(report: WeeklyReport) -> str:
         ("root-causes", "根本原因 Root causes", root_causes),
         ("incidents", "共性问题事件 Hotspot incidents", incidents),
         ("teams", "团队负载 Team load", teams),
+        ("quality", "首次解决与分组达标 First contact and service levels by group", quality),
+        ("agents", "处理人 Agents", agents),
+        ("backlog", "未结账龄 Backlog", backlog),
+        ("corrective", "整改措施 Corrective actions", corrective),
     ]
     body = "".join(
         f'<section id="{sid}"><h2>{_e(title)}</h2>{html}</section>' for sid, title, html in sections
@@ -216,8 +268,8 @@ def render_weekly(report: WeeklyReport) -> str:
     return (
         '<!doctype html><html lang="zh-CN"><head><meta charset="utf-8">'
         f'<meta name="viewport" content="width=device-width, initial-scale=1">'
-        f"<title>客服问题分析周报 Weekly report {_e(r.week)}</title><style>{_CSS}</style></head><body>"
-        f'<h1>客服问题分析周报 Weekly report <span data-metric="week">{_e(r.week)}</span></h1>'
+        f"<title>{heading} {_e(r.week)}</title><style>{_CSS}</style></head><body>"
+        f'<h1>{heading} <span data-metric="week">{_e(r.week)}</span></h1>'
         f'<p class="sub">{_e(period)} · generated {r.generated_at.astimezone(UTC):%Y-%m-%d %H:%M} UTC</p>'
         f"{body}</body></html>"
     )

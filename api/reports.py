@@ -1,4 +1,5 @@
-"""Reports for managers: the weekly report (JSON or its HTML page), hotspot incidents, root causes."""
+"""Reports for managers: the weekly and monthly reports (JSON or their HTML page), hotspot incidents, root
+causes."""
 
 from datetime import UTC, datetime
 from typing import Annotated, Any
@@ -20,13 +21,17 @@ from domain.boundary import Boundary
 from domain.enums import ApiRole, Category, Fishbone
 from domain.incident import Incident, IncidentStatus
 from domain.report import (
+    MONTHLY_KIND,
     REPORT_WORKFLOW_NAME,
     WEEK_PATTERN,
     NoSuchWeek,
     ReportInput,
     WeekError,
     WeeklyReport,
+    month_bounds,
+    parse_month,
     parse_week,
+    previous_month,
     previous_week,
     week_bounds,
 )
@@ -120,6 +125,65 @@ async def weekly_report_page(
     request: Request, week: WeekPath, _: Principal = Depends(_MANAGERS)
 ) -> HTMLResponse:
     return HTMLResponse(render_weekly(await _report(request, _week(request, week), False)))
+
+
+def _month(request: Request, month: str | None) -> str:
+    if month is None:
+        return previous_month(datetime.now(UTC), policy_of(request).report.timezone)
+    try:
+        parse_month(month)
+    except WeekError as e:
+        raise ApiError(422, "invalid", str(e), "month") from e
+    return month
+
+
+async def _monthly(request: Request, month: str, refresh: bool) -> WeeklyReport:
+    """The stored monthly report; a past month without one (or `refresh`) is aggregated now and stored."""
+    pool = pool_of(request)
+    if not refresh:
+        stored = await report_store.load(pool, month, MONTHLY_KIND)
+        if stored is not None:
+            return stored
+    policy = policy_of(request)
+    _, end = month_bounds(month, policy.report.timezone)
+    if end > datetime.now(UTC):
+        raise ApiError(
+            409, "month_not_over", f"month {month} has not ended yet; its report is made afterwards"
+        )
+    return await report_store.build_and_save(pool, policy, month, MONTHLY_KIND)
+
+
+@router.get(
+    "/reports/monthly",
+    response_model=WeeklyReport,
+    responses={
+        200: {"content": {"text/html": {}}},
+        409: {"model": ErrorResponse},
+        422: {"model": ErrorResponse},
+    },
+    summary="The monthly report (JSON; the HTML page with Accept: text/html)",
+)
+async def monthly_report(
+    request: Request,
+    month: Annotated[str | None, Query(description="a month, e.g. 2026-11; default: last month")] = None,
+    refresh: bool = False,
+    _: Principal = Depends(_MANAGERS),
+) -> Response:
+    report = await _monthly(request, _month(request, month), refresh)
+    if _wants_html(request):
+        return HTMLResponse(render_weekly(report))
+    return JSONResponse(report.model_dump(mode="json"))
+
+
+@router.get(
+    "/reports/monthly/{month}.html",
+    response_class=HTMLResponse,
+    summary="The monthly report page",
+)
+async def monthly_report_page(
+    request: Request, month: str, _: Principal = Depends(_MANAGERS)
+) -> HTMLResponse:
+    return HTMLResponse(render_weekly(await _monthly(request, _month(request, month), False)))
 
 
 @router.get("/reports/weekly-index", response_model=list[str], summary="Weeks with a stored report")

@@ -1,4 +1,4 @@
-"""The Temporal Schedules of a deployment: the daily retention purge and the weekly report."""
+"""The Temporal Schedules of a deployment: the daily retention purge, the weekly and the monthly report."""
 
 from datetime import timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -18,7 +18,7 @@ from temporalio.client import (
 )
 
 from domain.policy import Policy, PolicyError, load_policy
-from domain.report import REPORT_WORKFLOW_NAME, ReportInput
+from domain.report import MONTHLY_KIND, REPORT_WORKFLOW_NAME, ReportInput
 from domain.retention import PURGE_WORKFLOW_NAME, PurgeInput
 from infra.settings import Settings
 
@@ -31,6 +31,10 @@ def purge_schedule_id(id_prefix: str = ID_PREFIX) -> str:
 
 def report_schedule_id(id_prefix: str = ID_PREFIX) -> str:
     return f"{id_prefix}-weekly-report"
+
+
+def monthly_report_schedule_id(id_prefix: str = ID_PREFIX) -> str:
+    return f"{id_prefix}-monthly-report"
 
 
 def _at(hour: int, iso_weekday: int | None = None) -> ScheduleCalendarSpec:
@@ -52,6 +56,7 @@ def schedules(policy: Policy, task_queue: str, id_prefix: str = ID_PREFIX) -> di
     policy_ = SchedulePolicy(overlap=ScheduleOverlapPolicy.SKIP, catchup_window=timedelta(days=1))
     purge_id = purge_schedule_id(id_prefix)
     report_id = report_schedule_id(id_prefix)
+    monthly_id = monthly_report_schedule_id(id_prefix)
     return {
         purge_id: Schedule(
             action=ScheduleActionStartWorkflow(
@@ -74,6 +79,28 @@ def schedules(policy: Policy, task_queue: str, id_prefix: str = ID_PREFIX) -> di
             ),
             spec=ScheduleSpec(
                 calendars=[_at(policy.report.hour, policy.report.weekday)], time_zone_name=zone
+            ),
+            policy=policy_,
+        ),
+        # Issue 22: the month before, on the 1st at the weekly report's hour.
+        monthly_id: Schedule(
+            action=ScheduleActionStartWorkflow(
+                REPORT_WORKFLOW_NAME,
+                ReportInput(kind=MONTHLY_KIND),
+                id=f"{monthly_id}-run",
+                task_queue=task_queue,
+                execution_timeout=timedelta(hours=6),
+            ),
+            spec=ScheduleSpec(
+                calendars=[
+                    ScheduleCalendarSpec(
+                        second=[ScheduleRange(0)],
+                        minute=[ScheduleRange(0)],
+                        hour=[ScheduleRange(policy.report.hour)],
+                        day_of_month=[ScheduleRange(1)],
+                    )
+                ],
+                time_zone_name=zone,
             ),
             policy=policy_,
         ),

@@ -1,13 +1,14 @@
 """What people do to a ticket: the payloads of the workflow's updates and signals (one model an action)."""
 
 from datetime import datetime
+from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, StrictBool
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, model_validator
 
 from domain.access import Caller
 from domain.boundary import Boundary
 from domain.compensation import Compensation
-from domain.enums import Category, Fishbone, Kind, Priority
+from domain.enums import Category, EvidenceKind, Fishbone, Kind, Priority
 
 
 class Action(BaseModel):
@@ -47,8 +48,21 @@ class Resume(Action):
     """The customer answered: the resolution clock runs again."""
 
 
+class Evidence(Boundary):
+    """What was checked to lock the cause (seed 003: 数据比对, 系统核查, 跨部门协同)."""
+
+    kind: EvidenceKind
+    detail: str = Field(min_length=1, max_length=2_000)
+
+
+MAX_WHYS = 5  # seed 003: ask "why" until the root, five times at most
+
+Why = Annotated[str, Field(min_length=1, max_length=1_000)]
+
+
 class RootCause(Boundary):
-    """5W1H and the fishbone factor of seed 003; individual or common (个案 / 共性问题)."""
+    """5W1H, the 5-Why chain and the fishbone factors of seed 003; individual or common (个案 / 共性问题);
+    the evidence it was checked with and whether it is verified, by whom (the workflow stamps who)."""
 
     who: str = Field(default="", max_length=500)
     when: str = Field(default="", max_length=500)
@@ -56,13 +70,32 @@ class RootCause(Boundary):
     what: str = Field(min_length=1, max_length=2_000)
     why: str = Field(min_length=1, max_length=2_000)
     how: str = Field(default="", max_length=2_000)
-    factor: Fishbone
+    factor: Fishbone = Field(description="the main fishbone factor")
+    factors: list[Fishbone] = Field(
+        default=[], max_length=len(Fishbone), description="every contributing factor, the main one first"
+    )
+    whys: list[Why] = Field(default=[], max_length=MAX_WHYS, description="the 5-Why chain, symptom to root")
+    evidence: list[Evidence] = Field(default=[], max_length=10)
     common: StrictBool = False
+    verified: StrictBool = False
+    verified_by: str | None = Field(
+        default=None, max_length=64, description="who verified it: set by the ticket, not the caller"
+    )
+
+    @model_validator(mode="after")
+    def _checked(self) -> "RootCause":
+        if self.verified and not self.evidence:
+            raise ValueError("a verified cause names its evidence (data comparison, logs, cross-department)")
+        # The main factor first, each factor once: the report counts a ticket once per factor.
+        self.factors = list(dict.fromkeys([self.factor, *self.factors]))
+        return self
 
 
 class Resolve(Action):
     solution: str = Field(min_length=1, max_length=5_000)
-    root_cause: RootCause
+    root_cause: RootCause | None = Field(
+        default=None, description="required for the kinds of the policy's root_cause.required_for"
+    )
     compensation: Compensation | None = None
     script: str | None = Field(default=None, max_length=64, description="the reply script it came from: ID@v")
 
@@ -101,6 +134,9 @@ class FeedbackAnswer(BaseModel):
     comment: str = Field(default="", max_length=2_000)
     round: int | None = Field(default=None, ge=1, description="the callback a link answers; None: the latest")
     accepts_compensation: bool | None = Field(default=None, description="the offered compensation, if any")
+    disputes_cause: bool = Field(
+        default=False, description="the customer disagrees with the cause they were told"
+    )
 
 
 class CustomerMessage(BaseModel):

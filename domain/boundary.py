@@ -1,6 +1,7 @@
 """What every model that takes outside input shares: no silent coercion, no NUL characters in text."""
 
 import re
+from decimal import Decimal
 from typing import Annotated, Any, ClassVar
 
 from email_validator import SPECIAL_USE_DOMAIN_NAMES, EmailNotValidError, validate_email
@@ -47,6 +48,41 @@ WholeNumber = Annotated[StrictInt, BeforeValidator(_whole)]
 # Seeds 001, 004: how satisfied the customer is, 1 to 5 (constraints before the validator, so the
 # schema says them too).
 Score = Annotated[StrictInt, Field(ge=1, le=5), BeforeValidator(_whole)]
+
+
+_MONEY_TEXT = r"^[0-9]{1,10}(\.[0-9]{1,2})?$"
+
+
+def _money(value: Any) -> Any:
+    """Decimal text ("199.00") or a JSON number, cents at most; a float's binary error (0.07 is
+    0.0700…01) is not a digit. A boolean is not an amount."""
+    if isinstance(value, str):
+        if not re.match(_MONEY_TEXT, value):
+            raise ValueError("must be an amount like 199.00 (at most two decimals)")
+        return Decimal(value)
+    if isinstance(value, bool) or not isinstance(value, int | float | Decimal):
+        raise ValueError("must be an amount like 199.00, as text or a number")
+    exact = Decimal(str(value))
+    cents = round(exact * 100)
+    if abs(exact * 100 - cents) > Decimal("1e-6"):
+        raise ValueError("at most two decimal places")
+    return Decimal(cents) / 100
+
+
+# An amount of money in the API: decimal text or a number, cents at most, as the schema says.
+Money = Annotated[
+    Decimal,
+    BeforeValidator(_money),
+    WithJsonSchema(
+        {
+            "anyOf": [
+                {"type": "string", "pattern": _MONEY_TEXT},
+                {"type": "number", "minimum": 0, "maximum": 9_999_999_999.99, "multipleOf": 0.01},
+            ]
+        }
+    ),
+    Field(ge=0, le=Decimal("9999999999.99")),
+]
 
 
 def _email(value: str) -> str:

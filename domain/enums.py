@@ -91,3 +91,13 @@ class Fishbone(StrEnum):
     MATERIAL = "material"  # 料
     METHOD = "method"  # 法
     ENVIRONMENT = "environment"  # 环
+    MEASUREMENT = "measurement"  # 测
+
+
+class EvidenceKind(StrEnum):
+    """How a root cause was checked (seed 003, 第五步 验证方法)."""
+
+    DATA_COMPARISON = "data_comparison"  # 数据比对
+    LOGS = "logs"  # 系统核查: 后台日志
+    CROSS_DEPARTMENT = "cross_department"  # 跨部门协同确认
+    OTHER = "other"

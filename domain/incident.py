@@ -5,6 +5,7 @@ from enum import StrEnum
 
 from pydantic import BaseModel
 
+from domain.actions import RootCause
 from domain.enums import Category
 
 
@@ -26,4 +27,6 @@ class Incident(BaseModel):
     closed_at: datetime | None = None
     closed_by: str | None = None
     note: str | None = None
+    solution: str | None = None  # issue 22: what every linked ticket was resolved with
+    root_cause: RootCause | None = None
     ticket_nos: list[str] = []

@@ -112,6 +112,28 @@ _STAFF: dict[str, tuple[str, str]] = {
         "客户对处理结果不满意,工单已重开并提升优先级。"
         "The customer was dissatisfied; the ticket is reopened one priority level up.",
     ),
+    "cause_disputed": (
+        "客户对原因有异议,工单重开 Ticket {ticket_no} reopened: cause disputed",
+        "客户不认可告知的问题原因,请重新收集信息并定位根本原因。"
+        "The customer disputes the cause they were told; trace it again.\n{comment}",
+    ),
+    "corrective_reminder": (
+        "整改提醒 Corrective action {action} due {due}",
+        "您负责的整改措施即将到期:{change}\nThe corrective action you own is due soon: {change}",
+    ),
+    "corrective_overdue": (
+        "整改逾期 Corrective action {action} overdue",
+        "整改措施已逾期未完成:{change}\nThe corrective action is past its due date: {change}",
+    ),
+    "corrective_effective": (
+        "整改有效 Corrective action {action} effective",
+        "效果验证:同类问题由每天 {before} 降至 {after}。The rate fell from {before} to {after}.",
+    ),
+    "corrective_not_effective": (
+        "整改无效,已重开 Corrective action {action} not effective",
+        "效果验证:同类问题每天 {before} → {after},未下降,整改已重开,新截止 {due}。"
+        "The rate did not fall ({before} → {after}); the action is reopened, due {due}.",
+    ),
     "incident": (
         "共性问题 Incident: {category}",
         "短时间内同类工单集中出现,已合并为共性问题。Several tickets of one kind arrived together.",

@@ -125,6 +125,27 @@ class Review(_Strict):
         return priority in self.priorities or kind in self.kinds
 
 
+class RootCausePolicy(_Strict):
+    """Seed 003 traces the cause of complaints and faults; seed 000 calls it optional for the rest."""
+
+    required_for: tuple[Kind, ...] = (Kind.COMPLAINT, Kind.FAULT_REPORT)
+
+
+class CorrectivePolicy(_Strict):
+    """Seeds 003, 004: a corrective action is reminded before its due date and its effect checked later."""
+
+    remind_before: tuple[Duration, ...] = (timedelta(days=3), timedelta(days=1))
+    effect_after: Duration = timedelta(days=30)  # the effect check compares this long after against before
+    min_reduction: float = Field(default=0.0, ge=0.0, lt=1.0, description="fall in the rate that counts")
+    reopen_for: Duration = timedelta(days=14)  # the new due date of an action found not effective
+
+
+class InspectionPolicy(_Strict):
+    """Seeds 003, 004 (质检): each week, this many of every agent's closed tickets go to their supervisor."""
+
+    per_agent: int = Field(default=3, ge=0, le=100)
+
+
 class Feedback(_Strict):
     callback_within: Duration = timedelta(hours=1)
     no_response_after: Duration = timedelta(hours=72)
@@ -222,6 +243,9 @@ class Policy(_Strict):
     targets: Targets = Targets()
     escalation: Escalation = Escalation()
     review: Review = Review()
+    root_cause: RootCausePolicy = RootCausePolicy()
+    corrective: CorrectivePolicy = CorrectivePolicy()
+    inspection: InspectionPolicy = InspectionPolicy()
     feedback: Feedback = Feedback()
     assignment: Assignment = Assignment()
     customers: Customers = Customers()

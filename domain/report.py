@@ -8,10 +8,12 @@ from pydantic import BaseModel, Field
 
 REPORT_WORKFLOW_NAME = "WeeklyReportWorkflow"
 REPORT_KIND = "weekly"
+MONTHLY_KIND = "monthly"  # issue 22: the same figures over a calendar month, on its own schedule
 
 _WEEK = re.compile(r"^(\d{4})-W(\d{2})$")
 # What the API's schema accepts; a year's week 53 exists only in some years (NoSuchWeek).
 WEEK_PATTERN = r"^[1-9][0-9]{3}-W(0[1-9]|[1-4][0-9]|5[0-3])$"
+_MONTH = re.compile(r"^(\d{4})-(\d{2})$")
 
 
 class WeekError(ValueError):
@@ -56,18 +58,53 @@ def previous_week(at: datetime, timezone: str) -> str:
     return week_of(local - timedelta(days=7))
 
 
-class ReportInput(BaseModel):
-    """Workflow input: a week (`None`: the week before the run) and whether to tell supervisors."""
+def parse_month(month: str) -> tuple[int, int]:
+    """`2026-11` → (2026, 11); raises WeekError naming the text otherwise."""
+    m = _MONTH.match(month)
+    if not m or not 1 <= int(m.group(2)) <= 12:
+        raise WeekError(f"{month!r} is not a month (use the form 2026-11)")
+    return int(m.group(1)), int(m.group(2))
 
-    week: str | None = None
+
+def month_bounds(month: str, timezone: str) -> tuple[datetime, datetime]:
+    """The 1st 00:00 of the month and of the next one, in `timezone` (aware datetimes)."""
+    year, number = parse_month(month)
+    zone = ZoneInfo(timezone)
+    nxt = date(year + 1, 1, 1) if number == 12 else date(year, number + 1, 1)
+    return datetime.combine(date(year, number, 1), time(), tzinfo=zone), datetime.combine(
+        nxt, time(), tzinfo=zone
+    )
+
+
+def previous_month(at: datetime, timezone: str) -> str:
+    """The last complete month before `at`, in `timezone`: what the 1st's scheduled run reports."""
+    first = at.astimezone(ZoneInfo(timezone)).date().replace(day=1)
+    last = first - timedelta(days=1)
+    return f"{last.year}-{last.month:02d}"
+
+
+def period_bounds(kind: str, period: str, timezone: str) -> tuple[datetime, datetime]:
+    return month_bounds(period, timezone) if kind == MONTHLY_KIND else week_bounds(period, timezone)
+
+
+def previous_period(kind: str, at: datetime, timezone: str) -> str:
+    return previous_month(at, timezone) if kind == MONTHLY_KIND else previous_week(at, timezone)
+
+
+class ReportInput(BaseModel):
+    """Workflow input: a period (`None`: the one before the run), its kind, whether to tell supervisors."""
+
+    week: str | None = Field(default=None, description="the period: an ISO week, or a month when monthly")
     notify: bool = True
+    kind: str = Field(default=REPORT_KIND, pattern="^(weekly|monthly)$")
 
 
 class ReportRequest(BaseModel):
-    """The build activity's input: the week, or the instant whose previous week to report."""
+    """The build activity's input: the period, or the instant whose previous period to report."""
 
     week: str | None = None
     at: datetime
+    kind: str = REPORT_KIND
 
 
 class ReportBuilt(BaseModel):
@@ -78,6 +115,7 @@ class ReportBuilt(BaseModel):
     teams: list[str] = []
     opened: int = 0
     closed: int = 0
+    inspections: int = 0  # the week's quality-inspection sample offered to the supervisors
 
 
 class Count(BaseModel):
@@ -165,14 +203,58 @@ class TeamLoad(BaseModel):
     breached: int
 
 
+class TargetBy(BaseModel):
+    """One target's attainment within one team or one priority (`key`), over the period's closed tickets."""
+
+    target: str
+    key: str
+    total: int
+    met: int
+    rate: float | None = Field(description="met / total")
+
+
+class AgentFigures(BaseModel):
+    """One agent's period: tickets they closed, their median times, their customers' scores."""
+
+    agent: str
+    handled: int
+    median_response_seconds: float | None = None
+    median_resolution_seconds: float | None = None
+    csat_answered: int = 0
+    csat_average: float | None = None
+    inspected: int = Field(default=0, description="quality inspections scored in the period (质检)")
+    inspection_average: float | None = Field(default=None, description="mean of the four rubric scores, 1–5")
+
+
+class AgeBucket(BaseModel):
+    """Tickets still open at the period's end, by how long they had been open."""
+
+    bucket: str
+    count: int
+
+
+class CorrectiveFigures(BaseModel):
+    """Corrective actions opened and done in the period, and the effect checks made in it."""
+
+    opened: int = 0
+    done: int = 0
+    effective: int = 0
+    not_effective: int = 0
+
+
+# The backlog's age buckets at the period's end: under a day, 1–3 days, 3–7 days, a week or more.
+AGE_BUCKETS = ("<1d", "1-3d", "3-7d", ">=7d")
+
+
 class WeeklyReport(BaseModel):
     """The whole report, as stored in `reports` and answered by `GET /reports/weekly`."""
 
-    week: str
+    week: str = Field(description="the period: an ISO week, or a month (2026-11) for a monthly report")
     timezone: str
     start: datetime
     end: datetime
     generated_at: datetime
+    kind: str = REPORT_KIND
     volume: Volume
     closed: int = 0
     sla: list[SlaTarget] = []
@@ -189,6 +271,16 @@ class WeeklyReport(BaseModel):
     root_causes: list[RootCauseCount] = []
     incidents: list[IncidentSummary] = []
     teams: list[TeamLoad] = []
+    # Issue 22: what a service manager runs on.
+    sla_by_team: list[TargetBy] = []
+    sla_by_priority: list[TargetBy] = []
+    first_contact_resolved: int = Field(default=0, description="closed without reopen or repeat contact")
+    first_contact_rate: float | None = None
+    repeat_contacts: int = Field(default=0, description="closed tickets the customer contacted again about")
+    repeat_contact_rate: float | None = None
+    agents: list[AgentFigures] = []
+    backlog: list[AgeBucket] = []
+    corrective: CorrectiveFigures = CorrectiveFigures()
 
 
 def share(part: int, whole: int) -> float | None:

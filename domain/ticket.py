@@ -90,6 +90,7 @@ class TicketView(BaseModel):
     collaborations: list[CollaborationView] = []  # questions to other teams, each a child workflow
     feedback: FeedbackAnswer | None = None
     reopen_count: int = 0
+    cause_disputed: bool = False  # the customer disputed the cause they were told; reopened to trace it again
     feedback_requests: int = 0  # callbacks and second attempts, each asking the customer how it went
     repeat_count: int = 0
     follow_up_of: str | None = None

@@ -15,8 +15,26 @@ ASSIGNEE = SearchAttributeKey.for_keyword("TicketAssignee")
 ESCALATION_LEVEL = SearchAttributeKey.for_int("TicketEscalationLevel")
 SLA_BREACHED = SearchAttributeKey.for_bool("TicketSlaBreached")
 DUE_AT = SearchAttributeKey.for_datetime("TicketDueAt")
+# Corrective actions' workflows (issue 22): `CorrectiveStatus = "overdue"`, an owner's actions, the due ones.
+CORRECTIVE_STATUS = SearchAttributeKey.for_keyword("CorrectiveStatus")
+CORRECTIVE_OWNER = SearchAttributeKey.for_keyword("CorrectiveOwner")
+CORRECTIVE_DUE_AT = SearchAttributeKey.for_datetime("CorrectiveDueAt")
 
-ALL = (STATUS, PRIORITY, CATEGORY, KIND, CHANNEL, TEAM, ASSIGNEE, ESCALATION_LEVEL, SLA_BREACHED, DUE_AT)
+ALL = (
+    STATUS,
+    PRIORITY,
+    CATEGORY,
+    KIND,
+    CHANNEL,
+    TEAM,
+    ASSIGNEE,
+    ESCALATION_LEVEL,
+    SLA_BREACHED,
+    DUE_AT,
+    CORRECTIVE_STATUS,
+    CORRECTIVE_OWNER,
+    CORRECTIVE_DUE_AT,
+)
 
 # The `temporal server start-dev --search-attribute NAME=TYPE` spelling of each.
 _CLI_TYPE = {"KEYWORD": "Keyword", "INT": "Int", "BOOL": "Bool", "DATETIME": "Datetime"}

@@ -8,7 +8,7 @@ from domain.incident import Incident, IncidentStatus
 
 _SELECT = (
     "SELECT i.id, i.category, i.product, i.order_batch, i.team, i.status, i.opened_at, i.closed_at,"
-    " i.closed_by, i.note,"
+    " i.closed_by, i.note, i.solution, i.root_cause,"
     " coalesce(array_agg(it.ticket_no ORDER BY it.ticket_no) FILTER (WHERE it.ticket_no IS NOT NULL), '{}')"
     " AS ticket_nos"
     " FROM incidents i LEFT JOIN incident_tickets it ON it.incident_id = i.id"
@@ -113,3 +113,22 @@ async def team_staff(pool: asyncpg.Pool, team: str) -> list[str]:
         "SELECT id FROM members WHERE team_id = $1 AND role = 'agent' AND on_duty ORDER BY id", team
     )
     return [r["id"] for r in rows]
+
+
+async def record_resolution(
+    pool: asyncpg.Pool, incident_id: int, solution: str, root_cause: dict[str, object] | None
+) -> None:
+    """The solution and cause the incident's tickets were resolved with (the latest call's)."""
+    await pool.execute(
+        "UPDATE incidents SET solution = $2, root_cause = $3 WHERE id = $1", incident_id, solution, root_cause
+    )
+
+
+async def open_tickets(pool: asyncpg.Pool, incident_id: int) -> list[str]:
+    """The incident's linked tickets not yet closed, in number order."""
+    rows = await pool.fetch(
+        "SELECT it.ticket_no FROM incident_tickets it JOIN tickets t ON t.ticket_no = it.ticket_no"
+        " WHERE it.incident_id = $1 AND t.closed_at IS NULL ORDER BY it.ticket_no",
+        incident_id,
+    )
+    return [r["ticket_no"] for r in rows]

@@ -86,8 +86,10 @@ class TicketPage(BaseModel):
 
 # `<microseconds since the epoch>~[<rank>~]<ticket number>`: every text of this form is a place in the
 # list (the rank, the work list's, counts as 0 when absent), so the schema's pattern says which are accepted.
-CURSOR_PATTERN = r"^[0-9]{1,17}~([0-9]{1,3}~)?[0-9A-Za-z-]{1,32}$"
+CURSOR_PATTERN = r"^[0-9]{1,18}~([0-9]{1,3}~)?[0-9A-Za-z-]{1,32}$"
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+# A time past the last a datetime holds is a place past the end of every list.
+_LAST = (datetime.max.replace(tzinfo=UTC) - _EPOCH) // timedelta(microseconds=1)
 
 
 def encode_cursor(created_at: datetime, ticket_no: str, rank: int | None = None) -> str:
@@ -102,7 +104,7 @@ def decode_cursor(cursor: str, sort: Sort = Sort.CREATED) -> tuple[datetime, int
         raise BadCursor("cursor is not one this API handed out")
     micros, *rest = cursor.split("~")
     rank = int(rest[0]) if len(rest) == 2 and sort is Sort.DUE else 0
-    return _EPOCH + timedelta(microseconds=int(micros)), rank, rest[-1]
+    return _EPOCH + timedelta(microseconds=min(int(micros), _LAST)), rank, rest[-1]
 
 
 def _like(text: str) -> str:

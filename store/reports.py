@@ -4,8 +4,8 @@ Opened tickets come from the read model (`tickets.created_at`); closed ones from
 (`archive.closed_at`, both indexed, so a week reads only its own rows); escalations from the timeline.
 """
 
-from datetime import UTC, datetime
-from typing import Any
+from datetime import UTC, datetime, timedelta
+from typing import Any, cast
 
 import asyncpg
 
@@ -23,9 +23,10 @@ from domain.report import (
     TeamLoad,
     Volume,
     WeeklyReport,
+    period_bounds,
     share,
-    week_bounds,
 )
+from store import report_quality
 
 NO_TEAM = "(none)"
 # The targets in the order the seeds name them; any other clock an archive record holds follows.
@@ -40,21 +41,38 @@ WHERE created_at >= $1 AND created_at < $2
 GROUP BY GROUPING SETS ((kind), (category), (priority), (channel), (team), ())
 """
 
-_CLOSED = """
-WITH c AS (
-    SELECT record -> 'ticket' AS t, record ->> 'close_reason' AS reason,
-           (record #>> '{satisfaction,score}')::int AS score,
-           (record #>> '{satisfaction,solved}')::boolean AS solved
+# The period's archive records, each read (and decompressed) once: every figure on closed tickets reads this
+# table of the transaction, not the archive, whose records cost more to decompress than the figures to add up.
+PERIOD = "period_archive"
+# Its fields are typed once here, so the figures add up columns rather than parse JSON again and again; only
+# what the figures read, so the table stays within the session's temp_buffers for a month's tickets.
+_PERIOD_TABLE = f"""
+CREATE TEMP TABLE {PERIOD} (
+    ticket_no text, dl jsonb, factor text, what text, common boolean, reason text, score int, solved boolean,
+    reopens int,
+    requests int, customer bigint, category text, team text, priority text, assignee text,
+    opened timestamptz, acked timestamptz, responded timestamptz, resolved timestamptz, closed timestamptz
+) ON COMMIT DROP
+"""
+_PERIOD_FILL = f"""
+INSERT INTO {PERIOD}
+SELECT ticket_no, dl, rc ->> 'factor', rc ->> 'what', (rc ->> 'common')::boolean, reason,
+       (sat ->> 'score')::int, (sat ->> 'solved')::boolean,
+       coalesce((t ->> 'reopen_count')::int, 0), coalesce((t ->> 'feedback_requests')::int, 0),
+       (t #>> '{{customer,customer_id}}')::bigint, t ->> 'category', t ->> 'team', t ->> 'priority',
+       t ->> 'assignee', (t ->> 'opened_at')::timestamptz, (t ->> 'acknowledged_at')::timestamptz,
+       (t ->> 'first_response_at')::timestamptz, (t ->> 'resolved_at')::timestamptz,
+       (t ->> 'closed_at')::timestamptz
+FROM (
+    SELECT ticket_no, record -> 'ticket' AS t, record -> 'deadlines' AS dl, record -> 'satisfaction' AS sat,
+           record -> 'root_cause' AS rc, record ->> 'close_reason' AS reason
     FROM archive WHERE closed_at >= $1 AND closed_at < $2
-), d AS (
-    SELECT reason, score, solved, coalesce((t ->> 'reopen_count')::int, 0) AS reopens,
-           coalesce((t ->> 'feedback_requests')::int, 0) AS requests,
-           (t ->> 'opened_at')::timestamptz AS opened,
-           (t ->> 'acknowledged_at')::timestamptz AS acked,
-           (t ->> 'first_response_at')::timestamptz AS responded,
-           (t ->> 'resolved_at')::timestamptz AS resolved,
-           (t ->> 'closed_at')::timestamptz AS closed
-    FROM c
+) a
+"""
+
+_CLOSED = f"""
+WITH d AS (
+    SELECT reason, score, solved, reopens, requests, opened, acked, responded, resolved, closed FROM {PERIOD}
 )
 SELECT count(*) AS closed,
        count(*) FILTER (WHERE reopens > 0) AS reopened,
@@ -63,7 +81,7 @@ SELECT count(*) AS closed,
        count(*) FILTER (WHERE requests >= 2) AS second_attempts,
        count(score) AS answered,
        avg(score)::float8 AS average,
-       count(*) FILTER (WHERE solved AND score >= $3) AS satisfied,
+       count(*) FILTER (WHERE solved AND score >= $1) AS satisfied,
        count(*) FILTER (WHERE score = 1) AS s1, count(*) FILTER (WHERE score = 2) AS s2,
        count(*) FILTER (WHERE score = 3) AS s3, count(*) FILTER (WHERE score = 4) AS s4,
        count(*) FILTER (WHERE score = 5) AS s5,
@@ -82,12 +100,11 @@ SELECT count(*) AS closed,
 FROM d
 """
 
-_SLA = """
+_SLA = f"""
 SELECT o ->> 'clock' AS target, count(*) AS total, count(*) FILTER (WHERE (o ->> 'met')::boolean) AS met
-FROM archive a CROSS JOIN LATERAL jsonb_array_elements(
-    CASE WHEN jsonb_typeof(a.record -> 'deadlines') = 'array' THEN a.record -> 'deadlines' ELSE '[]' END
+FROM {PERIOD} a CROSS JOIN LATERAL jsonb_array_elements(
+    CASE WHEN jsonb_typeof(a.dl) = 'array' THEN a.dl ELSE '[]' END
 ) AS o
-WHERE a.closed_at >= $1 AND a.closed_at < $2
 GROUP BY 1
 """
 
@@ -98,23 +115,21 @@ WHERE type = 'escalated' AND at >= $1 AND at < $2
 GROUP BY 1 ORDER BY 1
 """
 
-_ROOT_CAUSES = """
-SELECT record #>> '{root_cause,factor}' AS factor, record #>> '{ticket,category}' AS category,
-       count(*) AS n, count(*) FILTER (WHERE (record #>> '{root_cause,common}')::boolean) AS common
-FROM archive
-WHERE closed_at >= $1 AND closed_at < $2 AND record #>> '{root_cause,factor}' IS NOT NULL
+_ROOT_CAUSES = f"""
+SELECT factor, category, count(*) AS n, count(*) FILTER (WHERE common) AS common
+FROM {PERIOD}
+WHERE factor IS NOT NULL
 GROUP BY 1, 2 ORDER BY n DESC, factor, category
 """
 
-_TOP_ISSUES = """
-SELECT record #>> '{ticket,category}' AS category, min(btrim(record #>> '{root_cause,what}')) AS what,
-       count(*) AS n
-FROM archive
-WHERE closed_at >= $1 AND closed_at < $2 AND record #>> '{root_cause,what}' IS NOT NULL
-GROUP BY 1, lower(btrim(record #>> '{root_cause,what}'))
+_TOP_ISSUES = f"""
+SELECT category, min(btrim(what)) AS what, count(*) AS n
+FROM {PERIOD}
+WHERE what IS NOT NULL
+GROUP BY 1, lower(btrim(what))
 HAVING count(*) >= 2
 ORDER BY n DESC, category, what
-LIMIT $3
+LIMIT $1
 """
 
 _INCIDENTS = """
@@ -198,23 +213,61 @@ async def weekly(
     generated_at: datetime,
     satisfied_at: int,
     top_issues: int,
+    repeat_window: timedelta = timedelta(days=7),
+    kind: str = REPORT_KIND,
 ) -> WeeklyReport:
     """Aggregate the week [start, end) into a WeeklyReport (nothing is stored here)."""
+    if isinstance(conn, asyncpg.Pool):
+        async with conn.acquire() as one:
+            return await weekly(
+                cast(asyncpg.Connection, one),
+                week=week,
+                timezone=timezone,
+                start=start,
+                end=end,
+                generated_at=generated_at,
+                satisfied_at=satisfied_at,
+                top_issues=top_issues,
+                repeat_window=repeat_window,
+                kind=kind,
+            )
+    async with conn.transaction():
+        # Each aggregate runs in milliseconds; compiling it (JIT, on past a cost estimate) takes longer.
+        await conn.execute("SET LOCAL jit = off")
+        await conn.execute(_PERIOD_TABLE)
+        await conn.execute(_PERIOD_FILL, start, end)
+        return await _aggregate(
+            conn, week, timezone, start, end, generated_at, satisfied_at, top_issues, repeat_window, kind
+        )
+
+
+async def _aggregate(
+    conn: asyncpg.Connection,
+    week: str,
+    timezone: str,
+    start: datetime,
+    end: datetime,
+    generated_at: datetime,
+    satisfied_at: int,
+    top_issues: int,
+    repeat_window: timedelta,
+    kind: str,
+) -> WeeklyReport:
     volume = _volume(await conn.fetch(_VOLUME, start, end))
-    c = await conn.fetchrow(_CLOSED, start, end, satisfied_at)
+    c = await conn.fetchrow(_CLOSED, satisfied_at)
     assert c is not None  # an aggregate without GROUP BY always answers one row
-    sla = _sla(await conn.fetch(_SLA, start, end))
+    sla = _sla(await conn.fetch(_SLA))
     escalations = [
         EscalationLevel(level=r["level"], escalations=r["n"])
         for r in await conn.fetch(_ESCALATIONS, start, end)
     ]
     root_causes = [
         RootCauseCount(factor=r["factor"], category=r["category"], count=r["n"], common=r["common"])
-        for r in await conn.fetch(_ROOT_CAUSES, start, end)
+        for r in await conn.fetch(_ROOT_CAUSES)
     ]
     issues = [
         RecurringIssue(category=r["category"], what=r["what"], count=r["n"])
-        for r in await conn.fetch(_TOP_ISSUES, start, end, top_issues)
+        for r in await conn.fetch(_TOP_ISSUES, top_issues)
     ]
     incidents = [IncidentSummary(**dict(r)) for r in await conn.fetch(_INCIDENTS, start, end)]
     teams = [
@@ -228,12 +281,14 @@ async def weekly(
         for r in await conn.fetch(_TEAMS, start, end)
     ]
     closed: int = c["closed"]
+    q = await report_quality.quality(conn, PERIOD, start, end, repeat_window)
     return WeeklyReport(
         week=week,
         timezone=timezone,
         start=start,
         end=end,
         generated_at=generated_at,
+        kind=kind,
         volume=volume,
         closed=closed,
         sla=sla,
@@ -264,6 +319,15 @@ async def weekly(
         root_causes=root_causes,
         incidents=incidents,
         teams=teams,
+        sla_by_team=q.sla_by_team,
+        sla_by_priority=q.sla_by_priority,
+        first_contact_resolved=q.first_contact,
+        first_contact_rate=share(q.first_contact, q.closed),
+        repeat_contacts=q.repeated,
+        repeat_contact_rate=share(q.repeated, q.closed),
+        agents=q.agents,
+        backlog=q.backlog,
+        corrective=q.corrective,
     )
 
 
@@ -272,14 +336,16 @@ async def save(conn: asyncpg.Connection | asyncpg.Pool, report: WeeklyReport) ->
     await conn.execute(
         "INSERT INTO reports (kind, period, body) VALUES ($1, $2, $3)"
         " ON CONFLICT (kind, period) DO UPDATE SET body = EXCLUDED.body, created_at = now()",
-        REPORT_KIND,
+        report.kind,
         report.week,
         report.model_dump(mode="json"),
     )
 
 
-async def load(conn: asyncpg.Connection | asyncpg.Pool, week: str) -> WeeklyReport | None:
-    body = await conn.fetchval("SELECT body FROM reports WHERE kind = $1 AND period = $2", REPORT_KIND, week)
+async def load(
+    conn: asyncpg.Connection | asyncpg.Pool, week: str, kind: str = REPORT_KIND
+) -> WeeklyReport | None:
+    body = await conn.fetchval("SELECT body FROM reports WHERE kind = $1 AND period = $2", kind, week)
     return WeeklyReport.model_validate(body) if body is not None else None
 
 
@@ -291,9 +357,12 @@ async def weeks(conn: asyncpg.Connection | asyncpg.Pool, limit: int = 52) -> lis
     return [r["period"] for r in rows]
 
 
-async def build_and_save(pool: asyncpg.Pool, policy: Policy, week: str) -> WeeklyReport:
-    """Aggregate `week` with the policy's time zone and thresholds, store it, and return it."""
-    start, end = week_bounds(week, policy.report.timezone)
+async def build_and_save(
+    pool: asyncpg.Pool, policy: Policy, week: str, kind: str = REPORT_KIND
+) -> WeeklyReport:
+    """Aggregate the period (`week`, or a month when `kind` is monthly) with the policy's time zone and
+    thresholds, store it, and return it."""
+    start, end = period_bounds(kind, week, policy.report.timezone)
     report = await weekly(
         pool,
         week=week,
@@ -303,6 +372,8 @@ async def build_and_save(pool: asyncpg.Pool, policy: Policy, week: str) -> Weekl
         generated_at=datetime.now(UTC),
         satisfied_at=policy.feedback.satisfied_at,
         top_issues=policy.report.top_issues,
+        repeat_window=policy.customers.repeat_window,
+        kind=kind,
     )
     await save(pool, report)
     return report

@@ -10,15 +10,21 @@ from infra.settings import Settings
 
 def workflows() -> Sequence[type]:
     from workflows.collaboration import CollaborationWorkflow
+    from workflows.corrective import CorrectiveActionWorkflow
     from workflows.ticket import TicketWorkflow
 
-    return [TicketWorkflow, CollaborationWorkflow, *insight_workflows()]
+    return [TicketWorkflow, CollaborationWorkflow, CorrectiveActionWorkflow, *insight_workflows()]
 
 
 def activities(pool: asyncpg.Pool, settings: Settings) -> Sequence[Callable[..., Any]]:
+    from activities.corrective import CorrectiveActivities
     from activities.ticket_writes import TicketActivities
 
-    return [*TicketActivities(pool, settings).all(), *insight_activities(pool, settings)]
+    return [
+        *TicketActivities(pool, settings).all(),
+        *CorrectiveActivities(pool, settings).all(),
+        *insight_activities(pool, settings),
+    ]
 
 
 def insight_workflows() -> Sequence[type]:

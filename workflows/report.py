@@ -20,7 +20,7 @@ class WeeklyReportWorkflow:
     async def run(self, inp: ReportInput) -> ReportBuilt:
         built: ReportBuilt = await workflow.execute_activity_method(
             ReportActivities.build_weekly_report,
-            ReportRequest(week=inp.week, at=workflow.now()),
+            ReportRequest(week=inp.week, at=workflow.now(), kind=inp.kind),
             start_to_close_timeout=REPORT_TIMEOUT,
             retry_policy=REPORT_RETRY,
         )
@@ -30,6 +30,7 @@ class WeeklyReportWorkflow:
                 "url": built.url,
                 "opened": str(built.opened),
                 "closed": str(built.closed),
+                "inspections": str(built.inspections),
             }
             await asyncio.gather(
                 *(

@@ -59,6 +59,7 @@ with workflow.unsafe.imports_passed_through():
     from domain.compensation import Compensation, CompensationState, CompensationStatus
     from domain.enums import Priority, Status
     from domain.notification import Audience, HeldNotice, NotifyRequest
+    from domain.root_cause import disputed, missing_cause, stamped
     from domain.routing import Route, route, supervisor_alerts
     from domain.sla import Clock, ClockRun, Firing, Outcome
     from domain.state import TicketRun, TicketState
@@ -694,13 +695,13 @@ class TicketWorkflow:
             return f"ticket is {v.status.value}, not waiting for the customer"
         return None
 
-    def _can_resolve(self, _: Resolve) -> str | None:
+    def _can_resolve(self, r: Resolve) -> str | None:
         v = self._s.view
         if v.status is Status.ASSIGNED:
             return "the assignee must acknowledge the ticket before resolving it"
         if v.status is not Status.IN_PROGRESS:
             return f"ticket is {v.status.value}; only a ticket in progress can be resolved"
-        return None
+        return missing_cause(self._policy, v.kind, r.root_cause)
 
     def _can_review(self, d: ReviewDecision) -> str | None:
         v = self._s.view
@@ -778,8 +779,12 @@ class TicketWorkflow:
         self._admit(a, self._can_acknowledge)
 
     async def _progress(self, p: ProgressNote) -> None:
-        v = self._s.view
+        s, v, now = self._s, self._s.view, workflow.now()
         self._respond()
+        owed = s.clocks.pop(Clock.UPDATE, None)
+        if owed is not None:
+            # An update that was owed is met or late; without it the report's update SLA reads only misses.
+            s.outcomes.append(Outcome(clock=Clock.UPDATE, due=owed.due, at=now, met=now <= owed.due))
         if v.status is Status.IN_PROGRESS:
             self._start(Clock.UPDATE, workflow.now())
         files = {"attachment_ids": list(p.attachment_ids)} if p.attachment_ids else {}
@@ -876,7 +881,7 @@ class TicketWorkflow:
             s.clocks.pop(Clock.UPDATE, None)
             s.clocks.pop(Clock.ESCALATION, None)
             v.solution = r.solution
-            v.root_cause = r.root_cause
+            v.root_cause = stamped(r.root_cause, r.by) if r.root_cause else None
             v.resolved_at = now
             v.status = Status.RESOLVED
             v.compensation = None
@@ -886,7 +891,7 @@ class TicketWorkflow:
                 "resolved",
                 r.by,
                 solution=r.solution,
-                root_cause=r.root_cause.model_dump(mode="json"),
+                root_cause=v.root_cause.model_dump(mode="json") if v.root_cause else None,
                 **({"compensation": offer} if offer else {}),
                 **scripted,
             )
@@ -1060,6 +1065,9 @@ class TicketWorkflow:
             seq = await self._event(f"compensation_{c.status.value}", "customer")
             if not f.accepts_compensation and v.assignee:
                 await self._notify(seq, Audience.MEMBER, "compensation_declined", member=v.assignee)
+        if f.disputes_cause and v.root_cause is not None:
+            await self._cause_disputed(f)
+            return
         declined = c is not None and c.status is CompensationStatus.DECLINED
         if sla.satisfied(self._policy, f) and not declined:
             await self._event("feedback", None, solved=f.solved, score=f.score, comment=f.comment)
@@ -1075,6 +1083,25 @@ class TicketWorkflow:
         self._start(Clock.UPDATE, now)
         seq = await self._event("reopened", None, solved=f.solved, score=f.score, comment=f.comment)
         await self._notify(seq, Audience.TEAM_SUPERVISOR, "reopened", score=str(f.score))
+
+    async def _cause_disputed(self, f: FeedbackAnswer) -> None:
+        """Seed 003 第六步: the customer disagrees with the cause: reopened, marked, the cause traced again
+        (no longer verified) within the reopen target; the priority stays, the service was not the issue."""
+        s, v, now = self._s, self._s.view, workflow.now()
+        v.cause_disputed = True
+        v.root_cause = disputed(v.root_cause)
+        v.reopen_count += 1
+        v.status = Status.IN_PROGRESS
+        v.resolved_at = None
+        s.callback_due = None
+        self._start(Clock.RESOLVE, now, self._policy.feedback.reopen_resolution)
+        self._start(Clock.UPDATE, now)
+        seq = await self._event(
+            "reopened", None, solved=f.solved, score=f.score, comment=f.comment, cause_disputed=True
+        )
+        await self._notify(seq, Audience.TEAM_SUPERVISOR, "cause_disputed", comment=f.comment)
+        if v.assignee:
+            await self._notify(seq, Audience.MEMBER, "cause_disputed", member=v.assignee, comment=f.comment)
 
     @workflow.update
     async def feedback(self, f: FeedbackAnswer) -> TicketView:

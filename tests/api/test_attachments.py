@@ -72,7 +72,7 @@ async def test_screenshot_named_pdf_is_kept_as_png_downloaded_by_the_holder_and_
         json={**note, "attachment_ids": [999999]},
         headers=headers(holder),
     )
-    assert r.status_code == 422 and r.json()["error"]["field"] == "attachment_ids"
+    assert r.status_code == 404 and r.json()["error"]["field"] == "attachment_ids"
 
     # Files are for those who may read the contact: not the integrator; other teams do not see the ticket.
     assert (await api.get(f"{url}/{up['id']}", headers=headers(keys.integrator))).status_code == 403

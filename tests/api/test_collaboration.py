@@ -21,7 +21,7 @@ async def test_ask_tech_answer_on_the_timeline_and_the_on_time_rate(
     url = f"/tickets/{view.ticket_no}"
     assert (await api.post(f"{url}/acknowledge", json={}, headers=holder)).status_code == 200
     r = await api.post(f"{url}/collaborations", json={"team": "nope", "question": "?"}, headers=holder)
-    assert r.status_code == 422 and r.json()["error"]["field"] == "team"
+    assert r.status_code == 404 and r.json()["error"]["field"] == "team"
     r = await api.post(
         f"{url}/collaborations", json={"team": "tech", "question": "请技术部确认支付网关日志"}, headers=holder
     )
