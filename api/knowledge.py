@@ -23,7 +23,7 @@ router = APIRouter(tags=["knowledge"])
 
 _STAFF = require(ApiRole.AGENT, ApiRole.SUPERVISOR, ApiRole.HEAD, ApiRole.DIRECTOR, ApiRole.ADMIN)
 _SUPERVISORS = require(ApiRole.SUPERVISOR, ApiRole.HEAD, ApiRole.DIRECTOR, ApiRole.ADMIN)
-ARTICLE_ID = Path(ge=1, le=2**62, description="article id")
+ARTICLE_ID = Path(ge=1, le=2**31 - 1, description="article id")
 RESPONSES: dict[int | str, dict[str, object]] = {
     401: {"model": ErrorResponse},
     403: {"model": ErrorResponse, "description": "the key's role may not do this"},
@@ -126,7 +126,9 @@ async def publish_article(
 @router.get("/kb/search", response_model=SearchResult, responses=RESPONSES)
 async def search(
     request: Request,
-    q: str = Query(min_length=1, max_length=500, description="Chinese or English, spaces or none"),
+    q: str = Query(
+        min_length=1, max_length=500, pattern=r"^[^\x00]*$", description="Chinese or English, spaces or none"
+    ),
     category: Category | None = None,
     limit: int = Query(default=5, ge=1, le=50),
     drafts: bool = Query(default=False, description="drafts too (published only by default)"),

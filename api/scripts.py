@@ -20,12 +20,12 @@ from store import scripts as store
 from store.ticket_reads import get_ticket_row
 
 router = APIRouter(tags=["scripts"])
-SCRIPT_ID = Path(ge=1, le=2**62, description="script id")
+SCRIPT_ID = Path(ge=1, le=2**31 - 1, description="script id")
 
 
 class _Scripted(_Body):
-    script_id: int = Field(ge=1, le=2**62)
-    version: int | None = Field(default=None, ge=1, description="None: the current version")
+    script_id: int = Field(ge=1, le=2**31 - 1)
+    version: int | None = Field(default=None, ge=1, le=2**31 - 1, description="None: the current version")
     values: dict[str, str] = Field(default={}, description="the variables the desk does not fill itself")
 
 
@@ -68,7 +68,9 @@ async def list_scripts(
 async def read_script(
     request: Request,
     script_id: int = SCRIPT_ID,
-    version: int | None = Query(default=None, ge=1, description="an earlier version; None: the current"),
+    version: int | None = Query(
+        default=None, ge=1, le=2**31 - 1, description="an earlier version; None: the current"
+    ),
     caller: Principal = Depends(_HANDLERS),
 ) -> Script:
     """The script now, or as it was at an earlier version (every version is kept)."""
@@ -130,7 +132,8 @@ async def _rendered(request: Request, body: _Scripted, ticket_no: str, caller: P
     try:
         return render(script.body, {**body.values, **desk}), f"{script.id}@{script.version}"
     except ScriptError as e:
-        raise ApiError(422, "invalid", str(e), "values") from e
+        # The script's own variables decide what is missing: a conflict with it, not a malformed request.
+        raise ApiError(409, "rejected", str(e), "values") from e
 
 
 @router.post("/tickets/{ticket_no}/resolve/script", response_model=TicketView, responses=RESPONSES)

@@ -29,7 +29,13 @@ class ScriptFields(Boundary):
     kind: Kind | None = Field(default=None, description="None: any kind")
     category: Category | None = Field(default=None, description="None: any category")
     title: str = Field(min_length=1, max_length=200)
-    body: str = Field(min_length=1, max_length=5_000, description="text with {variables}")
+    body: str = Field(
+        min_length=1,
+        max_length=5_000,
+        # Braces only around a plain variable name: `{customer}`; what render() fills.
+        pattern=r"^(?:[^{}]|\{[A-Za-z_][A-Za-z0-9_]*\})*$",
+        description="text with {variables}",
+    )
 
 
 class Script(BaseModel):
