@@ -15,6 +15,7 @@ COPY api /src/api
 COPY worker /src/worker
 COPY infra /src/infra
 COPY cli /src/cli
+COPY reading /src/reading
 # Bytecode written now: the running user cannot write the install, and the worker's sandbox imports the
 # workflow modules afresh for every run.
 RUN /opt/ticketflow/bin/pip install --no-deps /src \

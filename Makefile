@@ -17,7 +17,7 @@ install: $(STAMP)
 run: $(STAMP)
 	$(BIN)/ticketflow dev
 
-CODE := domain workflows activities store api worker infra cli tests bench
+CODE := domain workflows activities store api worker infra cli reading tests bench
 
 lint: $(STAMP)
 	$(BIN)/ruff check $(CODE)

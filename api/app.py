@@ -23,7 +23,11 @@ from api import (
     incident_actions,
     inspections,
     intake,
+    knowledge,
     reports,
+    resort,
+    scripts,
+    suggestions,
     tickets,
 )
 from api.body_limit import BodyLimit
@@ -99,5 +103,9 @@ def create_app(
     app.include_router(corrective.router)
     app.include_router(incident_actions.router)
     app.include_router(inspections.router)
+    app.include_router(resort.router)
+    app.include_router(knowledge.router)
+    app.include_router(suggestions.router)
+    app.include_router(scripts.router)
     contract.install(app)
     return app

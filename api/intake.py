@@ -10,6 +10,7 @@ from api import opening
 from api.auth import Principal, require
 from api.errors import ApiError, ErrorResponse
 from api.state import policy_of
+from domain.classification import Sorted
 from domain.enums import ApiRole, Category, Kind, Priority, Status
 from domain.intake import IntakeRequest
 from domain.policy import Policy
@@ -43,6 +44,12 @@ class IntakeResponse(BaseModel):
     message_appended: bool = Field(
         default=False, description="a repeat with new words: taken in by the open ticket as a message"
     )
+    needs_triage: bool = Field(
+        default=False, description="sorted unsure: with the default team until a person re-sorts it"
+    )
+    classification: Sorted | None = Field(
+        default=None, description="how the desk sorted a ticket sent without category or kind"
+    )
 
 
 def _response(record: store.IntakeRecord, policy: Policy, appended: bool) -> IntakeResponse:
@@ -56,13 +63,15 @@ def _response(record: store.IntakeRecord, policy: Policy, appended: bool) -> Int
         created=record.created,
         opened_at=record.opened_at,
         customer_id=record.customer_id,
-        team=record.team or lead.team,
-        collaborators=lead.collaborators,
+        team=record.team or (policy.routing.default_team if record.needs_triage else lead.team),
+        collaborators=[] if record.needs_triage else lead.collaborators,
         assignee=record.assignee,
         repeat_count=record.repeat_count,
         repeat_of=record.repeat_of,
         follow_up_of=record.follow_up_of,
         message_appended=appended,
+        needs_triage=record.needs_triage,
+        classification=record.classification,
         deadlines=Deadlines(
             ack_due=record.ack_due,
             response_due=record.response_due,

@@ -7,11 +7,13 @@ from fastapi import Request
 from pydantic import BaseModel
 from temporalio.service import RPCError, RPCStatusCode
 
+from api.classifier import classifier
 from api.hotspot_signals import HotspotCounter
 from api.state import hotspots_of, policy_of, pool_of, settings_of, temporal_of
 from api.workflow_calls import start_ticket
 from domain import sla
 from domain.actions import CustomerMessage
+from domain.classification import Sorted, decide, keyword_match, needs_sorting
 from domain.enums import Status
 from domain.hotspot_window import TicketOpened
 from domain.intake import Customer, IntakeRequest, mask_customer
@@ -38,6 +40,7 @@ def ticket_input(record: store.IntakeRecord, policy: Policy) -> TicketInput:
         order_batch=record.order_batch,
         repeat_count=record.repeat_count,
         follow_up_of=record.follow_up_of,
+        needs_triage=record.needs_triage,
         policy=policy,
     )
 
@@ -50,7 +53,7 @@ def _opened(ticket: TicketInput, record: store.IntakeRecord) -> TicketOpened:
         product=record.product,
         order_batch=record.order_batch,
         opened_at=ticket.opened_at,
-        team=lead.team,
+        team=ticket.policy.routing.default_team if ticket.needs_triage else lead.team,
     )
 
 
@@ -59,13 +62,19 @@ async def open_or_find(
 ) -> store.IntakeRecord:
     """The ticket of (channel, external_id): opened, numbered, started and counted, or found again."""
     pool, policy = pool_of(request), policy_of(request)
-    priority = body.priority or default_priority(policy, body.kind, body.category, body.customer.tier)
+    sorted_ = await sort(request, policy, body) if needs_sorting(body.category, body.kind) else None
+    kind = body.kind or (sorted_.kind if sorted_ else policy.classification.triage_kind)
+    category = body.category or (sorted_.category if sorted_ else policy.classification.triage_category)
+    priority = body.priority or default_priority(policy, kind, category, body.customer.tier)
     now = datetime.now(UTC)
     # A repeat of an intake finds its ticket in there (and these figures unused): one way in for both.
     record = await store.open_ticket(
         pool,
         store.NewTicket(
             request=body,
+            kind=kind,
+            category=category,
+            sorted=sorted_,
             priority=priority,
             opened_at=now,
             response_due=sla.due_from(policy, Clock.RESPONSE, priority, body.customer.tier, now),
@@ -79,6 +88,18 @@ async def open_or_find(
         await _start(request, record, policy, hotspots_of(request))
         await store.mark_workflow_started(pool, record.ticket_no)
     return record
+
+
+async def sort(request: Request, policy: Policy, body: IntakeRequest) -> Sorted:
+    """The category and kind of a ticket sent without them: rules, then the classifier (seeds 000, 003).
+    Off the event loop: the first call trains the classifier (a second or two), later ones take ~2 ms."""
+    text = content(body.description, body.request)
+    rule_category, rule_kind = keyword_match(policy, text)
+    guess = None
+    if (body.category or rule_category) is None or (body.kind or rule_kind) is None:
+        model = await classifier(request, policy)
+        guess = await asyncio.to_thread(model.guess, text)
+    return decide(policy, text, body.category, body.kind, guess)
 
 
 async def _start(

@@ -11,6 +11,7 @@ import typer
 import uvicorn
 from rich.console import Console
 
+from domain.enums import Category, Kind
 from domain.policy import PolicyError, load_policy, policy_hash
 from infra import logs
 from infra.settings import Settings, get_settings
@@ -386,3 +387,38 @@ def _require(value: str, name: str) -> None:
     if not value:
         console.print(f"[red]{name} is not set[/red] (or use `ticketflow dev` for embedded servers)")
         raise typer.Exit(2)
+
+
+classifier_app = typer.Typer(help="The intake classifier (issue 21).", no_args_is_help=True)
+app.add_typer(classifier_app, name="classifier")
+
+
+@classifier_app.command("train")
+def classifier_train() -> None:
+    """Train the intake classifier on the shipped contacts and the desk's own (filed or corrected by a
+    person) and report its accuracy on a held-out quarter. The API trains the same way at first use and
+    again every `classification.retrain_every` (7 days), so this shows what the next retraining gives."""
+    from reading.classifier import TextClassifier, accuracy, held_out, with_desk
+    from store.classification_examples import desk_examples
+    from store.db import create_pool
+
+    _setup_logging()
+    settings = get_settings()
+    _require(settings.database_url, "TICKETFLOW_DATABASE_URL")
+    policy = load_policy(settings.policy_file)
+
+    async def desk() -> list[tuple[str, Category, Kind]]:
+        pool = await create_pool(settings.database_url, max_size=2)
+        try:
+            return await desk_examples(pool, policy.classification.desk_examples)
+        finally:
+            await pool.close()
+
+    own = asyncio.run(desk())
+    examples = with_desk(own)
+    train, test = held_out(examples)
+    category, kind = accuracy(TextClassifier(train), test)
+    console.print(
+        f"{len(examples)} contacts ({len(own)} the desk's own): held-out accuracy"
+        f" category {category:.2f}, kind {kind:.2f} on {len(test)}"
+    )

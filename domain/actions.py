@@ -8,7 +8,7 @@ from pydantic import BaseModel, ConfigDict, Field, StrictBool, model_validator
 from domain.access import Caller
 from domain.boundary import Boundary
 from domain.compensation import Compensation
-from domain.enums import EvidenceKind, Fishbone
+from domain.enums import Category, EvidenceKind, Fishbone, Kind, Priority
 
 
 class Action(BaseModel):
@@ -27,6 +27,7 @@ class Acknowledge(Action):
 class ProgressNote(Action):
     note: str = Field(min_length=1, max_length=5_000)
     customer_visible: bool = Field(default=True, description="also tell the customer (seed 000: 同步信息)")
+    script: str | None = Field(default=None, max_length=64, description="the reply script it came from: ID@v")
     attachment_ids: list[int] = Field(
         default=[], max_length=20, description="files on the ticket it refers to"
     )
@@ -103,6 +104,7 @@ class Resolve(Action):
         default=None, description="required for the kinds of the policy's root_cause.required_for"
     )
     compensation: Compensation | None = None
+    script: str | None = Field(default=None, max_length=64, description="the reply script it came from: ID@v")
 
 
 class CompensationDecision(Action):
@@ -173,3 +175,13 @@ class CallOutcome(Action):
             comment=self.comment,
             accepts_compensation=self.accepts_compensation,
         )
+
+
+class Resort(Action):
+    """Correct a misfiled ticket's category, kind or priority, with a reason (holder or supervisor): routing,
+    clocks and counts follow, and the correction becomes a training example (seeds 000, 003)."""
+
+    category: Category | None = None
+    kind: Kind | None = None
+    priority: Priority | None = None
+    reason: str = Field(min_length=1, max_length=1_000)

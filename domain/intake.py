@@ -58,8 +58,8 @@ class IntakeRequest(Boundary):
     channel: Channel
     external_id: str = Field(min_length=1, max_length=128)
     customer: Customer
-    kind: Kind
-    category: Category
+    kind: Kind | None = Field(default=None, description="left out: the desk sorts the ticket from its words")
+    category: Category | None = Field(default=None, description="left out: sorted like kind")
     priority: Priority | None = None
     description: str = Field(min_length=1, max_length=10_000, description="the customer's own words")
     request: str | None = Field(default=None, max_length=2_000, description="what the customer asks for")

@@ -35,6 +35,11 @@ _STAFF: dict[str, tuple[str, str]] = {
         "该客户近期多次就同类问题联系我们,请优先关注。"
         "This customer has contacted us about the same kind of problem again; please give it priority.",
     ),
+    "needs_triage_intake": (
+        "【待分拣】新工单 Ticket {ticket_no} needs sorting",
+        "系统无法确定该工单的类别或类型,请人工分拣(改类)。"
+        "The desk could not tell this ticket's category or kind; please re-sort it.",
+    ),
     "assigned": (
         "新工单分配 Ticket {ticket_no} assigned to you",
         "工单已分配给您,请在{ack_within}内确认接收。The ticket is yours; please acknowledge it.",

@@ -208,6 +208,35 @@ class Priorities(_Strict):
     rules: tuple[PriorityRule, ...] = ()
 
 
+class KeywordRule(_Strict):
+    """Words that, found in a customer's text, say its category and/or kind (seeds 000, 003: 系统分类)."""
+
+    keywords: tuple[str, ...] = Field(min_length=1)
+    category: Category | None = None
+    kind: Kind | None = None
+
+    @model_validator(mode="after")
+    def _says_something(self) -> "KeywordRule":
+        if self.category is None and self.kind is None:
+            raise ValueError("a keyword rule names a category, a kind or both")
+        return self
+
+
+class Classification(_Strict):
+    """Intake without a category or kind: keyword rules first, then the desk's trained classifier; a field
+    less sure than `threshold` falls back to the triage value and the ticket is marked `needs_triage`."""
+
+    threshold: float = Field(default=0.5, ge=0, le=1)
+    rule_confidence: float = Field(default=0.9, ge=0, le=1, description="how sure a keyword match is")
+    triage_category: Category = Category.OTHER
+    triage_kind: Kind = Kind.CONSULTATION
+    # Each API process trains at first use on the shipped contacts and the desk's own (filed by a person),
+    # then again once the model is this old: the weekly retraining.
+    retrain_every: Duration = timedelta(days=7)
+    desk_examples: int = Field(default=5_000, ge=0, le=100_000, description="newest desk contacts trained on")
+    rules: tuple[KeywordRule, ...] = ()
+
+
 class Policy(_Strict):
     """The whole policy; every field has the seeds' default."""
 
@@ -223,6 +252,7 @@ class Policy(_Strict):
     intake: Intake = Intake()
     routing: Routing = Routing()
     priorities: Priorities = Priorities()
+    classification: Classification = Classification()
     hotspot: "Hotspot" = Field(default_factory=lambda: Hotspot())
     retention: "Retention" = Field(default_factory=lambda: Retention())
     report: "ReportPolicy" = Field(default_factory=lambda: ReportPolicy())

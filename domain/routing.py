@@ -39,7 +39,9 @@ def default_priority(policy: Policy, kind: Kind, category: Category, tier: str) 
     return policy.priorities.default
 
 
-def supervisor_alerts(policy: Policy, priority: Priority, kind: Kind, repeat_count: int) -> list[str]:
+def supervisor_alerts(
+    policy: Policy, priority: Priority, kind: Kind, repeat_count: int, needs_triage: bool = False
+) -> list[str]:
     """Why the lead team's supervisor hears of a new ticket at once (seeds 000, 003, 004); empty: no need."""
     reasons = []
     if priority in policy.intake.tell_supervisor_priorities:
@@ -48,4 +50,6 @@ def supervisor_alerts(policy: Policy, priority: Priority, kind: Kind, repeat_cou
         reasons.append(kind.value)
     if repeat_count >= policy.customers.tell_supervisor_at_repeat:
         reasons.append("repeat_contact")
+    if needs_triage:  # the desk could not tell what it is: a person sorts it
+        reasons.append("needs_triage")
     return reasons

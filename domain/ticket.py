@@ -28,6 +28,7 @@ class TicketInput(BaseModel):
     order_batch: str | None = None
     repeat_count: int = Field(default=0, description="the customer's earlier tickets of this category lately")
     follow_up_of: str | None = None
+    needs_triage: bool = Field(default=False, description="sorted unsure: default team, supervisor told")
     policy: Policy = Field(description="snapshot taken at intake; later policy edits never reach this ticket")
 
     @field_validator("policy", mode="after")
@@ -93,6 +94,7 @@ class TicketView(BaseModel):
     feedback_requests: int = 0  # callbacks and second attempts, each asking the customer how it went
     repeat_count: int = 0
     follow_up_of: str | None = None
+    needs_triage: bool = False  # intake was unsure of its category or kind; a re-sort settles it
     event_seq: int = 0
     # Deadline (`resolve_due`, ...) → the policy calendar it counts in; empty for tickets without calendars.
     calendars: dict[str, str] = {}

@@ -8,6 +8,7 @@ from datetime import datetime
 import asyncpg
 from pydantic import BaseModel
 
+from domain.classification import Sorted
 from domain.enums import Category, Channel, CustomerType, Kind, Priority, Status
 from domain.intake import Customer, IntakeRequest
 from store import customers
@@ -18,12 +19,22 @@ class NewTicket(BaseModel):
     """What the API decided at intake, beyond the integrator's request."""
 
     request: IntakeRequest
+    kind: Kind | None = None  # as intake sorted it; None: as requested
+    category: Category | None = None
     priority: Priority
     opened_at: datetime
     response_due: datetime | None = None
     resolve_due: datetime | None = None
     repeat_since: datetime | None = None  # same customer and category since then: a repeat contact
     follow_up_of: str | None = None
+    sorted: Sorted | None = None  # how intake sorted a ticket sent without category or kind
+
+    def labels(self) -> tuple[Kind, Category]:
+        """The kind and category the ticket opens with: as intake sorted them, else as requested."""
+        kind, category = self.kind or self.request.kind, self.category or self.request.category
+        if kind is None or category is None:
+            raise ValueError("a ticket opens with a kind and a category: sort it first")
+        return kind, category
 
 
 class IntakeRecord(BaseModel):
@@ -55,13 +66,16 @@ class IntakeRecord(BaseModel):
     description: str = ""
     request: str | None = None
     closed_at: datetime | None = None
+    needs_triage: bool = False
+    classification: Sorted | None = None
 
 
 _SELECT = """
 SELECT t.ticket_no, t.workflow_started, t.channel, t.kind, t.category, t.priority, t.status, t.customer_id,
        t.created_at, t.product, t.order_batch, t.team, t.assignee,
        t.ack_due, t.response_due, t.resolve_due, t.update_due, t.repeat_count, t.repeat_of, t.follow_up_of,
-       t.external_id, t.description, t.request, t.closed_at,
+       t.external_id, t.description, t.request, t.closed_at, t.needs_triage,
+       t.classification,
        c.name, c.phone, c.email, c.type, c.tier, c.preferred_contact
 FROM tickets t JOIN customers c ON c.id = t.customer_id
 """
@@ -106,6 +120,8 @@ def _record(row: asyncpg.Record, created: bool) -> IntakeRecord:
         description=row["description"],
         request=row["request"],
         closed_at=row["closed_at"],
+        needs_triage=row["needs_triage"],
+        classification=Sorted.model_validate(row["classification"]) if row["classification"] else None,
     )
 
 
@@ -131,9 +147,9 @@ _INSERT = (
     f"WITH n AS ({_NEXT_NO})"
     " INSERT INTO tickets (ticket_no, channel, external_id, customer_id, kind, category, priority,"
     " status, description, request, occurred_at, product, order_batch, response_due, resolve_due,"
-    " created_at, updated_at, repeat_count, repeat_of, follow_up_of)"
+    " created_at, updated_at, repeat_count, repeat_of, follow_up_of, needs_triage, classification)"
     " SELECT n.ticket_no, $2, $3, $16, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $15,"
-    " $17, $18, $19 FROM n RETURNING ticket_no"
+    " $17, $18, $19, $20, $21 FROM n RETURNING ticket_no"
 )
 
 
@@ -145,6 +161,7 @@ async def open_ticket(pool: asyncpg.Pool, new: NewTicket) -> IntakeRecord:
     external_id), so only the first allocates a number: no gaps from lost races, no orphan customers.
     """
     req, c = new.request, new.request.customer
+    kind, category = new.labels()
     async with pool.acquire() as conn, conn.transaction():
         await conn.execute(
             "SELECT pg_advisory_xact_lock(hashtextextended($1, 0))",
@@ -156,14 +173,14 @@ async def open_ticket(pool: asyncpg.Pool, new: NewTicket) -> IntakeRecord:
         customer_id = await customers.resolve(conn, c)
         earlier = EarlierContacts(count=0)
         if new.repeat_since is not None:
-            earlier = await customers.earlier_contacts(conn, customer_id, req.category, new.repeat_since)
+            earlier = await customers.earlier_contacts(conn, customer_id, category, new.repeat_since)
         ticket_no = await conn.fetchval(
             _INSERT,
             new.opened_at.strftime("%Y%m"),
             req.channel.value,
             req.external_id,
-            req.kind.value,
-            req.category.value,
+            kind.value,
+            category.value,
             new.priority.value,
             Status.NEW.value,
             req.description,
@@ -178,6 +195,8 @@ async def open_ticket(pool: asyncpg.Pool, new: NewTicket) -> IntakeRecord:
             earlier.count,
             earlier.latest,
             new.follow_up_of,
+            new.sorted is not None and new.sorted.needs_triage,
+            new.sorted.model_dump(mode="json") if new.sorted is not None else None,
         )
     # What was just written, as a read would find it: no second round trip to read it back.
     return IntakeRecord(
@@ -185,8 +204,8 @@ async def open_ticket(pool: asyncpg.Pool, new: NewTicket) -> IntakeRecord:
         created=True,
         workflow_started=False,
         channel=req.channel,
-        kind=req.kind,
-        category=req.category,
+        kind=kind,
+        category=category,
         priority=new.priority,
         status=Status.NEW,
         customer_id=customer_id,
@@ -202,6 +221,8 @@ async def open_ticket(pool: asyncpg.Pool, new: NewTicket) -> IntakeRecord:
         external_id=req.external_id,
         description=req.description,
         request=req.request,
+        needs_triage=new.sorted is not None and new.sorted.needs_triage,
+        classification=new.sorted,
     )
 
 

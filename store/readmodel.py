@@ -18,10 +18,12 @@ _RECORD = (
     "), state AS ("
     " INSERT INTO tickets (ticket_no, channel, external_id, customer_id, kind, category, priority, status,"
     " team, collaborators, assignee, escalation_level, sla_breached, description, ack_due,"
-    " response_due, resolve_due, update_due, workflow_started, state_seq, updated_at, closed_at, view)"
+    " response_due, resolve_due, update_due, workflow_started, state_seq, updated_at, closed_at, view,"
+    " needs_triage)"
     " VALUES ($1, $4, $1, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, '', $15, $16, $17, $18, true, $3,"
-    " now(), $19, $20)"
+    " now(), $19, $20, $21)"
     " ON CONFLICT (ticket_no) DO UPDATE SET priority = EXCLUDED.priority, status = EXCLUDED.status,"
+    " kind = EXCLUDED.kind, category = EXCLUDED.category, needs_triage = EXCLUDED.needs_triage,"
     " team = EXCLUDED.team, collaborators = EXCLUDED.collaborators, assignee = EXCLUDED.assignee,"
     " escalation_level = EXCLUDED.escalation_level, sla_breached = EXCLUDED.sla_breached,"
     " ack_due = EXCLUDED.ack_due, response_due = EXCLUDED.response_due,"
@@ -69,6 +71,7 @@ async def record_events(conn: Executor, events: list[Event], view: TicketView) -
         d.update_due,
         view.closed_at,
         view.model_dump(mode="json"),
+        view.needs_triage,
     )
     assert row is not None
     return bool(row["event_written"]), bool(row["state_written"])

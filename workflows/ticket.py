@@ -41,6 +41,7 @@ with workflow.unsafe.imports_passed_through():
         ProgressNote,
         Reassign,
         Resolve,
+        Resort,
         Resume,
         ReviewDecision,
         WaitForCustomer,
@@ -59,7 +60,7 @@ with workflow.unsafe.imports_passed_through():
     from domain.enums import Priority, Status
     from domain.notification import Audience, HeldNotice, NotifyRequest
     from domain.root_cause import disputed, missing_cause, stamped
-    from domain.routing import route, supervisor_alerts
+    from domain.routing import Route, route, supervisor_alerts
     from domain.sla import Clock, ClockRun, Firing, Outcome
     from domain.state import TicketRun, TicketState
     from domain.ticket import WORKFLOW_NAME, TicketEvent, TicketView
@@ -119,6 +120,8 @@ class TicketWorkflow:
             self._s: TicketState = input.carried
             return
         r = route(input.policy, input.kind, input.category, input.priority, input.customer.tier)
+        if input.needs_triage:  # sorted unsure: the default team sorts it by hand (seeds 000, 003)
+            r = Route(team=input.policy.routing.default_team)
         view = TicketView(
             ticket_no=input.ticket_no,
             status=Status.NEW,
@@ -132,6 +135,7 @@ class TicketWorkflow:
             opened_at=input.opened_at,
             repeat_count=input.repeat_count,
             follow_up_of=input.follow_up_of,
+            needs_triage=input.needs_triage,
         )
         self._s = TicketState(view=view)
         # The first-response and resolution clocks run from intake, whoever holds the ticket.
@@ -174,7 +178,7 @@ class TicketWorkflow:
         seq = await self._event(
             "opened", None, priority=v.priority.value, team=v.team, collaborators=v.collaborators
         )
-        reasons = supervisor_alerts(self._policy, v.priority, v.kind, v.repeat_count)
+        reasons = supervisor_alerts(self._policy, v.priority, v.kind, v.repeat_count, v.needs_triage)
         if reasons:
             # Seeds 000, 004, 003: urgent tickets, complaints and repeat contacts: the supervisor at once.
             template = "urgent_intake" if v.priority is Priority.URGENT else f"{reasons[0]}_intake"
@@ -730,6 +734,15 @@ class TicketWorkflow:
             return f"{r.to_member} already holds this ticket"
         return None
 
+    def _can_resort(self, r: Resort) -> str | None:
+        v = self._s.view
+        if v.status not in OPEN:
+            return f"ticket is {v.status.value}; only an open ticket can be re-sorted"
+        after = (r.category or v.category, r.kind or v.kind, r.priority or v.priority)
+        if after == (v.category, v.kind, v.priority) and not v.needs_triage:
+            return "the ticket already has this category, kind and priority"
+        return None
+
     def _can_escalate(self, _: Escalate) -> str | None:
         v = self._s.view
         if v.status in (Status.CLOSED, Status.AWAITING_FEEDBACK):
@@ -775,7 +788,10 @@ class TicketWorkflow:
         if v.status is Status.IN_PROGRESS:
             self._start(Clock.UPDATE, workflow.now())
         files = {"attachment_ids": list(p.attachment_ids)} if p.attachment_ids else {}
-        seq = await self._event("progress", p.by, note=p.note, customer_visible=p.customer_visible, **files)
+        scripted = {"script": p.script} if p.script else {}  # the timeline keeps which script, if any
+        seq = await self._event(
+            "progress", p.by, note=p.note, customer_visible=p.customer_visible, **files, **scripted
+        )
         if p.customer_visible:
             await self._notify(seq, Audience.CUSTOMER, "progress", note=p.note)
 
@@ -870,12 +886,14 @@ class TicketWorkflow:
             v.status = Status.RESOLVED
             v.compensation = None
             offer = r.compensation.model_dump(mode="json") if r.compensation else None
+            scripted = {"script": r.script} if r.script else {}
             await self._event(
                 "resolved",
                 r.by,
                 solution=r.solution,
                 root_cause=v.root_cause.model_dump(mode="json") if v.root_cause else None,
                 **({"compensation": offer} if offer else {}),
+                **scripted,
             )
             if r.compensation is not None:
                 needs = self._policy.compensation.needs_approval(r.compensation)
@@ -985,6 +1003,44 @@ class TicketWorkflow:
     @reassign.validator
     def _validate_reassign(self, r: Reassign) -> None:
         self._admit(r, self._can_reassign)
+
+    @workflow.update
+    async def resort(self, r: Resort) -> TicketView:
+        async with self._acting(r, self._can_resort):
+            s, v = self._s, self._s.view
+            before = {"category": v.category.value, "kind": v.kind.value, "priority": v.priority.value}
+            v.category, v.kind = r.category or v.category, r.kind or v.kind
+            reprioritised = r.priority is not None and r.priority != v.priority
+            v.priority = r.priority or v.priority
+            v.needs_triage = False
+            moved: list[str] = []
+            if reprioritised:
+                # The customer has waited since intake whatever we filed it as: the response and resolution
+                # targets of the new priority count from the intake time, never from the correction.
+                for clock in (Clock.RESPONSE, Clock.RESOLVE):
+                    if clock in s.clocks and (clock is Clock.RESPONSE or v.reopen_count == 0):
+                        self._start(clock, v.opened_at)
+                        moved.append(clock.value)
+                if Clock.UPDATE in s.clocks:  # the cadence of the new priority, from the last update
+                    self._start(Clock.UPDATE, s.clocks[Clock.UPDATE].start)
+                    moved.append(Clock.UPDATE.value)
+            lead = route(self._policy, v.kind, v.category, v.priority, v.customer.tier)
+            after = {"category": v.category.value, "kind": v.kind.value, "priority": v.priority.value}
+            await self._event(
+                "resorted", r.by, before=before, after=after, reason=r.reason, team=lead.team, clocks=moved
+            )
+            v.collaborators = lead.collaborators
+            if lead.team != v.team:
+                s.excluded = []
+                try:
+                    await self._assign(team=lead.team, reason=f"re-sorted: {r.reason}")
+                except ActivityError as e:
+                    raise ApplicationError(str(e.cause or e), type="ReassignFailed") from e
+            return self._view()
+
+    @resort.validator
+    def _validate_resort(self, r: Resort) -> None:
+        self._admit(r, self._can_resort)
 
     @workflow.update
     async def escalate(self, e: Escalate) -> TicketView:

@@ -14,6 +14,8 @@ TINY = {
     "escalation.py": ["--tickets", "4", "--spread", "2", "--lead", "3", "--burst", "3"],
     "memory.py": ["--levels", "0,3"],
     "report.py": ["200"],
+    "assist.py": ["--articles", "30"],
+    "sorting.py": ["--tickets", "4", "--concurrency", "2", "--warmup", "1"],
 }
 # What a script must print besides its verdict: the lifecycle and intake measure the HTTP floor between
 # the desk and bare Temporal (the same bare workflow behind the thinnest API): what the hop costs alone.

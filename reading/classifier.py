@@ -1,0 +1,116 @@
+"""The intake classifier: TF-IDF over jieba tokens and a logistic regression per field (category, kind),
+trained deterministically on the desk's labelled contacts (shipped, plus the corrections re-sorting made)."""
+
+import threading
+from collections import Counter
+from collections.abc import Iterable
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import BaseModel
+from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.linear_model import LogisticRegression
+from sklearn.pipeline import Pipeline
+
+from domain.classification import Guess
+from domain.enums import Category, Kind
+from domain.masking import mask_text
+from reading.segment import tokens
+
+SHIPPED_LABELLED = Path(__file__).with_name("labelled.tsv")
+
+
+class Example(BaseModel):
+    """One labelled contact."""
+
+    text: str
+    category: Category
+    kind: Kind
+
+
+def load_examples(path: Path = SHIPPED_LABELLED) -> list[Example]:
+    """The labelled set of a TSV file: `category<TAB>kind<TAB>text`, `#` lines are comments."""
+    examples = []
+    for line in path.read_text(encoding="utf-8").splitlines():
+        if not line.strip() or line.startswith("#"):
+            continue
+        category, kind, text = line.split("\t", 2)
+        examples.append(Example(text=text, category=Category(category), kind=Kind(kind)))
+    return examples
+
+
+def with_desk(desk: Iterable[tuple[str, Category, Kind]]) -> list[Example]:
+    """The shipped contacts, then the desk's own (contact details masked: a phone number is no feature)."""
+    return load_examples() + [Example(text=mask_text(text), category=c, kind=k) for text, c, k in desk]
+
+
+def _pipeline() -> Pipeline:
+    # Words and word pairs; lbfgs with a fixed seed gives the same model from the same examples every time.
+    return Pipeline(
+        [
+            ("tfidf", TfidfVectorizer(analyzer=_features, sublinear_tf=True)),
+            ("model", LogisticRegression(C=20.0, max_iter=2_000, random_state=0)),
+        ]
+    )
+
+
+def _features(text: str) -> list[str]:
+    words = tokens(text)
+    return words + [f"{a} {b}" for a, b in zip(words, words[1:], strict=False)]
+
+
+class TextClassifier:
+    """Two trained pipelines; `guess` is safe to call from several threads."""
+
+    def __init__(self, examples: Iterable[Example]) -> None:
+        rows = list(examples)
+        texts = [e.text for e in rows]
+        self.size = len(rows)
+        self._category = _pipeline().fit(texts, [e.category.value for e in rows])
+        self._kind = _pipeline().fit(texts, [e.kind.value for e in rows])
+
+    def guess(self, text: str) -> Guess:
+        cat_p = self._category.predict_proba([text])[0]
+        kind_p = self._kind.predict_proba([text])[0]
+        ci, ki = int(cat_p.argmax()), int(kind_p.argmax())
+        return Guess(
+            category=Category(self._category.classes_[ci]),
+            category_p=float(cat_p[ci]),
+            kind=Kind(self._kind.classes_[ki]),
+            kind_p=float(kind_p[ki]),
+        )
+
+
+def held_out(examples: list[Example]) -> tuple[list[Example], list[Example]]:
+    """Every fourth example of each category held out: a stratified, deterministic train/test split."""
+    train: list[Example] = []
+    test: list[Example] = []
+    seen: Counter[Category] = Counter()
+    for e in examples:
+        seen[e.category] += 1
+        (test if seen[e.category] % 4 == 0 else train).append(e)
+    return train, test
+
+
+def accuracy(model: TextClassifier, test: list[Example]) -> tuple[float, float]:
+    """The share of `test` whose category, and whose kind, the model guesses right."""
+    guesses = [model.guess(e.text) for e in test]
+    n = max(1, len(test))
+    return (
+        sum(g.category is e.category for g, e in zip(guesses, test, strict=True)) / n,
+        sum(g.kind is e.kind for g, e in zip(guesses, test, strict=True)) / n,
+    )
+
+
+_lock = threading.Lock()
+
+
+@lru_cache(maxsize=1)
+def _shipped() -> TextClassifier:
+    return TextClassifier(load_examples())
+
+
+def default_classifier() -> TextClassifier:
+    """The classifier trained on the shipped labelled set, at first use (once per process)."""
+    with _lock:
+        return _shipped()
