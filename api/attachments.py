@@ -61,7 +61,15 @@ async def _scope(request: Request, ticket_no: str, caller: Principal) -> TicketS
     return scope
 
 
-@router.post("/tickets/{ticket_no}/attachments", status_code=201, response_model=Uploaded, responses=_UPLOAD)
+@router.post(
+    "/tickets/{ticket_no}/attachments",
+    status_code=201,
+    response_model=Uploaded,
+    responses={
+        **_UPLOAD,
+        200: {"model": Uploaded, "description": "the same content is already on the ticket: that file"},
+    },
+)
 async def upload(
     request: Request,
     file: Annotated[UploadFile, File(description="the evidence file; its type is told from its content")],

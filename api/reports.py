@@ -99,7 +99,11 @@ def _wants_html(request: Request) -> bool:
 @router.get(
     "/reports/weekly",
     response_model=WeeklyReport,
-    responses={200: {"content": {"text/html": {}}}, 409: _NOT_OVER},
+    responses={
+        200: {"content": {"text/html": {}}},
+        404: {"model": ErrorResponse, "description": "the year has no such week (week 53)"},
+        409: _NOT_OVER,
+    },
     summary="The weekly report (JSON; the HTML page with Accept: text/html)",
 )
 async def weekly_report(

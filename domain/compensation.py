@@ -7,6 +7,7 @@ from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from domain.boundary import NOT_BLANK
 from domain.durations import Duration
 
 
@@ -34,7 +35,7 @@ class Compensation(BaseModel):
     type: CompensationType
     amount: Decimal = Field(ge=0, max_digits=12, decimal_places=2)
     currency: str = Field(default="CNY", pattern=r"^[A-Z]{3}$")
-    reason: str = Field(min_length=1, max_length=1_000)
+    reason: str = Field(min_length=1, max_length=1_000, pattern=NOT_BLANK)
 
 
 class CompensationState(BaseModel):
