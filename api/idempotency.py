@@ -12,12 +12,13 @@ from api.errors import ApiError
 from domain.ticket import TicketView
 from store import action_requests
 
+KEY_PATTERN = r"^[A-Za-z0-9_.:-]+$"
 IDEMPOTENCY_KEY = Header(
     default=None,
     alias="Idempotency-Key",
     min_length=1,
     max_length=128,
-    pattern=r"^[A-Za-z0-9_.:-]+$",
+    pattern=KEY_PATTERN,
     description="a retry with the same key answers the first result; another body with it answers 422",
 )
 

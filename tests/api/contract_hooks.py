@@ -6,7 +6,7 @@ from typing import Any
 
 import schemathesis
 
-_VALID_KEY = re.compile(r"^[A-Za-z0-9_.:-]{1,128}$")
+from api.idempotency import KEY_PATTERN
 
 
 @schemathesis.hook
@@ -14,5 +14,5 @@ def before_call(context: Any, case: Any, kwargs: dict[str, Any]) -> None:
     """A generated key can repeat across different requests, which the API rightly refuses (422): real
     clients make a key a request. A valid key is made unique; an invalid one is left to be refused."""
     key = (case.headers or {}).get("Idempotency-Key")
-    if isinstance(key, str) and _VALID_KEY.match(key):
+    if isinstance(key, str) and len(key) <= 128 and re.match(KEY_PATTERN, key):
         case.headers["Idempotency-Key"] = f"{key[:90]}-{uuid.uuid4().hex}"
