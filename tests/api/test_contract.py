@@ -139,3 +139,22 @@ async def test_a_separator_control_character_is_text_to_the_schema_and_to_the_ap
     await api.post(f"/tickets/{view.ticket_no}/acknowledge", json={}, headers=key)
     r = await api.post(f"/tickets/{view.ticket_no}/progress", json={"note": "\x1c"}, headers=key)
     assert r.status_code == 200, r.text
+
+
+async def test_a_reassignment_to_a_member_or_team_not_in_the_directory_is_a_404_naming_the_field(
+    api: httpx.AsyncClient, keys: Keys, env: WorkflowEnvironment
+) -> None:
+    """Fuzz runs handed tickets to member '' and team 'Òn': the workflow ran an assignment bound to fail."""
+    view = await _open(api, keys, env)
+    sup = headers(keys.supervisor)
+    for body, field in (({"to_member": "nobody-9"}, "to_member"), ({"to_team": "Òn"}, "to_team")):
+        r = await api.post(
+            f"/tickets/{view.ticket_no}/reassign", json={**body, "reason": "换人"}, headers=sup
+        )
+        assert r.status_code == 404 and r.json()["error"]["field"] == field, r.text
+    empty = await api.post(
+        f"/tickets/{view.ticket_no}/reassign", json={"to_member": "", "reason": "换人"}, headers=sup
+    )
+    assert empty.status_code == 422 and empty.json()["error"]["field"] == "to_member", empty.text
+    events = (await api.get(f"/tickets/{view.ticket_no}/events", headers=headers(keys.admin))).json()["items"]
+    assert [e["type"] for e in events].count("assigned") == 1
