@@ -116,6 +116,32 @@ def test_every_route_documents_each_error_it_can_answer_in_the_one_shape(app: Fa
     }
 
 
+def test_every_operation_taking_an_identifier_is_linked_from_an_answer_that_carries_one(app: FastAPI) -> None:
+    """So the stateful phase reaches past 404s; the exceptions take no identifier an answer gives."""
+    spec = app.openapi()
+    linked = {
+        link["operationId"]
+        for item in spec["paths"].values()
+        for operation in item.values()
+        for answer in operation["responses"].values()
+        for link in answer.get("links", {}).values()
+    }
+    unlinked = {
+        f"{method} {path}"
+        for path, item in spec["paths"].items()
+        for method, operation in item.items()
+        if "{" in path and operation["operationId"] not in linked
+    }
+    assert unlinked == {
+        "post /feedback/{token}",  # the signed link goes to the customer, never in an answer
+        "post /feedback/{token}/reply",
+        "delete /admin/api-keys/{key_id}",  # the fuzzer would revoke its own keys
+        "get /reports/weekly/{week}.html",  # any week or month is a valid identifier
+        "get /reports/monthly/{month}.html",
+        "post /reports/weekly/{week}/run",
+    }
+
+
 async def test_a_script_of_only_spaces_is_refused_as_its_schema_says(
     app: FastAPI, api: httpx.AsyncClient, keys: Keys
 ) -> None:
