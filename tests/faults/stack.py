@@ -214,6 +214,7 @@ class FaultStack:
     async def restore(self) -> None:
         """Start again whatever a test left stopped (a failure between its kill and its restart), so that
         failure cannot fail the tests after it."""
+        self.customers.statuses.clear()  # the integrators' webhook accepts again
         if self.temporal is not None and self.temporal.process.poll() is not None:
             await asyncio.to_thread(self.start_temporal)
         if self.postgres is not None:

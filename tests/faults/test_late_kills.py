@@ -1,15 +1,18 @@
-"""Scenarios 7 and 8: the worker is SIGKILLed at the end of tickets' lives, while every one awaits the
-customer's feedback, and while every one is closing and archiving; each still ends archived once."""
+"""Scenarios 7 to 9: the worker is SIGKILLed at the end of tickets' lives: while every one awaits the
+customer's feedback; while every one is closing, its archive pending; between the archive and the
+customer's closure notice. Each ticket still ends closed, archived once, its customer told once."""
 
 import asyncio
 import time
 import uuid
+from collections import Counter
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from temporalio.client import Client
 
+from activities.channels.webhook import DELIVERY_HEADER
 from domain.enums import Status
 from domain.ticket import TicketView
 from tests.faults.driver import (
@@ -21,6 +24,7 @@ from tests.faults.driver import (
     gather_limited,
     intake_body,
     reading,
+    sink_deliveries,
     size,
     statuses,
     until,
@@ -158,6 +162,85 @@ async def test_a_worker_killed_while_tickets_close_and_archive_archives_each_onc
         archive_attempts_at_kill=sorted(archiving_at_kill),
         postgres_down_s=round((back - stopped_at).total_seconds(), 1),
         all_archived_s_after_restart=round(archived_in, 1),
+        archive_rows=exact.archive_rows,
+        events=exact.events,
+        notifications=exact.notifications,
+        customer_notices=exact.customer_notices,
+        customer_deliveries=exact.customer_deliveries,
+        redelivered=exact.redelivered,
+    )
+
+
+async def pending_notify(client: Client, ticket_no: str) -> int:
+    """The attempt the workflow's `notify` activity is at; 0 when none is pending."""
+    described = await client.get_workflow_handle(ticket_no).describe()
+    pending = [a for a in described.raw_description.pending_activities if a.activity_type.name == "notify"]
+    return pending[0].attempt if pending else 0
+
+
+async def test_a_worker_killed_between_the_archive_and_the_closure_notice_tells_each_customer_once(
+    stack: FaultStack, http: Http, figures: Callable[..., Any]
+) -> None:
+    n = size(10, 30)
+    dues = await awaiting_feedback(stack, http, n, f"notice-{uuid.uuid4().hex[:8]}")
+    tickets = list(dues)
+
+    # The integrators' webhook refuses (HTTP 500) from before the no-answer deadlines: every ticket closes
+    # and is archived, and its closure notice is retried.
+    stack.customers.script([500] * 100_000)
+    refusing_from = datetime.now(UTC)
+    assert refusing_from + SLACK <= min(dues.values()), "the refusals must start before every deadline"
+    client = await stack.temporal_client()
+
+    async def all_retrying_the_notice() -> bool:
+        archived = (await statuses(stack.db, tickets))["archived"]
+        attempts = await asyncio.gather(*(pending_notify(client, t) for t in tickets))
+        return archived == n and all(attempts)
+
+    try:
+        await until(all_retrying_the_notice, "every ticket archived, its notice retried", 120, every=0.5)
+        stack.sigkill(stack.worker)
+        killed = time.monotonic()
+        # At the kill: every ticket closed and archived, its closure notice not yet accepted, its `notify`
+        # activity pending (and still pending now that no worker runs).
+        at_kill = await statuses(stack.db, tickets)
+        assert at_kill == {"closed": n, "archived": n}, at_kill
+        undelivered = await stack.db.fetchval(
+            "SELECT count(*) FROM notifications WHERE ticket_no = ANY($1) AND template = 'closed'"
+            " AND delivered_at IS NULL",
+            tickets,
+        )
+        assert undelivered == n
+        notifying_at_kill = await asyncio.gather(*(pending_notify(client, t) for t in tickets))
+        assert all(notifying_at_kill), notifying_at_kill
+    finally:
+        stack.customers.statuses.clear()
+    restarted = time.monotonic()
+    await stack.start_worker()
+
+    told_in = await wait_archived(stack.db, tickets)
+    exact = await exact_counts(stack.db, tickets, stack.customers, repeats_only_before=killed)
+    closed_keys = [
+        r["key"]
+        for r in await stack.db.fetch(
+            "SELECT key FROM notifications WHERE ticket_no = ANY($1) AND template = 'closed'", tickets
+        )
+    ]
+    arrived = sink_deliveries(stack.customers, tickets)
+    refused = Counter(
+        r.headers.get(DELIVERY_HEADER.lower())
+        for r in stack.customers.requests
+        if r.status == 500 and r.headers.get(DELIVERY_HEADER.lower()) in closed_keys
+    )
+    # Each closure notice was refused before the kill, then accepted once, from the new worker.
+    assert all(refused[k] >= 1 for k in closed_keys), refused
+    assert all(arrived[k] == [arrived[k][0]] and arrived[k][0] >= restarted for k in closed_keys)
+    figures(
+        tickets=n,
+        at_kill=at_kill | {"closure_notices_undelivered": undelivered},
+        notify_attempts_at_kill=sorted(notifying_at_kill),
+        closure_notices_refused=sum(refused.values()),
+        all_told_s_after_restart=round(told_in, 1),
         archive_rows=exact.archive_rows,
         events=exact.events,
         notifications=exact.notifications,
