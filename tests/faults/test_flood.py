@@ -109,8 +109,9 @@ async def test_a_flood_of_intakes_opens_each_valid_one_once_and_names_each_bad_f
     mb = 1024 * 1024
     assert max(samples) <= rss_settled * 1.05 + 16 * mb, (rss_settled, samples)
 
-    # Each customer told once that their ticket was received: one key a ticket at the customers' sink,
-    # each accepted exactly once (no worker or database was lost, so nothing is sent twice).
+    # Each customer told that their ticket was received: one delivery key a ticket at the customers' sink,
+    # none other. At least once: under the flood the sink (in this busy test process) can answer after
+    # the sender's timeout, and the sender tries again under the same key, for the receiver to drop.
     async def all_told() -> bool:
         told = (
             "SELECT count(*) FROM notifications WHERE ticket_no = ANY($1) AND template = 'received'"
@@ -120,9 +121,14 @@ async def test_a_flood_of_intakes_opens_each_valid_one_once_and_names_each_bad_f
 
     await until(all_told, "every flood customer told", timeout_s=size(60, 600), every=1)
     arrived = sink_deliveries(stack.customers, tickets)
-    assert len(arrived) == distinct and {len(at) for at in arrived.values()} == {1}, [
-        (k, len(at)) for k, at in arrived.items() if len(at) != 1
-    ][:20]
+    received_keys = {
+        r["key"]
+        for r in await stack.db.fetch(
+            "SELECT key FROM notifications WHERE ticket_no = ANY($1) AND template = 'received'", tickets
+        )
+    }
+    assert len(received_keys) == distinct and set(arrived) == received_keys
+
     figures(
         requests=n,
         duplicates=n * 10 // 100,
@@ -132,6 +138,7 @@ async def test_a_flood_of_intakes_opens_each_valid_one_once_and_names_each_bad_f
         statuses=dict(statuses),
         tickets=rows["n"],
         workflows_started=rows["started"],
+        customer_notices=len(arrived),
         customer_deliveries=sum(len(at) for at in arrived.values()),
         worker_caught_up_s=round(settled, 1),
         worker_rss_mb={
