@@ -14,7 +14,7 @@ from api.actions import TICKET_NO
 from api.auth import Principal, principal
 from api.errors import ApiError, ErrorResponse
 from api.feedback import link_of
-from api.state import pool_of, settings_of, temporal_of
+from api.state import contents_of, pool_of, settings_of, temporal_of
 from domain.access import TicketScope, scope_of, sees_contact
 from domain.attachments import EXTENSIONS, AttachmentAdded, safe_name, sniff
 from domain.enums import Status
@@ -126,7 +126,9 @@ async def _take(
         accepted = ", ".join(EXTENSIONS)
         raise ApiError(415, "unsupported_type", f"the content is none of: {accepted}", "file")
     name = safe_name(file.filename, content_type)
-    saved, created = await attachments.add(pool_of(request), ticket_no, name, content_type, content, actor)
+    saved, created = await attachments.add(
+        pool_of(request), ticket_no, name, content_type, content, actor, contents_of(request)
+    )
     if not created:
         response.status_code = 200
     else:
@@ -162,7 +164,7 @@ async def download(
     scope = await _scope(request, ticket_no, caller)
     if not sees_contact(caller, scope):
         raise ApiError(403, "forbidden", "files are for the holder and the lead team's supervisor")
-    found = await attachments.get(pool_of(request), ticket_no, attachment_id)
+    found = await attachments.get(pool_of(request), ticket_no, attachment_id, contents_of(request))
     if found is None:
         raise ApiError(404, "not_found", f"no file {attachment_id} on ticket {ticket_no}")
     meta, content = found
