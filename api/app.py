@@ -36,6 +36,7 @@ from api.request_log import RequestLog
 from domain.policy import Policy, load_policy, policy_hash
 from infra.settings import Settings, get_settings
 from infra.temporal_client import connect
+from store.contents import contents_for
 from store.db import create_pool
 
 log = structlog.get_logger(__name__)
@@ -64,6 +65,7 @@ def create_app(
         log.info("api starting", policy=policy_hash(app.state.policy), namespace=settings.temporal_namespace)
         app.state.temporal = client or await connect(settings)
         app.state.pool = pool or await create_pool(settings.database_url, max_size=settings.api_db_pool_size)
+        app.state.contents = contents_for(settings)
         app.state.hotspots = HotspotCounter(
             app.state.temporal,
             settings.task_queue,

@@ -26,7 +26,7 @@ from domain.report import (
     period_bounds,
     share,
 )
-from store import report_quality
+from store import report_quality, report_work
 
 NO_TEAM = "(none)"
 # The targets in the order the seeds name them; any other clock an archive record holds follows.
@@ -51,7 +51,8 @@ CREATE TEMP TABLE {PERIOD} (
     ticket_no text, dl jsonb, factor text, what text, common boolean, reason text, score int, solved boolean,
     reopens int,
     requests int, customer bigint, category text, team text, priority text, assignee text,
-    opened timestamptz, acked timestamptz, responded timestamptz, resolved timestamptz, closed timestamptz
+    opened timestamptz, acked timestamptz, responded timestamptz, resolved timestamptz, closed timestamptz,
+    comp jsonb
 ) ON COMMIT DROP
 """
 _PERIOD_FILL = f"""
@@ -62,7 +63,7 @@ SELECT ticket_no, dl, rc ->> 'factor', rc ->> 'what', (rc ->> 'common')::boolean
        (t #>> '{{customer,customer_id}}')::bigint, t ->> 'category', t ->> 'team', t ->> 'priority',
        t ->> 'assignee', (t ->> 'opened_at')::timestamptz, (t ->> 'acknowledged_at')::timestamptz,
        (t ->> 'first_response_at')::timestamptz, (t ->> 'resolved_at')::timestamptz,
-       (t ->> 'closed_at')::timestamptz
+       (t ->> 'closed_at')::timestamptz, t -> 'compensation'
 FROM (
     SELECT ticket_no, record -> 'ticket' AS t, record -> 'deadlines' AS dl, record -> 'satisfaction' AS sat,
            record -> 'root_cause' AS rc, record ->> 'close_reason' AS reason
@@ -282,6 +283,7 @@ async def _aggregate(
     ]
     closed: int = c["closed"]
     q = await report_quality.quality(conn, PERIOD, start, end, repeat_window)
+    w = await report_work.work(conn, PERIOD, start, end, timezone, generated_at)
     return WeeklyReport(
         week=week,
         timezone=timezone,
@@ -328,6 +330,8 @@ async def _aggregate(
         agents=q.agents,
         backlog=q.backlog,
         corrective=q.corrective,
+        collaboration=w.collaboration,
+        compensation=w.compensation,
     )
 
 
