@@ -1,5 +1,6 @@
 """The FastAPI application: one Temporal client and one asyncpg pool for the process (lifespan)."""
 
+import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -12,6 +13,7 @@ from api import (
     actions,
     admin,
     attachments,
+    classifier,
     collaboration,
     compensation,
     contract,
@@ -73,9 +75,11 @@ def create_app(
             id_prefix=prefix_for(settings.task_queue),
             spacing=settings.hotspot_signal_spacing,
         )
+        app.state.warming = asyncio.create_task(classifier.warm_up(app, app.state.policy))
         try:
             yield
         finally:
+            app.state.warming.cancel()
             await app.state.hotspots.aclose()
             if own_pool:
                 await app.state.pool.close()

@@ -27,6 +27,7 @@ EXCLUDED = r"/admin/api-keys/\{key_id\}"
 @pytest.fixture
 async def served(app: FastAPI) -> AsyncIterator[str]:
     """The test app on a real port (schemathesis re-sends requests with methods and headers of its own)."""
+    await app.state.warming  # the classifier, trained as a deployed API does before its first requests
     port = free_port()
     config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="off")
     server = uvicorn.Server(config)
