@@ -153,7 +153,7 @@ async def gather_limited(limit: int, *coros: Any) -> list[Any]:
     return list(await asyncio.gather(*(one(c) for c in coros)))
 
 
-async def cancelled(*tasks: "asyncio.Task[Any]") -> None:
+async def cancelled(*tasks: asyncio.Task[Any]) -> None:
     """Cancel and await a test's driving and probing tasks (in its `finally`): a failed test leaves nothing
     running into the next. A task that already ended is only awaited."""
     for task in tasks:
