@@ -7,6 +7,7 @@ from datetime import datetime
 import asyncpg
 
 from domain.report import CollaborationFigures, CompensationFigures, share
+from store.timeline import Executor
 
 # Requests asked in the period (a partial index on the timeline finds them, migration 053), each joined
 # to its own answer and escalation among its ticket's events (the timeline's primary key).
@@ -57,6 +58,18 @@ FROM c GROUP BY 1, 2, 3, 4 ORDER BY 1, 2, 3, 4
 """
 
 
+async def collaboration_per_team(
+    conn: Executor, start: datetime, end: datetime, as_of: datetime
+) -> list[CollaborationFigures]:
+    """Requests asked in [start, end), per asked team; one unanswered is late once its due time is before
+    `as_of`."""
+    out = []
+    for r in await conn.fetch(_COLLABORATION, start, end, as_of):
+        due = r["answered"] + r["late_open"]
+        out.append(CollaborationFigures(**dict(r), on_time_rate=share(r["on_time"], due)))
+    return out
+
+
 @dataclass
 class Work:
     collaboration: list[CollaborationFigures]
@@ -68,10 +81,7 @@ async def work(
 ) -> Work:
     """The period [start, end)'s collaboration requests (late ones counted as of `as_of`, when the report
     is made) and the compensation of its closed tickets, months named in `timezone`."""
-    collaboration = []
-    for r in await conn.fetch(_COLLABORATION, start, end, as_of):
-        due = r["answered"] + r["late_open"]
-        collaboration.append(CollaborationFigures(**dict(r), on_time_rate=share(r["on_time"], due)))
+    collaboration = await collaboration_per_team(conn, start, end, as_of)
     compensation = [
         CompensationFigures(**dict(r))
         for r in await conn.fetch(_COMPENSATION.format(period=period), timezone)
