@@ -57,6 +57,9 @@ async def test_every_check_of_a_schemathesis_run_passes(served: str, keys: Keys)
         EXCLUDED,
         "--workers",
         "1",
+        # Hypothesis timing its own data generation: on a shared, loaded box that says nothing of the API.
+        "--suppress-health-check",
+        "too_slow",
         "--no-color",
     ]
     if budget := os.environ.get("TICKETFLOW_FUZZ_SECONDS"):
