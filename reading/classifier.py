@@ -2,6 +2,7 @@
 field (category, kind), trained deterministically on the desk's labelled contacts (shipped, plus the
 corrections re-sorting made)."""
 
+import pickle
 import threading
 from collections import Counter
 from collections.abc import Iterable
@@ -85,6 +86,20 @@ class TextClassifier:
             kind=Kind(self._kind.classes_[ki]),
             kind_p=float(kind_p[ki]),
         )
+
+
+def to_bytes(model: TextClassifier) -> bytes:
+    """The trained model as stored in `classifier_models`."""
+    return pickle.dumps(model, protocol=pickle.HIGHEST_PROTOCOL)
+
+
+def from_bytes(blob: bytes) -> TextClassifier:
+    """A stored model. Pickle, since scikit-learn models have no other format; the table is written only by
+    the desk's own trainer (the schedule's activity and `ticketflow classifier train`)."""
+    model = pickle.loads(blob)  # noqa: S301
+    if not isinstance(model, TextClassifier):
+        raise TypeError(f"not a TextClassifier: {type(model).__name__}")
+    return model
 
 
 def held_out(examples: list[Example]) -> tuple[list[Example], list[Example]]:
