@@ -13,6 +13,7 @@ import random
 import sys
 import time
 import uuid
+from collections.abc import Awaitable, Callable
 from datetime import datetime
 from typing import Any
 
@@ -74,6 +75,19 @@ def intake(i: int, priority: str) -> dict[str, Any]:
     }
 
 
+async def _call(send: Callable[[], Awaitable[httpx.Response]], t: Timings | None = None) -> dict[str, Any]:
+    """The answer's body; a 503 (Temporal or PostgreSQL not answering in time on an overloaded box) is
+    retried after a pause, as an integrator's client does: intake is idempotent per external id."""
+    for pause in (0.5, 1, 2, 4, 8, 15, 30):
+        r = await send()
+        if r.status_code != 503:
+            break
+        if t is not None:
+            t.count("503 retried")
+        await asyncio.sleep(pause)
+    return _ok(r)
+
+
 def _ok(r: httpx.Response) -> dict[str, Any]:
     if r.status_code >= 300:
         raise RuntimeError(f"{r.request.method} {r.request.url.path}: {r.status_code} {r.text[:300]}")
@@ -91,9 +105,10 @@ class Desk:
         self.touched: set[str] = set()
         self.opened = 0
 
-    async def open(self, priority: str) -> dict[str, Any]:
+    async def open(self, priority: str, t: Timings | None = None) -> dict[str, Any]:
         i, self.opened = self.opened, self.opened + 1
-        return _ok(await self.http.post("/tickets", json=intake(i, priority), headers=self.integrator))
+        body = intake(i, priority)
+        return await _call(lambda: self.http.post("/tickets", json=body, headers=self.integrator), t)
 
     async def fill(self, n: int, concurrency: int, t: Timings) -> float:
         """Open n backlog tickets, `concurrency` at a time; the wall time."""
@@ -101,7 +116,7 @@ class Desk:
 
         async def one(i: int) -> None:
             async with t.time("intake"):
-                opened[i] = (await self.open(BACKLOG_PRIORITIES[i % 3]))["ticket_no"]
+                opened[i] = (await self.open(BACKLOG_PRIORITIES[i % 3], t))["ticket_no"]
 
         wall = await bounded(n, concurrency, one)
         self.backlog += [opened[i] for i in sorted(opened)]
@@ -131,13 +146,15 @@ class Desk:
     async def acknowledge(self, no: str, t: Timings, label: str) -> bool:
         """Read the ticket, then acknowledge it as its assignee: an agent opening the next ticket."""
         async with t.time("read"):
-            view = _ok(await self.http.get(f"/tickets/{no}", headers=self.integrator))["ticket"]
+            view = (await _call(lambda: self.http.get(f"/tickets/{no}", headers=self.integrator), t))[
+                "ticket"
+            ]
         if view["status"] != "assigned" or not view["assignee"]:
             t.count("not assigned")
             return False
         agent = {"X-API-Key": self.stack.agent_keys[view["assignee"]]}
         async with t.time(label):
-            _ok(await self.http.post(f"/tickets/{no}/acknowledge", json={}, headers=agent))
+            await _call(lambda: self.http.post(f"/tickets/{no}/acknowledge", json={}, headers=agent), t)
         return True
 
     async def calls(self, n: int, lanes: int, t: Timings, rng: random.Random) -> None:
@@ -148,7 +165,9 @@ class Desk:
             team = TEAMS[i % len(TEAMS)]
             params: dict[str, str | int] = {"team": team, "status": "assigned", "sort": "due", "limit": 50}
             async with t.time("list"):
-                _ok(await self.http.get("/tickets", params=params, headers=self.supervisors[team]))
+                await _call(
+                    lambda: self.http.get("/tickets", params=params, headers=self.supervisors[team]), t
+                )
             await self.acknowledge(self.untouched(rng, self.backlog), t, "action")
 
         await bounded(n, lanes, one)
@@ -366,6 +385,7 @@ def report(runs: list[dict[str, Any]], args: argparse.Namespace, idle: list[floa
             f"Replay of an evicted ticket: an acknowledge on a cached ticket p50 {ms(pct(cached, 50))}, on an"
             f" evicted one p50 {ms(pct(evicted, 50))} ({len(cached)} and {len(evicted)}, one at a time)."
         )
+    retried = ", ".join(f"{m['size']}: {m['calls'].counts['503 retried']}" for m in runs)
     loads = ", ".join(f"{m['size']}: {m['load'][0]:.1f}/{m['load'][1]:.1f}/{m['load'][2]:.1f}" for m in runs)
     layout = f"{args.apis} API process(es), {args.workers} worker process(es)"
     idle_line = (
@@ -379,7 +399,8 @@ def report(runs: list[dict[str, Any]], args: argparse.Namespace, idle: list[floa
             main,
             fills,
             idle_line,
-            f"{layout}; load average (1/5/15 min) when each size began: {loads}.",
+            f"{layout}; load average (1/5/15 min) when each size began: {loads}. Answers 503 (the engine"
+            f" not answering in time), retried by the driver as an integrator's client would: {retried}.",
             "Bottleneck:\n" + bottlenecks,
             replay_line,
             steps,
