@@ -311,7 +311,7 @@ async def _stopping(
     stack: Stack, proc: subprocess.Popen[bytes], ready: Callable[[], Awaitable[bool]]
 ) -> AsyncIterator[None]:
     try:
-        until = time.monotonic() + 60
+        until = time.monotonic() + 180  # a loaded shared box takes a minute to import the API
         while not await ready():
             if proc.poll() is not None or time.monotonic() > until:
                 logs = "".join(p.read_text(errors="replace")[-2000:] for p in stack.base.glob("*.log"))
