@@ -15,10 +15,8 @@ from pathlib import Path
 from typing import Any
 
 import uvicorn
-from _floor import create_floor_app
 from _stack import bare_worker, quiet
 
-from api.app import create_app
 from domain.policy import Policy
 from infra.settings import Settings
 from infra.temporal_client import connect
@@ -68,6 +66,10 @@ def main() -> None:
             assert profile is not None
             Path(profile).write_text(profiler.output_text(unicode=True, color=False, show_all=False))
         return
+    from _floor import create_floor_app
+
+    from api.app import create_app  # not in a worker process: its RSS is measured (bench/backlog.py)
+
     policy = Policy.model_validate_json(Path(args.policy_json).read_text()) if args.policy_json else None
     app = create_floor_app(settings) if args.floor else create_app(settings, policy=policy)
     uvicorn.run(

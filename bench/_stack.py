@@ -2,6 +2,7 @@
 
 import asyncio
 import contextlib
+import itertools
 import json
 import logging
 import os
@@ -31,7 +32,6 @@ from temporalio.api.workflowservice.v1 import DescribeTaskQueueRequest
 from temporalio.client import Client
 from temporalio.worker import UnsandboxedWorkflowRunner, Worker
 
-from api.app import create_app
 from cli.embedded import free_port, start_postgres, start_temporal
 from domain.enums import ApiRole, Channel, Role
 from domain.policy import SHIPPED_POLICY, Policy, load_policy
@@ -74,13 +74,30 @@ class Stack:
     url: str
     integrator_key: str
     agent_keys: dict[str, str] = field(default_factory=dict)
+    # Every API process's base URL when there are several (`url` is the first).
+    urls: list[str] = field(default_factory=list)
 
     def http(self, limit: int = 64, url: str | None = None) -> httpx.AsyncClient:
-        return httpx.AsyncClient(
-            base_url=url or self.url,
-            timeout=120.0,
-            limits=httpx.Limits(max_connections=limit, max_keepalive_connections=limit),
-        )
+        """A client of the API at `url`, else of the stack's API processes, each request to the next one."""
+        limits = httpx.Limits(max_connections=limit, max_keepalive_connections=limit)
+        ports = [httpx.URL(u).port or 80 for u in self.urls] if url is None and len(self.urls) > 1 else []
+        transport = _RoundRobin(ports, limits) if ports else None
+        return httpx.AsyncClient(base_url=url or self.url, timeout=120.0, limits=limits, transport=transport)
+
+
+class _RoundRobin(httpx.AsyncBaseTransport):
+    """Sends each request to the next of the API processes' ports, as a load balancer would."""
+
+    def __init__(self, ports: list[int], limits: httpx.Limits) -> None:
+        self._ports = itertools.cycle(ports)
+        self._inner = httpx.AsyncHTTPTransport(limits=limits)
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        request.url = request.url.copy_with(port=next(self._ports))
+        return await self._inner.handle_async_request(request)
+
+    async def aclose(self) -> None:
+        await self._inner.aclose()
 
 
 async def _directory(pool: asyncpg.Pool, agents_per_team: int, capacity: int) -> dict[str, str]:
@@ -130,11 +147,12 @@ async def running_stack(
     tuning: dict[str, Any] | None = None,
     processes: bool = False,
     workers: int = 1,
+    apis: int = 1,
 ) -> AsyncIterator[Stack]:
     """Temporal dev server and PostgreSQL in a temp dir, migrated and seeded; the ticket worker and the API
     (uvicorn on a free port) in this process, as `ticketflow dev`. With `processes`, as deployed instead:
-    the API and `workers` worker processes of their own (bench/_serve.py), the workers hosting the bare
-    baseline's worker too, so both sides are driven from this process through Temporal alike.
+    `apis` API and `workers` worker processes of their own (bench/_serve.py), the workers hosting the
+    bare baseline's worker too, so both sides are driven from this process through Temporal alike.
     """
     quiet()
     base = Path(tempfile.mkdtemp(prefix="tfbench-"))
@@ -173,12 +191,17 @@ async def running_stack(
                 url=settings.base_url(),
                 integrator_key=integrator,
                 agent_keys=agent_keys,
+                urls=[settings.base_url()],
             )
             async with contextlib.AsyncExitStack() as running:
                 if processes:
                     for _ in range(workers):
                         await running.enter_async_context(_worker_process(stack, pool_size, tuning or {}))
                     await running.enter_async_context(_api_process(stack, own_policy))
+                    for _ in range(apis - 1):
+                        port = free_port()
+                        stack.urls.append(f"http://{settings.api_host}:{port}")
+                        await running.enter_async_context(_api_process(stack, own_policy, port))
                 else:
                     if worker:
                         worker_ = build_worker(client, pool, settings, **(tuning or {}))
@@ -221,6 +244,10 @@ async def _accept_notice(reader: asyncio.StreamReader, writer: asyncio.StreamWri
 
 @contextlib.asynccontextmanager
 async def _serve_api(stack: Stack, app: Any = None, port: int | None = None) -> AsyncIterator[None]:
+    # Imported here: the API pulls in the classifier (scikit-learn, ~120 MiB), which a worker process
+    # importing this module must not carry, or its RSS measures the benchmark instead of the worker.
+    from api.app import create_app
+
     app = app or create_app(stack.settings, client=stack.client, pool=stack.pool, policy=stack.policy)
     config = uvicorn.Config(
         app,
@@ -284,7 +311,7 @@ async def _stopping(
     stack: Stack, proc: subprocess.Popen[bytes], ready: Callable[[], Awaitable[bool]]
 ) -> AsyncIterator[None]:
     try:
-        until = time.monotonic() + 60
+        until = time.monotonic() + 180  # a loaded shared box takes a minute to import the API
         while not await ready():
             if proc.poll() is not None or time.monotonic() > until:
                 logs = "".join(p.read_text(errors="replace")[-2000:] for p in stack.base.glob("*.log"))
@@ -328,15 +355,16 @@ async def _healthy(url: str) -> bool:
 
 
 @contextlib.asynccontextmanager
-async def _api_process(stack: Stack, own_policy: bool) -> AsyncIterator[None]:
-    args = []
+async def _api_process(stack: Stack, own_policy: bool, port: int | None = None) -> AsyncIterator[None]:
+    args = ["--port", str(port)] if port else []
     if own_policy:  # the benchmark's own policy (seconds-scale targets), not the file's
         path = stack.base / "policy.json"
         path.write_text(stack.policy.model_dump_json())
-        args = ["--policy-json", str(path)]
+        args += ["--policy-json", str(path)]
     proc = _spawn(stack, "api", *args)
+    url = f"http://{stack.settings.api_host}:{port}" if port else stack.url
 
-    async with _stopping(stack, proc, lambda: _healthy(stack.url)):
+    async with _stopping(stack, proc, lambda: _healthy(url)):
         yield
 
 
@@ -444,17 +472,16 @@ def _processes() -> dict[int, tuple[int, str, float]]:
 
 
 def _role(cmdline: str) -> str:
-    roles = (("postgres", "postgres"), ("temporal", "temporal"), (" api", "api"), ("worker", "worker"))
-    for word, role in roles:
+    words = (("postgres", "postgres"), ("temporal", "temporal"), (" api", "api"), ("worker", "worker"))
+    for word, role in words:
         if word in cmdline:
             return role
     return "driver"
 
 
-def cpu_by_role(stack: Stack) -> dict[str, float]:
-    """CPU seconds spent so far by the benchmark's processes, by role: the Temporal server, PostgreSQL,
-    the worker, the API and the driver (this process). Wall time on a shared 2-core box is noisy; CPU per
-    ticket compares the desk with the bare baseline whatever else the machine is doing."""
+def roles(stack: Stack) -> dict[int, str]:
+    """The benchmark's processes, pid → role: the Temporal server, PostgreSQL, the workers, the APIs and
+    the driver (this process)."""
     procs = _processes()
     # PostgreSQL daemonises away from the driver's tree; its command line names the stack's directory.
     mine = {os.getpid()} | {pid for pid, (_, cmd, _) in procs.items() if str(stack.base) in cmd}
@@ -463,12 +490,27 @@ def cpu_by_role(stack: Stack) -> dict[str, float]:
         more = {pid for pid, (ppid, _, _) in procs.items() if ppid in mine} - mine
         mine |= more
         grew = bool(more)
+    return {pid: "driver" if pid == os.getpid() else _role(procs[pid][1]) for pid in mine if pid in procs}
+
+
+def cpu_by_role(stack: Stack) -> dict[str, float]:
+    """CPU seconds spent so far by the benchmark's processes, by role (see `roles`). Wall time on a shared
+    2-core box is noisy; CPU per ticket compares the desk with the bare baseline whatever else the machine
+    is doing."""
+    procs = _processes()
     by: dict[str, float] = {}
-    for pid in mine:
-        _, cmd, cpu = procs[pid]
-        role = "driver" if pid == os.getpid() else _role(cmd)
-        by[role] = by.get(role, 0.0) + cpu
+    for pid, role in roles(stack).items():
+        if pid in procs:
+            by[role] = by.get(role, 0.0) + procs[pid][2]
     return by
+
+
+def rss_mib(pid: int) -> float:
+    """A process's resident memory, MiB."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    raise RuntimeError(f"no VmRSS for {pid}")
 
 
 def cpu_spent(before: dict[str, float], after: dict[str, float]) -> dict[str, float]:

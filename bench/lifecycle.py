@@ -176,6 +176,7 @@ async def main(argv: list[str] | None = None) -> None:
     p.add_argument("--max-concurrent-workflow-tasks", type=int)
     p.add_argument("--pool-size", type=int, default=20)
     p.add_argument("--workers", type=int, default=1, help="worker processes (the API and worker are apart)")
+    p.add_argument("--apis", type=int, default=1, help="API processes, the driver's requests round-robin")
     p.add_argument(
         "--in-process", action="store_true", help="API, worker and driver in one process, as `ticketflow dev`"
     )
@@ -193,7 +194,7 @@ async def main(argv: list[str] | None = None) -> None:
     processes = not args.in_process
     async with (
         running_stack(
-            pool_size=args.pool_size, tuning=tuning, processes=processes, workers=args.workers
+            pool_size=args.pool_size, tuning=tuning, processes=processes, workers=args.workers, apis=args.apis
         ) as stack,
         contextlib.nullcontext() if processes else bare_worker(stack.client),
         floor_api(stack, processes) as floor_url,
@@ -236,7 +237,7 @@ async def main(argv: list[str] | None = None) -> None:
             f"Ratios by wall time: ticketflow ÷ bare {ratio:.2f} (the target's); HTTP floor ÷ bare"
             f" {floor_rate / bare_rate:.2f} (what any HTTP API pays here); ticketflow ÷ HTTP floor"
             f" {rate / floor_rate:.2f} (what the desk adds).",
-            f"{LAYOUT[args.in_process]}{f' ({args.workers} workers)' if args.workers > 1 else ''};"
+            f"{LAYOUT[args.in_process]}{f' ({args.workers} workers, {args.apis} APIs)' if processes else ''};"
             f" {t.counts[POLLS] / args.tickets:.1f} polls a ticket until assigned.",
             cpu_table(desk_cpu, floor_cpu, bare_cpu, args.tickets),
             table(["ticketflow step", "n", "p50", "p99", "max"], t.rows()),

@@ -71,6 +71,9 @@ class Settings(BaseSettings):
     worker_workflow_tasks: int = Field(default=16, ge=1)
     worker_workflow_threads: int = Field(default=8, ge=1)
     worker_workflow_polls: int = Field(default=12, ge=2)
+    # Open tickets a worker keeps in memory (the SDK's sticky cache, ~120–170 KiB each); an evicted one
+    # replays its history on its next task. 2,000 keeps a worker under 512 MiB (bench/RESULTS.md, backlog).
+    worker_cached_workflows: int = Field(default=2_000, ge=0)
 
     # The sandbox roughly doubles a ticket's worker CPU, so production runs without it; every test and
     # replay runs with it, so CI still catches non-deterministic code (docs/decisions.md).

@@ -60,7 +60,7 @@ def build_worker(
         "workflows": list(registry.workflows()),
         "activities": list(registry.activities(pool, settings)),
         "workflow_runner": sandbox_runner() if settings.workflow_sandbox else UnsandboxedWorkflowRunner(),
-        "max_cached_workflows": 10_000,
+        "max_cached_workflows": settings.worker_cached_workflows,
         "max_concurrent_workflow_tasks": settings.worker_workflow_tasks,
         "max_concurrent_workflow_task_polls": settings.worker_workflow_polls,
         "workflow_task_executor": concurrent.futures.ThreadPoolExecutor(

@@ -16,12 +16,31 @@ TINY = {
     "report.py": ["200"],
     "assist.py": ["--articles", "30"],
     "sorting.py": ["--tickets", "4", "--concurrency", "2", "--warmup", "1"],
+    "backlog.py": [
+        *(
+            "--sizes",
+            "20,40",
+            "--stream",
+            "3",
+            "--window",
+            "2",
+            "--lead",
+            "3",
+            "--calls",
+            "4",
+            "--warmup",
+            "2",
+        ),
+        *("--cache", "15", "--replay", "2", "--apis", "2"),
+    ],
 }
 # What a script must print besides its verdict: the lifecycle and intake measure the HTTP floor between
 # the desk and bare Temporal (the same bare workflow behind the thinnest API): what the hop costs alone.
 PRINTS = {
     "lifecycle.py": ["| HTTP floor (bare, FastAPI) | 3 ", "HTTP floor ÷ bare"],
     "intake.py": ["| HTTP floor POST /bare/{id} | 5 ", "HTTP floor ÷ bare"],
+    # Two API processes behind the round-robin, and the replay of a ticket evicted from the cache (40 > 15).
+    "backlog.py": ["backlog: p99 ratio 40/20 ", "2 API process(es), 1 worker process(es)", "action, evicted"],
 }
 
 

@@ -24,3 +24,12 @@ async def test_the_ticket_worker_polls_and_holds_more_tasks_than_it_has_threads(
     assert config.get("max_concurrent_workflow_tasks") == 16
     executor = config.get("workflow_task_executor")
     assert executor is not None and executor._max_workers == 8
+
+
+async def test_the_ticket_worker_keeps_at_most_the_set_number_of_open_tickets_in_memory(
+    time_env: WorkflowEnvironment, pool: asyncpg.Pool, settings: Settings, task_queue: str
+) -> None:
+    # 2,000 cached tickets at ~120–170 KiB each keep a worker under 512 MiB (bench/backlog.py).
+    assert Settings.model_fields["worker_cached_workflows"].default == 2_000
+    capped = settings.model_copy(update={"worker_cached_workflows": 300})
+    assert build_worker(time_env.client, pool, capped, task_queue).config().get("max_cached_workflows") == 300
