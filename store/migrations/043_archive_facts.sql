@@ -1,0 +1,65 @@
+-- Each archive record's report fields, typed once when it is archived (issue 22): the weekly and monthly
+-- reports add up these narrow rows instead of parsing a period's JSON records at every run.
+CREATE TABLE archive_facts (
+    ticket_no text PRIMARY KEY REFERENCES archive (ticket_no) ON DELETE CASCADE,
+    closed_at timestamptz NOT NULL,  -- archive.closed_at: the period the record counts in
+    -- the deadlines, one element a record's entry in its order: clock, and whether it was met
+    clocks    text[] NOT NULL,
+    met       boolean[] NOT NULL,
+    factor    text,
+    what      text,
+    common    boolean,
+    reason    text,
+    score     integer,
+    solved    boolean,
+    reopens   integer NOT NULL,
+    requests  integer NOT NULL,
+    customer  bigint,
+    category  text,
+    team      text,
+    priority  text,
+    assignee  text,
+    opened    timestamptz,
+    acked     timestamptz,
+    responded timestamptz,
+    resolved  timestamptz,
+    closed    timestamptz
+);
+CREATE INDEX archive_facts_closed_idx ON archive_facts (closed_at);
+
+-- The one mapping from a record to its facts: the trigger and the backfill below both use it.
+CREATE FUNCTION archive_facts_of(ticket_no text, record jsonb, closed_at timestamptz)
+RETURNS SETOF archive_facts LANGUAGE sql STABLE AS $$
+SELECT ticket_no, closed_at,
+       ARRAY(SELECT o ->> 'clock' FROM jsonb_array_elements(dl) WITH ORDINALITY AS e (o, i) ORDER BY i),
+       ARRAY(SELECT (o ->> 'met')::boolean FROM jsonb_array_elements(dl) WITH ORDINALITY AS e (o, i) ORDER BY i),
+       rc ->> 'factor', rc ->> 'what', (rc ->> 'common')::boolean, record ->> 'close_reason',
+       (sat ->> 'score')::int, (sat ->> 'solved')::boolean,
+       coalesce((t ->> 'reopen_count')::int, 0), coalesce((t ->> 'feedback_requests')::int, 0),
+       (t #>> '{customer,customer_id}')::bigint, t ->> 'category', t ->> 'team', t ->> 'priority',
+       t ->> 'assignee', (t ->> 'opened_at')::timestamptz, (t ->> 'acknowledged_at')::timestamptz,
+       (t ->> 'first_response_at')::timestamptz, (t ->> 'resolved_at')::timestamptz,
+       (t ->> 'closed_at')::timestamptz
+FROM (
+    SELECT record -> 'ticket' AS t, record -> 'satisfaction' AS sat, record -> 'root_cause' AS rc,
+           CASE WHEN jsonb_typeof(record -> 'deadlines') = 'array' THEN record -> 'deadlines' ELSE '[]' END AS dl
+) r
+$$;
+
+-- Once a statement, not once a row: a bulk load (COPY, an import) types its records in one INSERT, in closing
+-- order as live closes write them, so a period's facts lie together and its reports read few pages.
+CREATE FUNCTION archive_facts_fill() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    INSERT INTO archive_facts
+    SELECT f.* FROM added a CROSS JOIN LATERAL archive_facts_of(a.ticket_no, a.record, a.closed_at) f
+    ORDER BY a.closed_at;
+    RETURN NULL;
+END
+$$;
+CREATE TRIGGER archive_facts_fill AFTER INSERT ON archive
+    REFERENCING NEW TABLE AS added FOR EACH STATEMENT EXECUTE FUNCTION archive_facts_fill();
+
+-- The records archived before this migration (the trigger above holds new ones back until it commits).
+INSERT INTO archive_facts
+SELECT f.* FROM archive a CROSS JOIN LATERAL archive_facts_of(a.ticket_no, a.record, a.closed_at) f
+ORDER BY a.closed_at;
