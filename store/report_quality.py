@@ -21,10 +21,12 @@ NO_KEY = "(none)"
 
 # The figures on closed tickets read `period`: the period's archive facts, read once (store/reports.py fills
 # it in the report's transaction). Every deadline once: overall, per team and per priority in one pass.
+# Tickets with the same team, priority and deadlines are counted first, so only a few arrays are unnested.
 _SLA_BY = """
+WITH g AS (SELECT team, priority, clocks, met, count(*) AS n FROM {period} GROUP BY 1, 2, 3, 4)
 SELECT o.clock AS target, GROUPING(team) AS g_team, GROUPING(priority) AS g_priority, team, priority,
-       count(*) AS total, count(*) FILTER (WHERE o.met) AS met
-FROM {period} CROSS JOIN LATERAL unnest(clocks, met) AS o (clock, met)
+       sum(n)::bigint AS total, coalesce(sum(n) FILTER (WHERE o.met), 0)::bigint AS met
+FROM g CROSS JOIN LATERAL unnest(clocks, met) AS o (clock, met)
 GROUP BY GROUPING SETS ((1), (1, team), (1, priority))
 """
 
@@ -48,8 +50,8 @@ FROM r
 
 _AGENTS = """
 SELECT assignee AS agent, count(*) AS handled,
-       percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM responded - opened)) AS med_response,
-       percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM resolved - opened)) AS med_resolve,
+       percentile_cont(0.5) WITHIN GROUP (ORDER BY response_s) AS med_response,
+       percentile_cont(0.5) WITHIN GROUP (ORDER BY resolve_s) AS med_resolve,
        count(score) AS answered, avg(score)::float8 AS csat
 FROM {period} WHERE assignee IS NOT NULL
 GROUP BY 1 ORDER BY 1

@@ -48,14 +48,12 @@ PERIOD = "period_archive"
 _PERIOD_TABLE = f"""
 CREATE TEMP TABLE {PERIOD} ON COMMIT DROP AS
 SELECT ticket_no, clocks, met, factor, what, common, reason, score, solved, reopens, requests, customer,
-       category, team, priority, assignee, opened, acked, responded, resolved, closed
+       category, team, priority, assignee, opened, acked, responded, resolved, closed, ack_s, response_s,
+       resolve_s, close_s
 FROM archive_facts WHERE closed_at >= $1 AND closed_at < $2
 """
 
 _CLOSED = f"""
-WITH d AS (
-    SELECT reason, score, solved, reopens, requests, opened, acked, responded, resolved, closed FROM {PERIOD}
-)
 SELECT count(*) AS closed,
        count(*) FILTER (WHERE reopens > 0) AS reopened,
        count(*) FILTER (WHERE reason = 'no_response') AS no_response,
@@ -68,18 +66,18 @@ SELECT count(*) AS closed,
        count(*) FILTER (WHERE score = 3) AS s3, count(*) FILTER (WHERE score = 4) AS s4,
        count(*) FILTER (WHERE score = 5) AS s5,
        count(acked) AS n_ack,
-       percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM acked - opened)) AS med_ack,
-       percentile_cont(0.9) WITHIN GROUP (ORDER BY extract(epoch FROM acked - opened)) AS p90_ack,
+       percentile_cont(0.5) WITHIN GROUP (ORDER BY ack_s) AS med_ack,
+       percentile_cont(0.9) WITHIN GROUP (ORDER BY ack_s) AS p90_ack,
        count(responded) AS n_response,
-       percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM responded - opened)) AS med_response,
-       percentile_cont(0.9) WITHIN GROUP (ORDER BY extract(epoch FROM responded - opened)) AS p90_response,
+       percentile_cont(0.5) WITHIN GROUP (ORDER BY response_s) AS med_response,
+       percentile_cont(0.9) WITHIN GROUP (ORDER BY response_s) AS p90_response,
        count(resolved) AS n_resolve,
-       percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM resolved - opened)) AS med_resolve,
-       percentile_cont(0.9) WITHIN GROUP (ORDER BY extract(epoch FROM resolved - opened)) AS p90_resolve,
+       percentile_cont(0.5) WITHIN GROUP (ORDER BY resolve_s) AS med_resolve,
+       percentile_cont(0.9) WITHIN GROUP (ORDER BY resolve_s) AS p90_resolve,
        count(closed) AS n_close,
-       percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM closed - opened)) AS med_close,
-       percentile_cont(0.9) WITHIN GROUP (ORDER BY extract(epoch FROM closed - opened)) AS p90_close
-FROM d
+       percentile_cont(0.5) WITHIN GROUP (ORDER BY close_s) AS med_close,
+       percentile_cont(0.9) WITHIN GROUP (ORDER BY close_s) AS p90_close
+FROM {PERIOD}
 """
 
 _ESCALATIONS = """

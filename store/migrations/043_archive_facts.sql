@@ -23,27 +23,37 @@ CREATE TABLE archive_facts (
     acked     timestamptz,
     responded timestamptz,
     resolved  timestamptz,
-    closed    timestamptz
+    closed    timestamptz,
+    -- seconds from opening to each step, as the medians and percentiles sort them
+    ack_s     double precision,
+    response_s double precision,
+    resolve_s double precision,
+    close_s   double precision
 );
 CREATE INDEX archive_facts_closed_idx ON archive_facts (closed_at);
 
 -- The one mapping from a record to its facts: the trigger and the backfill below both use it.
 CREATE FUNCTION archive_facts_of(ticket_no text, record jsonb, closed_at timestamptz)
 RETURNS SETOF archive_facts LANGUAGE sql STABLE AS $$
-SELECT ticket_no, closed_at,
-       ARRAY(SELECT o ->> 'clock' FROM jsonb_array_elements(dl) WITH ORDINALITY AS e (o, i) ORDER BY i),
-       ARRAY(SELECT (o ->> 'met')::boolean FROM jsonb_array_elements(dl) WITH ORDINALITY AS e (o, i) ORDER BY i),
-       rc ->> 'factor', rc ->> 'what', (rc ->> 'common')::boolean, record ->> 'close_reason',
-       (sat ->> 'score')::int, (sat ->> 'solved')::boolean,
-       coalesce((t ->> 'reopen_count')::int, 0), coalesce((t ->> 'feedback_requests')::int, 0),
-       (t #>> '{customer,customer_id}')::bigint, t ->> 'category', t ->> 'team', t ->> 'priority',
-       t ->> 'assignee', (t ->> 'opened_at')::timestamptz, (t ->> 'acknowledged_at')::timestamptz,
-       (t ->> 'first_response_at')::timestamptz, (t ->> 'resolved_at')::timestamptz,
-       (t ->> 'closed_at')::timestamptz
+SELECT f.*, extract(epoch FROM acked - opened)::float8, extract(epoch FROM responded - opened)::float8,
+       extract(epoch FROM resolved - opened)::float8, extract(epoch FROM closed - opened)::float8
 FROM (
-    SELECT record -> 'ticket' AS t, record -> 'satisfaction' AS sat, record -> 'root_cause' AS rc,
-           CASE WHEN jsonb_typeof(record -> 'deadlines') = 'array' THEN record -> 'deadlines' ELSE '[]' END AS dl
-) r
+    SELECT ticket_no, closed_at,
+           ARRAY(SELECT o ->> 'clock' FROM jsonb_array_elements(dl) WITH ORDINALITY AS e (o, i) ORDER BY i),
+           ARRAY(SELECT (o ->> 'met')::boolean FROM jsonb_array_elements(dl) WITH ORDINALITY AS e (o, i) ORDER BY i),
+           rc ->> 'factor', rc ->> 'what', (rc ->> 'common')::boolean, record ->> 'close_reason',
+           (sat ->> 'score')::int, (sat ->> 'solved')::boolean,
+           coalesce((t ->> 'reopen_count')::int, 0), coalesce((t ->> 'feedback_requests')::int, 0),
+           (t #>> '{customer,customer_id}')::bigint, t ->> 'category', t ->> 'team', t ->> 'priority',
+           t ->> 'assignee', (t ->> 'opened_at')::timestamptz AS opened, (t ->> 'acknowledged_at')::timestamptz AS acked,
+           (t ->> 'first_response_at')::timestamptz AS responded, (t ->> 'resolved_at')::timestamptz AS resolved,
+           (t ->> 'closed_at')::timestamptz AS closed
+    FROM (
+        SELECT record -> 'ticket' AS t, record -> 'satisfaction' AS sat, record -> 'root_cause' AS rc,
+               CASE WHEN jsonb_typeof(record -> 'deadlines') = 'array' THEN record -> 'deadlines' ELSE '[]' END
+                   AS dl
+    ) r
+) f
 $$;
 
 -- Once a statement, not once a row: a bulk load (COPY, an import) types its records in one INSERT, in closing
