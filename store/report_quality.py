@@ -31,8 +31,8 @@ GROUP BY GROUPING SETS ((1), (1, team), (1, priority))
 """
 
 # First contact: resolved without a reopen, and no ticket of the same customer and category opened after
-# it until `repeat_window` past its resolution (seed 003's repeat contact). One index-only probe a ticket
-# (migration 044): faster here than a set-based sorted pass over the customers' tickets (bench/RESULTS.md).
+# it until `repeat_window` past its resolution (seed 003's repeat contact). One index probe a ticket: faster
+# here than a set-based sorted pass over the customers' tickets of the window (bench/RESULTS.md).
 _CONTACTS = """
 WITH r AS MATERIALIZED (
     SELECT d.reopens, EXISTS (

@@ -47,9 +47,9 @@ PERIOD = "period_archive"
 # Only what the figures read, so the table stays within the session's temp_buffers for a month's tickets.
 _PERIOD_TABLE = f"""
 CREATE TEMP TABLE {PERIOD} ON COMMIT DROP AS
-SELECT ticket_no, clocks, met, factor, what, common, reason, score, solved, reopens, requests, customer,
-       category, team, priority, assignee, opened, acked, responded, resolved, closed, ack_s, response_s,
-       resolve_s, close_s
+SELECT ticket_no, clocks, met, factor, what, what_key, common, reason, score, solved, reopens, requests,
+       customer, category, team, priority, assignee, opened, acked, responded, resolved, closed, ack_s,
+       response_s, resolve_s, close_s
 FROM archive_facts WHERE closed_at >= $1 AND closed_at < $2
 """
 
@@ -95,10 +95,10 @@ GROUP BY 1, 2 ORDER BY n DESC, factor, category
 """
 
 _TOP_ISSUES = f"""
-SELECT category, min(btrim(what)) AS what, count(*) AS n
+SELECT category, min(what) AS what, count(*) AS n
 FROM {PERIOD}
 WHERE what IS NOT NULL
-GROUP BY 1, lower(btrim(what))
+GROUP BY 1, what_key
 HAVING count(*) >= 2
 ORDER BY n DESC, category, what
 LIMIT $1
