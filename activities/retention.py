@@ -12,6 +12,7 @@ from temporalio.common import RetryPolicy
 from domain.retention import PurgeRequest, PurgeResult
 from infra.settings import Settings
 from store import retention as store
+from store.contents import contents_for
 
 log = structlog.get_logger(__name__)
 
@@ -31,6 +32,7 @@ class RetentionActivities:
     def __init__(self, pool: asyncpg.Pool, settings: Settings) -> None:
         self._pool = pool
         self._settings = settings
+        self._contents = contents_for(settings)
 
     def all(self) -> list[Callable[..., Any]]:
         return [self.purge_archive]
@@ -41,6 +43,8 @@ class RetentionActivities:
         result = PurgeResult(before=req.before)
         while True:
             tickets, customers = await store.purge_batch(self._pool, req.before, req.batch_size)
+            # The batch's committed: the files' contents no ticket carries now leave their store too.
+            await self._contents.drain(self._pool)
             result.tickets += tickets
             result.customers += customers
             activity.heartbeat(result.tickets)

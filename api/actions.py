@@ -17,7 +17,7 @@ from domain.compensation import Compensation
 from domain.enums import ApiRole
 from domain.masking import mask_text
 from domain.ticket import TicketView
-from store import attachments, audit, private_texts
+from store import attachments, audit, directory_reads, private_texts
 
 router = APIRouter(tags=["actions"])
 
@@ -121,8 +121,8 @@ class ReviewBody(_Body):
 
 
 class ReassignBody(_Body):
-    to_member: str | None = Field(default=None, max_length=64)
-    to_team: str | None = Field(default=None, max_length=64)
+    to_member: str | None = Field(default=None, min_length=1, max_length=64)
+    to_team: str | None = Field(default=None, min_length=1, max_length=64)
     reason: str = Field(min_length=1, max_length=1_000)
 
 
@@ -136,6 +136,15 @@ async def check_files(pool: asyncpg.Pool, ticket_no: str, ids: list[int]) -> Non
         await attachments.check_ids(pool, ticket_no, ids)
     except attachments.UnknownAttachment as e:
         raise ApiError(404, "not_found", str(e), "attachment_ids") from e
+
+
+async def _check_directory(pool: asyncpg.Pool, body: ReassignBody) -> None:
+    """The member or team a ticket is handed to exists (else 404 naming the field), so the workflow
+    never runs an assignment that cannot succeed."""
+    if body.to_member is not None and await directory_reads.get_member(pool, body.to_member) is None:
+        raise ApiError(404, "not_found", f"no member {body.to_member!r} in the directory", "to_member")
+    if body.to_team is not None and not await directory_reads.team_exists(pool, body.to_team):
+        raise ApiError(404, "not_found", f"no team {body.to_team!r} in the directory", "to_team")
 
 
 async def perform(
@@ -273,6 +282,7 @@ async def reassign(
     key: str | None = IDEMPOTENCY_KEY,
 ) -> TicketView:
     """Hand the ticket to another member or team."""
+    await _check_directory(pool_of(request), body)
     return await perform(request, caller, ticket_no, "reassign", act.Reassign, body, key)
 
 

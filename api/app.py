@@ -1,5 +1,6 @@
 """The FastAPI application: one Temporal client and one asyncpg pool for the process (lifespan)."""
 
+import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -12,6 +13,7 @@ from api import (
     actions,
     admin,
     attachments,
+    classifier,
     collaboration,
     compensation,
     contract,
@@ -36,6 +38,7 @@ from api.request_log import RequestLog
 from domain.policy import Policy, load_policy, policy_hash
 from infra.settings import Settings, get_settings
 from infra.temporal_client import connect
+from store.contents import contents_for
 from store.db import create_pool
 
 log = structlog.get_logger(__name__)
@@ -64,6 +67,7 @@ def create_app(
         log.info("api starting", policy=policy_hash(app.state.policy), namespace=settings.temporal_namespace)
         app.state.temporal = client or await connect(settings)
         app.state.pool = pool or await create_pool(settings.database_url, max_size=settings.api_db_pool_size)
+        app.state.contents = contents_for(settings)
         app.state.hotspots = HotspotCounter(
             app.state.temporal,
             settings.task_queue,
@@ -71,9 +75,11 @@ def create_app(
             id_prefix=prefix_for(settings.task_queue),
             spacing=settings.hotspot_signal_spacing,
         )
+        app.state.warming = asyncio.create_task(classifier.warm_up(app, app.state.policy))
         try:
             yield
         finally:
+            app.state.warming.cancel()
             await app.state.hotspots.aclose()
             if own_pool:
                 await app.state.pool.close()

@@ -13,7 +13,8 @@ from api.access import check_access
 from api.actions import TICKET_NO
 from api.auth import Principal, principal
 from api.errors import ApiError, ErrorResponse
-from api.state import pool_of, settings_of, temporal_of
+from api.feedback import link_of
+from api.state import contents_of, pool_of, settings_of, temporal_of
 from domain.access import TicketScope, scope_of, sees_contact
 from domain.attachments import EXTENSIONS, AttachmentAdded, safe_name, sniff
 from domain.enums import Status
@@ -23,6 +24,7 @@ from store.ticket_reads import get_ticket_row
 
 log = structlog.get_logger(__name__)
 router = APIRouter(tags=["attachments"])
+CUSTOMER = "customer"  # who a file uploaded through the signed link is by, as the timeline says
 
 _BASE: dict[int | str, dict[str, object]] = {
     401: {"model": ErrorResponse},
@@ -80,7 +82,40 @@ async def upload(
     """Attach a file to a ticket; it appears on the ticket's timeline. The same content twice is one file
     (200 with that file)."""
     scope = await _scope(request, ticket_no, caller)
-    if scope.status is Status.CLOSED:
+    return await _take(request, response, ticket_no, scope.status, file, caller.actor)
+
+
+@router.post(
+    "/feedback/{token}/attachments",
+    status_code=201,
+    response_model=Uploaded,
+    responses={
+        **_UPLOAD,
+        200: {"model": Uploaded, "description": "the same content is already on the ticket: that file"},
+        401: {"model": ErrorResponse, "description": "forged or malformed link"},
+        410: {"model": ErrorResponse, "description": "the link has expired"},
+    },
+)
+async def upload_by_link(
+    request: Request,
+    file: Annotated[UploadFile, File(description="the customer's file; its type is told from its content")],
+    response: Response,
+    token: str = Path(max_length=512),
+) -> Uploaded:
+    """The customer attaches a file (a screenshot, a recording) through their signed link, no API key; a
+    reply through the link refers to it by its id (seeds 002, 003)."""
+    link = link_of(request, token)
+    row = await get_ticket_row(pool_of(request), link.ticket_no)
+    if row is None:
+        raise ApiError(404, "not_found", f"no ticket {link.ticket_no}")
+    return await _take(request, response, link.ticket_no, scope_of(row).status, file, CUSTOMER)
+
+
+async def _take(
+    request: Request, response: Response, ticket_no: str, status: Status | None, file: UploadFile, actor: str
+) -> Uploaded:
+    """Keep the file on an open ticket and put it on its timeline; 200 (not 201) for content it has."""
+    if status is Status.CLOSED:
         raise ApiError(409, "conflict", f"ticket {ticket_no} is closed")
     limit = settings_of(request).attachment_max_bytes
     content = await file.read(limit + 1)
@@ -92,14 +127,12 @@ async def upload(
         raise ApiError(415, "unsupported_type", f"the content is none of: {accepted}", "file")
     name = safe_name(file.filename, content_type)
     saved, created = await attachments.add(
-        pool_of(request), ticket_no, name, content_type, content, caller.actor
+        pool_of(request), ticket_no, name, content_type, content, actor, contents_of(request)
     )
     if not created:
         response.status_code = 200
     else:
-        added = AttachmentAdded(
-            id=saved.id, name=name, content_type=content_type, size=saved.size, by=caller.actor
-        )
+        added = AttachmentAdded(id=saved.id, name=name, content_type=content_type, size=saved.size, by=actor)
         try:
             await temporal_of(request).get_workflow_handle(ticket_no).signal("attachment_added", added)
         except RPCError as e:
@@ -131,7 +164,7 @@ async def download(
     scope = await _scope(request, ticket_no, caller)
     if not sees_contact(caller, scope):
         raise ApiError(403, "forbidden", "files are for the holder and the lead team's supervisor")
-    found = await attachments.get(pool_of(request), ticket_no, attachment_id)
+    found = await attachments.get(pool_of(request), ticket_no, attachment_id, contents_of(request))
     if found is None:
         raise ApiError(404, "not_found", f"no file {attachment_id} on ticket {ticket_no}")
     meta, content = found

@@ -3,13 +3,16 @@ desk's own (filed or corrected by a person), and again once older than the polic
 
 import asyncio
 from datetime import UTC, datetime
+from functools import partial
 
-from fastapi import Request
+import structlog
+from fastapi import FastAPI, Request
 
-from api.state import pool_of
 from domain.policy import Policy
-from reading.classifier import TextClassifier, with_desk
+from reading.classifier import TextClassifier, default_classifier, with_desk
 from store import classification_examples
+
+log = structlog.get_logger(__name__)
 
 
 class Trained:
@@ -22,17 +25,29 @@ class Trained:
 
 
 async def classifier(request: Request, policy: Policy) -> TextClassifier:
-    trained: Trained = getattr(request.app.state, "classifier", None) or Trained()
-    request.app.state.classifier = trained
+    return await current(request.app, policy)
+
+
+async def current(app: FastAPI, policy: Policy) -> TextClassifier:
+    trained: Trained = getattr(app.state, "classifier", None) or Trained()
+    app.state.classifier = trained
     if trained.model is not None and datetime.now(UTC) - trained.at < policy.classification.retrain_every:
         return trained.model
     async with trained.lock:
         if trained.model is None or datetime.now(UTC) - trained.at >= policy.classification.retrain_every:
-            desk = await classification_examples.desk_examples(
-                pool_of(request), policy.classification.desk_examples
-            )
-            examples = with_desk(desk)
-            # Off the loop: a second or two the first time (jieba's dictionary), less after.
-            trained.model = await asyncio.to_thread(TextClassifier, examples)
+            limit = policy.classification.desk_examples
+            desk = await classification_examples.desk_examples(app.state.pool, limit)
+            # Off the loop: a second or two (jieba's dictionary the first time). With nothing of the
+            # desk's own, the shipped model, trained once for the process.
+            train = partial(TextClassifier, with_desk(desk)) if desk else default_classifier
+            trained.model = await asyncio.to_thread(train)
             trained.at = datetime.now(UTC)
         return trained.model
+
+
+async def warm_up(app: FastAPI, policy: Policy) -> None:
+    """Train at start, so the first ticket to sort does not wait for it (over 10 s on a loaded box)."""
+    try:
+        await current(app, policy)
+    except Exception:  # a failure here is retried by the first request that needs the model
+        log.warning("classifier warm-up failed", exc_info=True)

@@ -17,6 +17,7 @@ from api.state import pool_of, temporal_of
 from domain.boundary import IsoDatetime, RowId
 from domain.collaboration import AskCollaboration, CollaborationAnswer, CollaborationView, request_id
 from domain.enums import ApiRole
+from domain.report import CollaborationFigures
 from domain.ticket import TicketView
 from store import collaboration as collaboration_store
 from store.assignment import team_exists
@@ -45,7 +46,7 @@ class AnswerBody(_Body):
 class CollaborationReport(BaseModel):
     since: IsoDatetime
     until: IsoDatetime
-    teams: list[collaboration_store.TeamCollaboration]
+    teams: list[CollaborationFigures]
 
 
 @router.post("/tickets/{ticket_no}/collaborations", response_model=TicketView, responses=RESPONSES)

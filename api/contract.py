@@ -42,6 +42,11 @@ _SOURCES = [
     ("post", "/tickets", "200", "ticket_no", "$response.body#/ticket_no"),
     ("get", "/incidents", "200", "incident_id", "$response.body#/0/id"),
     ("put", "/admin/members", "200", "member_id", "$response.body#/id"),
+    ("post", "/corrective-actions", "201", "action_id", "$response.body#/action_id"),
+    ("get", "/inspections", "200", "inspection_id", "$response.body#/0/id"),
+    ("post", "/scripts", "201", "script_id", "$response.body#/id"),
+    ("post", "/kb/articles", "201", "article_id", "$response.body#/id"),
+    ("post", "/tickets", "201", "customer_id", "$request.body#/customer/id"),
 ]
 
 

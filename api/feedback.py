@@ -5,7 +5,7 @@ from pydantic import BaseModel, Field, StrictBool
 
 from api import opening
 from api.access import check_access
-from api.actions import TICKET_NO
+from api.actions import TICKET_NO, check_files
 from api.auth import Principal, require
 from api.errors import ApiError, ErrorResponse
 from api.idempotency import IDEMPOTENCY_KEY, once
@@ -13,9 +13,9 @@ from api.state import pool_of, settings_of, temporal_of
 from api.workflow_calls import WorkflowGone, gone, run_update
 from domain.access import scope_of
 from domain.actions import FeedbackAnswer
-from domain.boundary import NOT_BLANK, Boundary, Score
+from domain.boundary import NOT_BLANK, Boundary, RowId, Score
 from domain.enums import ApiRole, Status
-from domain.feedback_link import BadToken, ExpiredToken, verify
+from domain.feedback_link import BadToken, ExpiredToken, FeedbackLink, verify
 from domain.ticket import TicketView
 from store import intake as intake_store
 from store.ticket_reads import get_ticket_row
@@ -45,6 +45,16 @@ class FeedbackBody(Boundary):
             accepts_compensation=self.accepts_compensation,
             disputes_cause=self.disputes_cause,
         )
+
+
+def link_of(request: Request, token: str) -> FeedbackLink:
+    """The ticket and round a customer's signed link stands for; 410 once expired, 401 when forged."""
+    try:
+        return verify(token, settings_of(request).secret_key.get_secret_value())
+    except ExpiredToken as e:
+        raise ApiError(410, "expired", str(e)) from e
+    except BadToken as e:
+        raise ApiError(401, "unauthorized", str(e)) from e
 
 
 class FeedbackReceipt(BaseModel):
@@ -97,12 +107,7 @@ async def feedback_by_link(
     key: str | None = IDEMPOTENCY_KEY,
 ) -> FeedbackReceipt:
     """The customer answers the callback through the signed link they were sent; no API key."""
-    try:
-        link = verify(token, settings_of(request).secret_key.get_secret_value())
-    except ExpiredToken as e:
-        raise ApiError(410, "expired", str(e)) from e
-    except BadToken as e:
-        raise ApiError(401, "unauthorized", str(e)) from e
+    link = link_of(request, token)
     actor = f"link:{link.ticket_no}:{link.round}"
     return await _record(request, link.ticket_no, body, body.answer(link.round), actor, key)
 
@@ -139,6 +144,9 @@ class ReplyBody(Boundary):
     """What the customer writes back through the link: more details, an answer to a question."""
 
     message: str = Field(min_length=1, max_length=10_000, pattern=NOT_BLANK)
+    attachment_ids: list[RowId] = Field(
+        default=[], max_length=20, description="files on the ticket (uploaded through the link) it refers to"
+    )
 
 
 class ReplyReceipt(BaseModel):
@@ -154,24 +162,28 @@ class ReplyReceipt(BaseModel):
     response_model=ReplyReceipt,
     responses={
         401: {"model": ErrorResponse, "description": "forged or malformed link"},
-        404: {"model": ErrorResponse},
+        404: {"model": ErrorResponse, "description": "no such ticket, or a file not on it"},
+        409: {"model": ErrorResponse, "description": "files referred to on a closed ticket"},
         410: {"model": ErrorResponse, "description": "the link has expired"},
         422: {"model": ErrorResponse},
         503: {"model": ErrorResponse},
     },
 )
 async def reply_by_link(request: Request, body: ReplyBody, token: str = Path(max_length=512)) -> ReplyReceipt:
-    """The customer writes back through their link; the same words sent twice count once."""
-    try:
-        link = verify(token, settings_of(request).secret_key.get_secret_value())
-    except ExpiredToken as e:
-        raise ApiError(410, "expired", str(e)) from e
-    except BadToken as e:
-        raise ApiError(401, "unauthorized", str(e)) from e
+    """The customer writes back through their link, referring to files they uploaded through it (or any
+    on the ticket); the same words sent twice count once."""
+    link = link_of(request, token)
     record = await intake_store.get_record(pool_of(request), link.ticket_no)
     if record is None:
         raise ApiError(404, "not_found", f"no ticket {link.ticket_no}")
-    taken = await opening.take_message(request, record, record.customer, body.message, "link")
+    if body.attachment_ids:
+        if record.status is Status.CLOSED:
+            # A closed ticket's message opens a follow-up, which carries none of this ticket's files.
+            raise ApiError(409, "conflict", f"ticket {record.ticket_no} is closed; write again without files")
+        await check_files(pool_of(request), record.ticket_no, body.attachment_ids)
+    taken = await opening.take_message(
+        request, record, record.customer, body.message, "link", body.attachment_ids
+    )
     if taken.appended:
         return ReplyReceipt(ticket_no=record.ticket_no, appended=True)
     return ReplyReceipt(ticket_no=record.ticket_no, appended=False, follow_up=taken.record.ticket_no)

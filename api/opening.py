@@ -131,16 +131,24 @@ class Taken(BaseModel):
 
 
 async def take_message(
-    request: Request, record: store.IntakeRecord, customer: Customer, text: str, via: str
+    request: Request,
+    record: store.IntakeRecord,
+    customer: Customer,
+    text: str,
+    via: str,
+    attachment_ids: list[int] | None = None,
 ) -> Taken:
-    """An open ticket takes the message (once, however often it is sent); a closed one is followed up:
-    linked within the policy's window, a new contact after it (seed 003)."""
+    """An open ticket takes the message (once, however often it is sent), with the files on it the message
+    refers to; a closed one is followed up: linked within the policy's window, a new contact after it
+    (seed 003)."""
     pool = pool_of(request)
     if record.status is not Status.CLOSED:
         message = await customer_messages.take(pool, record.ticket_no, text, via)
         if message.signalled:
             return Taken(appended=True, record=record)
-        signal = CustomerMessage(id=message.id, text=mask_text(text)[:10_000], via=via)
+        signal = CustomerMessage(
+            id=message.id, text=mask_text(text)[:10_000], via=via, attachment_ids=attachment_ids or []
+        )
         try:
             await (
                 temporal_of(request).get_workflow_handle(record.ticket_no).signal("customer_message", signal)

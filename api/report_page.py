@@ -244,6 +244,7 @@ def render_weekly(report: WeeklyReport) -> str:
         [(k.opened, k.done, k.effective, k.not_effective)],
         "corrective",
     )
+    collaboration, compensation = _working_together(r)
     period = f"{r.start:%Y-%m-%d} – {(r.end - timedelta(days=1)):%Y-%m-%d} ({r.timezone})"
     heading = "客服问题分析月报 Monthly report" if r.kind == "monthly" else "客服问题分析周报 Weekly report"
     sections = [
@@ -261,6 +262,8 @@ def render_weekly(report: WeeklyReport) -> str:
         ("agents", "处理人 Agents", agents),
         ("backlog", "未结账龄 Backlog", backlog),
         ("corrective", "整改措施 Corrective actions", corrective),
+        ("collaboration", "协同处理 Collaboration requests", collaboration),
+        ("compensation", "补偿 Compensation", compensation),
     ]
     body = "".join(
         f'<section id="{sid}"><h2>{_e(title)}</h2>{html}</section>' for sid, title, html in sections
@@ -273,3 +276,40 @@ def render_weekly(report: WeeklyReport) -> str:
         f'<p class="sub">{_e(period)} · generated {r.generated_at.astimezone(UTC):%Y-%m-%d %H:%M} UTC</p>'
         f"{body}</body></html>"
     )
+
+
+def _working_together(r: WeeklyReport) -> tuple[str, str]:
+    """Issue 23's sections: collaboration requests per asked team, compensation by month and category."""
+    collaboration = bar_chart(
+        "collaboration-on-time",
+        "协同按时率 On time per team",
+        [(c.team, round((c.on_time_rate or 0.0) * 100, 1)) for c in r.collaboration],
+        label="{:g}%",
+        maximum=100.0,
+    ) + _table(
+        [
+            "团队 Team",
+            "请求 Asked",
+            "已答复 Answered",
+            "按时 On time",
+            "升级 Escalated",
+            "逾期未答 Late",
+            "按时率 Rate",
+        ],
+        [
+            (c.team, c.asked, c.answered, c.on_time, c.escalated, c.late_open, _pct(c.on_time_rate))
+            for c in r.collaboration
+        ],
+        "collaboration",
+    )
+    compensation = _table(
+        ["月份 Month", "类别 Category", "类型 Type", "币种 Currency", "提供 Offered", "金额 Amount",
+         "接受 Accepted", "金额 Amount", "拒绝 Declined"],
+        [
+            (c.month, c.category, c.type, c.currency, c.offered, f"{c.offered_amount:.2f}", c.accepted,
+             f"{c.accepted_amount:.2f}", c.declined)
+            for c in r.compensation
+        ],
+        "compensation",
+    )  # fmt: skip
+    return collaboration, compensation

@@ -1,5 +1,5 @@
 """Typed access to what the lifespan put on `app.state`: Temporal client, pool, policy, settings, the
-hotspot counter."""
+hotspot counter, the attachments' content store."""
 
 import asyncpg
 from fastapi import Request
@@ -8,6 +8,7 @@ from temporalio.client import Client
 from api.hotspot_signals import HotspotCounter
 from domain.policy import Policy
 from infra.settings import Settings
+from store.contents import Contents
 
 
 def pool_of(request: Request) -> asyncpg.Pool:
@@ -28,6 +29,12 @@ def policy_of(request: Request) -> Policy:
 def settings_of(request: Request) -> Settings:
     settings: Settings = request.app.state.settings
     return settings
+
+
+def contents_of(request: Request) -> Contents:
+    """Where evidence files' bytes live: PostgreSQL, or the configured bucket."""
+    contents: Contents = request.app.state.contents
+    return contents
 
 
 def hotspots_of(request: Request) -> HotspotCounter:

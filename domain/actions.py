@@ -154,6 +154,9 @@ class CustomerMessage(BaseModel):
     id: int = Field(ge=1, description="the message's row in Postgres, where it is kept as written")
     text: str = Field(min_length=1, max_length=10_000)
     via: str = Field(description="intake (the channel's thread) or link", pattern="^(intake|link)$")
+    attachment_ids: list[int] = Field(
+        default=[], max_length=20, description="files on the ticket it refers to"
+    )
 
 
 class CallOutcome(Action):

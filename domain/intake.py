@@ -4,7 +4,7 @@ from typing import Any, ClassVar
 
 from pydantic import BaseModel, Field, model_validator
 
-from domain.boundary import Boundary, Email, IsoDatetime
+from domain.boundary import SPACE, Boundary, Email, IsoDatetime
 from domain.enums import Category, Channel, CustomerType, Kind, Priority
 from domain.masking import mask_email, mask_name, mask_phone
 
@@ -16,7 +16,7 @@ class Customer(Boundary):
         default=None,
         min_length=1,
         max_length=128,
-        pattern=r"^[^\s\x00]+$",
+        pattern=f"^[^{SPACE}\\x00]+$",
         description="the integrator's own customer id: the same person across tickets and channels",
     )
     name: str = Field(min_length=1, max_length=100)

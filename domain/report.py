@@ -2,6 +2,7 @@
 
 import re
 from datetime import date, datetime, time, timedelta
+from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel, Field
@@ -243,6 +244,33 @@ class CorrectiveFigures(BaseModel):
     not_effective: int = 0
 
 
+class CollaborationFigures(BaseModel):
+    """Requests asked of one team in the period (seeds 002, 004: 需24h内反馈) and how they went."""
+
+    team: str
+    asked: int
+    answered: int = 0
+    on_time: int = Field(default=0, description="answered by their due time")
+    escalated: int = Field(default=0, description="sent to the team's supervisor when late")
+    late_open: int = Field(default=0, description="not answered and past due when the report was made")
+    on_time_rate: float | None = Field(default=None, description="on time / (answered + late and open)")
+
+
+class CompensationFigures(BaseModel):
+    """Compensation on the period's closed tickets of one category, by the month they closed in (in the
+    report's time zone), type and currency (seeds 000–002: 退款, 优惠券, 换货, 维修)."""
+
+    month: str
+    category: str
+    type: str
+    currency: str
+    offered: int = Field(default=0, description="approved (or within the threshold) and offered")
+    offered_amount: Decimal = Decimal(0)
+    accepted: int = 0
+    accepted_amount: Decimal = Decimal(0)
+    declined: int = Field(default=0, description="declined by the customer")
+
+
 # The backlog's age buckets at the period's end: under a day, 1–3 days, 3–7 days, a week or more.
 AGE_BUCKETS = ("<1d", "1-3d", "3-7d", ">=7d")
 
@@ -282,6 +310,9 @@ class WeeklyReport(BaseModel):
     agents: list[AgentFigures] = []
     backlog: list[AgeBucket] = []
     corrective: CorrectiveFigures = CorrectiveFigures()
+    # Issue 23: working together and settling.
+    collaboration: list[CollaborationFigures] = []
+    compensation: list[CompensationFigures] = []
 
 
 def share(part: int, whole: int) -> float | None:

@@ -7,7 +7,7 @@ from enum import StrEnum
 
 from pydantic import BaseModel, Field
 
-from domain.boundary import Boundary
+from domain.boundary import SPACE, Boundary
 from domain.enums import Category, Kind
 
 
@@ -22,6 +22,7 @@ class Section(StrEnum):
 
 # What the desk fills from the ticket itself; every other variable the handler gives.
 TICKET_VARIABLES = ("customer", "ticket_no", "due")
+_VARIABLE = r"\{[A-Za-z_][A-Za-z0-9_]*\}"
 
 
 class ScriptFields(Boundary):
@@ -33,7 +34,8 @@ class ScriptFields(Boundary):
         min_length=1,
         max_length=5_000,
         # Braces only around a plain variable name: `{customer}`; what render() fills.
-        pattern=r"^(?:[^{}]|\{[A-Za-z_][A-Za-z0-9_]*\})*$",
+        # and at least one character that is not space.
+        pattern=f"^[{SPACE}]*(?:[^{{}}{SPACE}\\x00]|{_VARIABLE})(?:[^{{}}\\x00]|{_VARIABLE})*$",
         description="text with {variables}",
     )
 

@@ -43,6 +43,15 @@ class Settings(BaseSettings):
     max_body_bytes: int = Field(default=1024 * 1024, ge=1024)  # larger request bodies answer 413
     # An evidence file (POST /tickets/{no}/attachments) larger than this answers 413.
     attachment_max_bytes: int = Field(default=10 * 1024 * 1024, ge=1024)
+    # Where evidence files' bytes live: PostgreSQL unless a bucket is named, then that S3-compatible store
+    # (AWS S3, MinIO, Ceph): its endpoint (empty: AWS's own), region, and credentials (empty: the standard
+    # AWS chain: environment, profile, instance role); objects are `<prefix><sha256>`.
+    attachments_s3_bucket: str = ""
+    attachments_s3_endpoint: str = ""
+    attachments_s3_region: str = "us-east-1"
+    attachments_s3_access_key: SecretStr = SecretStr("")
+    attachments_s3_secret_key: SecretStr = SecretStr("")
+    attachments_s3_prefix: str = "attachments/"
     temporal_port: int = 7233
     temporal_ui_port: int = 8233
 

@@ -1,4 +1,5 @@
-"""Evidence files in Postgres: metadata per ticket, the content once per SHA-256."""
+"""Evidence files: metadata per ticket in Postgres, the content once per SHA-256 in a content store
+(store/contents.py: Postgres by default, or an S3-compatible bucket)."""
 
 import hashlib
 from datetime import datetime
@@ -6,6 +7,7 @@ from datetime import datetime
 import asyncpg
 from pydantic import BaseModel
 
+from store.contents import Contents, PostgresContents, purge_listed, unlist
 from store.timeline import Executor
 
 
@@ -24,16 +26,19 @@ _COLUMNS = "id, ticket_no, name, content_type, size, sha256, uploaded_by, upload
 
 
 async def add(
-    pool: asyncpg.Pool, ticket_no: str, name: str, content_type: str, content: bytes, by: str
+    pool: asyncpg.Pool,
+    ticket_no: str,
+    name: str,
+    content_type: str,
+    content: bytes,
+    by: str,
+    contents: Contents | None = None,
 ) -> tuple[Attachment, bool]:
     """The file on the ticket, and whether it is new: the same content twice on a ticket is one file."""
     digest = hashlib.sha256(content).hexdigest()
     async with pool.acquire() as conn, conn.transaction():
-        await conn.execute(
-            "INSERT INTO attachment_blobs (sha256, content) VALUES ($1, $2) ON CONFLICT DO NOTHING",
-            digest,
-            content,
-        )
+        await unlist(conn, digest)
+        await (contents or PostgresContents()).put(conn, digest, content)
         row = await conn.fetchrow(
             "INSERT INTO attachments (ticket_no, sha256, name, content_type, size, uploaded_by)"
             " VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (ticket_no, sha256) DO NOTHING"
@@ -75,27 +80,28 @@ async def list_for(pool: asyncpg.Pool, ticket_no: str) -> list[Attachment]:
     return [Attachment(**dict(r)) for r in rows]
 
 
-async def get(pool: asyncpg.Pool, ticket_no: str, attachment_id: int) -> tuple[Attachment, bytes] | None:
+async def get(
+    pool: asyncpg.Pool, ticket_no: str, attachment_id: int, contents: Contents | None = None
+) -> tuple[Attachment, bytes] | None:
     row = await pool.fetchrow(
-        f"SELECT {', '.join('a.' + c.strip() for c in _COLUMNS.split(','))}, b.content"
-        " FROM attachments a JOIN attachment_blobs b USING (sha256) WHERE a.ticket_no = $1 AND a.id = $2",
-        ticket_no,
-        attachment_id,
+        f"SELECT {_COLUMNS} FROM attachments WHERE ticket_no = $1 AND id = $2", ticket_no, attachment_id
     )
     if row is None:
         return None
-    fields = dict(row)
-    content = fields.pop("content")
-    return Attachment(**fields), bytes(content)
+    meta = Attachment(**dict(row))
+    content = await (contents or PostgresContents()).get(pool, meta.sha256)
+    return None if content is None else (meta, content)
 
 
 async def purge_in(conn: Executor, ticket_nos: list[str]) -> None:
-    """The tickets' files go; a content no other ticket carries goes with them."""
+    """The tickets' files go; a content no other ticket carries goes with them (from an external store
+    once the caller's transaction has committed: `Contents.drain`)."""
     gone = await conn.fetch(
         "DELETE FROM attachments WHERE ticket_no = ANY($1::text[]) RETURNING sha256", ticket_nos
     )
-    await conn.execute(
-        "DELETE FROM attachment_blobs b WHERE b.sha256 = ANY($1::text[])"
-        " AND NOT EXISTS (SELECT 1 FROM attachments a WHERE a.sha256 = b.sha256)",
+    orphans = await conn.fetch(
+        "SELECT s FROM unnest($1::text[]) AS s"
+        " WHERE NOT EXISTS (SELECT 1 FROM attachments a WHERE a.sha256 = s)",
         list({r["sha256"] for r in gone}),
     )
+    await purge_listed(conn, [r["s"] for r in orphans])

@@ -1,38 +1,14 @@
-"""Collaboration requests as the tickets' views keep them: counts and on-time rate per asked team."""
+"""Collaboration requests per asked team over any span: counts and on-time rate, for the report endpoint."""
 
-from datetime import datetime
+from datetime import UTC, datetime
 
 import asyncpg
-from pydantic import BaseModel
+
+from domain.report import CollaborationFigures
+from store.report_work import collaboration_per_team
 
 
-class TeamCollaboration(BaseModel):
-    team: str
-    asked: int
-    answered: int
-    on_time: int
-    escalated: int
-    late_open: int  # not answered, past due
-    on_time_rate: float | None  # on time / (answered + late and open); None when none is due yet
-
-
-async def per_team(pool: asyncpg.Pool, since: datetime, until: datetime) -> list[TeamCollaboration]:
-    """Requests asked in [since, until), per asked team."""
-    rows = await pool.fetch(
-        "SELECT c->>'team' AS team, count(*) AS asked,"
-        " count(*) FILTER (WHERE c->>'status' = 'answered') AS answered,"
-        " count(*) FILTER (WHERE (c->>'on_time')::boolean) AS on_time,"
-        " count(*) FILTER (WHERE (c->>'escalated')::boolean) AS escalated,"
-        " count(*) FILTER (WHERE c->>'status' = 'open' AND (c->>'due')::timestamptz < now()) AS late_open"
-        " FROM tickets t, jsonb_array_elements(coalesce(t.view->'collaborations', '[]'::jsonb)) c"
-        " WHERE (c->>'asked_at')::timestamptz >= $1 AND (c->>'asked_at')::timestamptz < $2"
-        " GROUP BY 1 ORDER BY 1",
-        since,
-        until,
-    )
-    out = []
-    for r in rows:
-        due = r["answered"] + r["late_open"]
-        rate = round(r["on_time"] / due, 4) if due else None
-        out.append(TeamCollaboration(**dict(r), on_time_rate=rate))
-    return out
+async def per_team(pool: asyncpg.Pool, since: datetime, until: datetime) -> list[CollaborationFigures]:
+    """Requests asked in [since, until), per asked team, read from the timeline by their asking time (an
+    index, not every ticket's view); a late one is counted as of now."""
+    return await collaboration_per_team(pool, since, until, datetime.now(UTC))

@@ -29,3 +29,7 @@ async def list_members(pool: asyncpg.Pool, team_id: str | None = None) -> list[M
 async def get_member(pool: asyncpg.Pool, member_id: str) -> Member | None:
     r = await pool.fetchrow(_MEMBER + " WHERE id = $1", member_id)
     return _member(r) if r else None
+
+
+async def team_exists(pool: asyncpg.Pool, team_id: str) -> bool:
+    return bool(await pool.fetchval("SELECT EXISTS (SELECT 1 FROM teams WHERE id = $1)", team_id))

@@ -26,7 +26,7 @@ from domain.report import (
     period_bounds,
     share,
 )
-from store import report_quality
+from store import report_quality, report_work
 
 NO_TEAM = "(none)"
 # The targets in the order the seeds name them; any other clock an archive record holds follows.
@@ -49,7 +49,7 @@ _PERIOD_TABLE = f"""
 CREATE TEMP TABLE {PERIOD} ON COMMIT DROP AS
 SELECT ticket_no, clocks, met, factor, what, what_key, common, reason, score, solved, reopens, requests,
        customer, category, team, priority, assignee, opened, acked, responded, resolved, closed, ack_s,
-       response_s, resolve_s, close_s
+       response_s, resolve_s, close_s, comp
 FROM archive_facts WHERE closed_at >= $1 AND closed_at < $2
 """
 
@@ -249,6 +249,7 @@ async def _aggregate(
     ]
     closed: int = c["closed"]
     q = await report_quality.quality(conn, PERIOD, start, end, repeat_window)
+    w = await report_work.work(conn, PERIOD, start, end, timezone, generated_at)
     return WeeklyReport(
         week=week,
         timezone=timezone,
@@ -295,6 +296,8 @@ async def _aggregate(
         agents=q.agents,
         backlog=q.backlog,
         corrective=q.corrective,
+        collaboration=w.collaboration,
+        compensation=w.compensation,
     )
 
 

@@ -1301,7 +1301,10 @@ class TicketWorkflow:
             if m is None or m.id in s.messages or v.status is Status.CLOSED:
                 return
             s.messages.append(m.id)
-            seq = await self._event("customer_message", "customer", message_id=m.id, text=m.text, via=m.via)
+            files = {"attachment_ids": list(m.attachment_ids)} if m.attachment_ids else {}
+            seq = await self._event(
+                "customer_message", "customer", message_id=m.id, text=m.text, via=m.via, **files
+            )
             if v.assignee:
                 await self._notify(seq, Audience.MEMBER, "customer_replied", member=v.assignee, text=m.text)
             else:

@@ -29,27 +29,35 @@ CREATE TABLE archive_facts (
     ack_s     double precision,
     response_s double precision,
     resolve_s double precision,
-    close_s   double precision
+    close_s   double precision,
+    comp      jsonb  -- the ticket's compensation (its last offer and where it stood), when it had one
 );
 CREATE INDEX archive_facts_closed_idx ON archive_facts (closed_at);
 
 -- The one mapping from a record to its facts: the trigger and the backfill below both use it.
 CREATE FUNCTION archive_facts_of(ticket_no text, record jsonb, closed_at timestamptz)
 RETURNS SETOF archive_facts LANGUAGE sql STABLE AS $$
-SELECT f.*, extract(epoch FROM acked - opened)::float8, extract(epoch FROM responded - opened)::float8,
-       extract(epoch FROM resolved - opened)::float8, extract(epoch FROM closed - opened)::float8
+SELECT f.ticket_no, f.closed_at, f.clocks, f.met, f.factor, f.what, f.what_key, f.common, f.reason, f.score,
+       f.solved, f.reopens, f.requests, f.customer, f.category, f.team, f.priority, f.assignee, f.opened,
+       f.acked, f.responded, f.resolved, f.closed, extract(epoch FROM acked - opened)::float8,
+       extract(epoch FROM responded - opened)::float8, extract(epoch FROM resolved - opened)::float8,
+       extract(epoch FROM closed - opened)::float8, f.comp
 FROM (
-    SELECT ticket_no, closed_at,
-           ARRAY(SELECT o ->> 'clock' FROM jsonb_array_elements(dl) WITH ORDINALITY AS e (o, i) ORDER BY i),
-           ARRAY(SELECT (o ->> 'met')::boolean FROM jsonb_array_elements(dl) WITH ORDINALITY AS e (o, i) ORDER BY i),
-           rc ->> 'factor', btrim(rc ->> 'what'), lower(btrim(rc ->> 'what')), (rc ->> 'common')::boolean,
-           record ->> 'close_reason',
-           (sat ->> 'score')::int, (sat ->> 'solved')::boolean,
-           coalesce((t ->> 'reopen_count')::int, 0), coalesce((t ->> 'feedback_requests')::int, 0),
-           (t #>> '{customer,customer_id}')::bigint, t ->> 'category', t ->> 'team', t ->> 'priority',
-           t ->> 'assignee', (t ->> 'opened_at')::timestamptz AS opened, (t ->> 'acknowledged_at')::timestamptz AS acked,
+    SELECT ticket_no AS ticket_no, closed_at AS closed_at,
+           ARRAY(SELECT o ->> 'clock' FROM jsonb_array_elements(dl) WITH ORDINALITY AS e (o, i) ORDER BY i)
+               AS clocks,
+           ARRAY(SELECT (o ->> 'met')::boolean FROM jsonb_array_elements(dl) WITH ORDINALITY AS e (o, i) ORDER BY i)
+               AS met,
+           rc ->> 'factor' AS factor, btrim(rc ->> 'what') AS what, lower(btrim(rc ->> 'what')) AS what_key,
+           (rc ->> 'common')::boolean AS common, record ->> 'close_reason' AS reason,
+           (sat ->> 'score')::int AS score, (sat ->> 'solved')::boolean AS solved,
+           coalesce((t ->> 'reopen_count')::int, 0) AS reopens,
+           coalesce((t ->> 'feedback_requests')::int, 0) AS requests,
+           (t #>> '{customer,customer_id}')::bigint AS customer, t ->> 'category' AS category,
+           t ->> 'team' AS team, t ->> 'priority' AS priority, t ->> 'assignee' AS assignee,
+           (t ->> 'opened_at')::timestamptz AS opened, (t ->> 'acknowledged_at')::timestamptz AS acked,
            (t ->> 'first_response_at')::timestamptz AS responded, (t ->> 'resolved_at')::timestamptz AS resolved,
-           (t ->> 'closed_at')::timestamptz AS closed
+           (t ->> 'closed_at')::timestamptz AS closed, t -> 'compensation' AS comp
     FROM (
         SELECT record -> 'ticket' AS t, record -> 'satisfaction' AS sat, record -> 'root_cause' AS rc,
                CASE WHEN jsonb_typeof(record -> 'deadlines') = 'array' THEN record -> 'deadlines' ELSE '[]' END

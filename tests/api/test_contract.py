@@ -2,6 +2,7 @@
 (tests/api/test_schemathesis.py), each pinned."""
 
 import os
+import re
 from pathlib import Path
 
 import asyncpg
@@ -113,3 +114,73 @@ def test_every_route_documents_each_error_it_can_answer_in_the_one_shape(app: Fa
     assert links["resolve_tickets__ticket_no__resolve_post"]["parameters"] == {
         "ticket_no": "$response.body#/ticket_no"
     }
+
+
+def test_every_operation_taking_an_identifier_is_linked_from_an_answer_that_carries_one(app: FastAPI) -> None:
+    """So the stateful phase reaches past 404s; the exceptions take no identifier an answer gives."""
+    spec = app.openapi()
+    linked = {
+        link["operationId"]
+        for item in spec["paths"].values()
+        for operation in item.values()
+        for answer in operation["responses"].values()
+        for link in answer.get("links", {}).values()
+    }
+    unlinked = {
+        f"{method} {path}"
+        for path, item in spec["paths"].items()
+        for method, operation in item.items()
+        if "{" in path and operation["operationId"] not in linked
+    }
+    assert unlinked == {
+        "post /feedback/{token}",  # the signed link goes to the customer, never in an answer
+        "post /feedback/{token}/reply",
+        "delete /admin/api-keys/{key_id}",  # the fuzzer would revoke its own keys
+        "get /reports/weekly/{week}.html",  # any week or month is a valid identifier
+        "get /reports/monthly/{month}.html",
+        "post /reports/weekly/{week}/run",
+    }
+
+
+async def test_a_script_of_only_spaces_is_refused_as_its_schema_says(
+    app: FastAPI, api: httpx.AsyncClient, keys: Keys
+) -> None:
+    """A 25-example run found `PUT /scripts/49` with a body of one space refused, which the schema allowed."""
+    pattern = app.openapi()["components"]["schemas"]["ScriptFields"]["properties"]["body"]["pattern"]
+    assert re.search(pattern, " \u3000") is None and re.search(pattern, " 您好，{customer} ")
+    script = {"section": "explaining", "title": "说明", "category": "other", "kind": None, "body": " \u3000"}
+    r = await api.post("/scripts", json=script, headers=headers(keys.supervisor))
+    assert r.status_code == 422 and r.json()["error"]["field"] == "body", r.text
+
+
+async def test_a_separator_control_character_is_text_to_the_schema_and_to_the_api_alike(
+    app: FastAPI, api: httpx.AsyncClient, keys: Keys, env: WorkflowEnvironment
+) -> None:
+    """Python's `\\s` (the fuzzer's) counts \\x1c as space, the validating engine's does not: the schema
+    spells out the characters the API strips, so the two agree."""
+    pattern = app.openapi()["components"]["schemas"]["ProgressBody"]["properties"]["note"]["pattern"]
+    assert re.search(pattern, "\x1c") and re.search(pattern, " \x85\u3000") is None
+    view = await _open(api, keys, env)
+    key = headers(_assignee_key(keys, view))
+    await api.post(f"/tickets/{view.ticket_no}/acknowledge", json={}, headers=key)
+    r = await api.post(f"/tickets/{view.ticket_no}/progress", json={"note": "\x1c"}, headers=key)
+    assert r.status_code == 200, r.text
+
+
+async def test_a_reassignment_to_a_member_or_team_not_in_the_directory_is_a_404_naming_the_field(
+    api: httpx.AsyncClient, keys: Keys, env: WorkflowEnvironment
+) -> None:
+    """Fuzz runs handed tickets to member '' and team 'Òn': the workflow ran an assignment bound to fail."""
+    view = await _open(api, keys, env)
+    sup = headers(keys.supervisor)
+    for body, field in (({"to_member": "nobody-9"}, "to_member"), ({"to_team": "Òn"}, "to_team")):
+        r = await api.post(
+            f"/tickets/{view.ticket_no}/reassign", json={**body, "reason": "换人"}, headers=sup
+        )
+        assert r.status_code == 404 and r.json()["error"]["field"] == field, r.text
+    empty = await api.post(
+        f"/tickets/{view.ticket_no}/reassign", json={"to_member": "", "reason": "换人"}, headers=sup
+    )
+    assert empty.status_code == 422 and empty.json()["error"]["field"] == "to_member", empty.text
+    events = (await api.get(f"/tickets/{view.ticket_no}/events", headers=headers(keys.admin))).json()["items"]
+    assert [e["type"] for e in events].count("assigned") == 1

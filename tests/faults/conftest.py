@@ -26,6 +26,13 @@ async def stack() -> AsyncIterator[FaultStack]:
             remove_root(root)
 
 
+@pytest.fixture(autouse=True)
+async def restored(stack: FaultStack) -> AsyncIterator[None]:
+    """After each test, every server and process of the stack runs again, whatever the test left."""
+    yield
+    await stack.restore()
+
+
 @pytest.fixture
 async def http(stack: FaultStack) -> AsyncIterator[Http]:
     limits = httpx.Limits(max_connections=64, max_keepalive_connections=64)

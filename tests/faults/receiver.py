@@ -34,6 +34,10 @@ class FailingReceiver:
         return f"http://127.0.0.1:{self.port}/hook"
 
     @property
+    def refuses_until(self) -> float:
+        return self._t0 + self.errors_for
+
+    @property
     def recovers_at(self) -> float:
         return self._t0 + self.errors_for + self.hangs_for
 

@@ -9,7 +9,7 @@ from collections import Counter, defaultdict
 from collections.abc import Callable
 from typing import Any
 
-from tests.faults.driver import Http, gather_limited, intake_body, size, until
+from tests.faults.driver import Http, gather_limited, intake_body, sink_deliveries, size, until
 from tests.faults.stack import FaultStack
 
 CONCURRENCY = 32
@@ -108,6 +108,27 @@ async def test_a_flood_of_intakes_opens_each_valid_one_once_and_names_each_bad_f
         samples.append(stack.worker_rss())
     mb = 1024 * 1024
     assert max(samples) <= rss_settled * 1.05 + 16 * mb, (rss_settled, samples)
+
+    # Each customer told that their ticket was received: one delivery key a ticket at the customers' sink,
+    # none other. At least once: under the flood the sink (in this busy test process) can answer after
+    # the sender's timeout, and the sender tries again under the same key, for the receiver to drop.
+    async def all_told() -> bool:
+        told = (
+            "SELECT count(*) FROM notifications WHERE ticket_no = ANY($1) AND template = 'received'"
+            " AND delivered_at IS NOT NULL"
+        )
+        return bool(await stack.db.fetchval(told, tickets) == distinct)
+
+    await until(all_told, "every flood customer told", timeout_s=size(60, 600), every=1)
+    arrived = sink_deliveries(stack.customers, tickets)
+    received_keys = {
+        r["key"]
+        for r in await stack.db.fetch(
+            "SELECT key FROM notifications WHERE ticket_no = ANY($1) AND template = 'received'", tickets
+        )
+    }
+    assert len(received_keys) == distinct and set(arrived) == received_keys
+
     figures(
         requests=n,
         duplicates=n * 10 // 100,
@@ -117,6 +138,8 @@ async def test_a_flood_of_intakes_opens_each_valid_one_once_and_names_each_bad_f
         statuses=dict(statuses),
         tickets=rows["n"],
         workflows_started=rows["started"],
+        customer_notices=len(arrived),
+        customer_deliveries=sum(len(at) for at in arrived.values()),
         worker_caught_up_s=round(settled, 1),
         worker_rss_mb={
             "before": round(rss_before / mb),

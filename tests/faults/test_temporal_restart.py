@@ -7,14 +7,26 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from tests.faults.driver import Http, exact_counts, gather_limited, intake_body, size, until, wait_archived
+from tests.faults.driver import (
+    Http,
+    exact_counts,
+    gather_limited,
+    intake_body,
+    size,
+    statuses,
+    until,
+    wait_archived,
+)
 from tests.faults.stack import FaultStack
 
 # A high ticket left alone (policy of the stack: response 6 s, resolution 15 s, escalation every 4 s):
 # reminder at 4.8 s, response missed at 6 s (→ level 1), level 2 at 10 s, resolution reminder at 12 s,
 # level 3 at 14 s, resolution missed at 15 s.
 LADDER = ["warned", "breached", "escalated", "escalated", "warned", "escalated", "breached"]
+FIRST_REMINDER, LAST_DEADLINE = timedelta(seconds=4.8), timedelta(seconds=15)
 OUTAGE_AFTER_LAST_OPENED = timedelta(seconds=17)
+# The outage must start this far before the first reminder and end this far after the last deadline.
+SLACK = timedelta(seconds=1)
 
 
 async def test_deadlines_that_fall_in_a_temporal_outage_fire_after_it_in_order(
@@ -33,9 +45,18 @@ async def test_deadlines_that_fall_in_a_temporal_outage_fire_after_it_in_order(
 
     await asyncio.to_thread(stack.stop_temporal)
     stopped_at = datetime.now(UTC)
-    assert stopped_at < first_opened + timedelta(seconds=4.8), "the outage must start before any deadline"
+    assert stopped_at + SLACK <= first_opened + FIRST_REMINDER, "the outage must start before any deadline"
+    # At the stop every ticket was open and untouched (new, or assigned and not acknowledged), and no
+    # reminder or deadline had fired: the whole ladder is still to come.
+    at_stop = await statuses(stack.db, tickets)
+    assert set(at_stop) <= {"new", "assigned", "archived"} and at_stop["archived"] == 0, at_stop
+    timed = await stack.db.fetchval(
+        "SELECT count(*) FROM ticket_events WHERE ticket_no = ANY($1) AND type = ANY($2)", tickets, LADDER
+    )
+    assert timed == 0
     await asyncio.sleep((last_opened + OUTAGE_AFTER_LAST_OPENED - datetime.now(UTC)).total_seconds())
     restarting_at = datetime.now(UTC)
+    assert restarting_at >= last_opened + LAST_DEADLINE + SLACK, "every deadline must fall in the outage"
     await asyncio.to_thread(stack.start_temporal)
 
     async def ladder_done() -> bool:
@@ -66,6 +87,8 @@ async def test_deadlines_that_fall_in_a_temporal_outage_fire_after_it_in_order(
     assert exact.archive_rows == n
     figures(
         tickets=n,
+        at_stop=at_stop,
+        stop_s_before_first_reminder=round((first_opened + FIRST_REMINDER - stopped_at).total_seconds(), 1),
         outage_s=round((restarting_at - stopped_at).total_seconds(), 1),
         deadlines_in_outage=n * len([x for x in LADDER if x != "warned"]),
         reminders_in_outage=n * LADDER.count("warned"),
@@ -73,5 +96,7 @@ async def test_deadlines_that_fall_in_a_temporal_outage_fire_after_it_in_order(
         archive_rows=exact.archive_rows,
         events=exact.events,
         notifications=exact.notifications,
+        customer_notices=exact.customer_notices,
+        customer_deliveries=exact.customer_deliveries,
         http=dict(http.statuses),
     )
