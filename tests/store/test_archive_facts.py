@@ -56,7 +56,8 @@ async def test_the_archive_write_types_the_record_with_it_and_the_purge_takes_bo
 ) -> None:
     no = "F-" + uuid.uuid4().hex[:8]
     closed = OPENED + 600 * M
-    assert await archive.archive(pool, no, _record(no, 7), closed)
+    compensation = {"status": "accepted", "offer": {"type": "refund", "amount": "20", "currency": "CNY"}}
+    assert await archive.archive(pool, no, _record(no, 7, compensation=compensation), closed)
 
     f = await _facts(pool, no)
     assert f is not None
@@ -80,6 +81,7 @@ async def test_the_archive_write_types_the_record_with_it_and_the_purge_takes_bo
     )
     assert (f["opened"], f["closed"]) == (OPENED, closed)
     assert (f["ack_s"], f["response_s"], f["resolve_s"], f["close_s"]) == (600.0, 5400.0, 18000.0, 36000.0)
+    assert f["comp"] == compensation
 
     # Written exactly once: a retried archive write neither fails nor adds a second row.
     assert not await archive.archive(pool, no, _record(no, 7), closed)
