@@ -245,6 +245,13 @@ def render_weekly(report: WeeklyReport) -> str:
         "corrective",
     )
     collaboration, compensation = _working_together(r)
+    g = r.suggestions
+    suggested = _table(
+        ["展示 Shown", "采用 Used", "采用率 Use rate", "次数 Uses", "结案采用 Closed with one", "率 Rate"],
+        [(g.shown, g.used, _pct(g.use_rate), g.uses, g.closed_with_suggestion,
+          _pct(g.closed_with_suggestion_rate))],
+        "suggestions",
+    )  # fmt: skip
     period = f"{r.start:%Y-%m-%d} – {(r.end - timedelta(days=1)):%Y-%m-%d} ({r.timezone})"
     heading = "客服问题分析月报 Monthly report" if r.kind == "monthly" else "客服问题分析周报 Weekly report"
     sections = [
@@ -264,6 +271,7 @@ def render_weekly(report: WeeklyReport) -> str:
         ("corrective", "整改措施 Corrective actions", corrective),
         ("collaboration", "协同处理 Collaboration requests", collaboration),
         ("compensation", "补偿 Compensation", compensation),
+        ("suggestions", "建议答案 Suggested answers", suggested),
     ]
     body = "".join(
         f'<section id="{sid}"><h2>{_e(title)}</h2>{html}</section>' for sid, title, html in sections

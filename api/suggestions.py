@@ -81,7 +81,7 @@ async def suggest(
     caller: Principal = Depends(_STAFF),
 ) -> Suggestions:
     """The top published articles for the customer's words, and the most similar resolved tickets with
-    their solution and root cause."""
+    their solution and root cause. The first time any are shown is kept for the reports."""
     row = await _ticket(request, ticket_no, caller)
     text = row.description + (f"\n{row.request}" if row.request else "")
     found = await hits(request, text, limit, None, drafts=False)
@@ -116,6 +116,8 @@ async def suggest(
             )
         )
     ranked.sort(key=lambda t: (-t.score, t.ticket_no))
+    if articles or ranked:
+        await suggestions.record_shown(pool_of(request), ticket_no)
     used = [f"{src}:{ref}" for src, ref in await suggestions.uses(pool_of(request), ticket_no)]
     return Suggestions(ticket_no=ticket_no, articles=articles, tickets=ranked[:limit], used=used)
 

@@ -1,4 +1,5 @@
-"""The Temporal Schedules of a deployment: the daily retention purge, the weekly and the monthly report."""
+"""The Temporal Schedules of a deployment: the daily retention purge, the weekly and the monthly report, the
+classifier's retraining."""
 
 from datetime import timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -9,6 +10,7 @@ from temporalio.client import (
     ScheduleActionStartWorkflow,
     ScheduleAlreadyRunningError,
     ScheduleCalendarSpec,
+    ScheduleIntervalSpec,
     ScheduleOverlapPolicy,
     SchedulePolicy,
     ScheduleRange,
@@ -17,6 +19,7 @@ from temporalio.client import (
     ScheduleUpdateInput,
 )
 
+from domain.classifier_training import TRAINING_WORKFLOW_NAME, TrainingInput
 from domain.policy import Policy, PolicyError, load_policy
 from domain.report import MONTHLY_KIND, REPORT_WORKFLOW_NAME, ReportInput
 from domain.retention import PURGE_WORKFLOW_NAME, PurgeInput
@@ -35,6 +38,10 @@ def report_schedule_id(id_prefix: str = ID_PREFIX) -> str:
 
 def monthly_report_schedule_id(id_prefix: str = ID_PREFIX) -> str:
     return f"{id_prefix}-monthly-report"
+
+
+def training_schedule_id(id_prefix: str = ID_PREFIX) -> str:
+    return f"{id_prefix}-classifier-training"
 
 
 def _at(hour: int, iso_weekday: int | None = None) -> ScheduleCalendarSpec:
@@ -57,6 +64,7 @@ def schedules(policy: Policy, task_queue: str, id_prefix: str = ID_PREFIX) -> di
     purge_id = purge_schedule_id(id_prefix)
     report_id = report_schedule_id(id_prefix)
     monthly_id = monthly_report_schedule_id(id_prefix)
+    training_id = training_schedule_id(id_prefix)
     return {
         purge_id: Schedule(
             action=ScheduleActionStartWorkflow(
@@ -102,6 +110,18 @@ def schedules(policy: Policy, task_queue: str, id_prefix: str = ID_PREFIX) -> di
                 ],
                 time_zone_name=zone,
             ),
+            policy=policy_,
+        ),
+        # Issue 21: the intake classifier retrained on the desk's filed contacts every `retrain_every`.
+        training_id: Schedule(
+            action=ScheduleActionStartWorkflow(
+                TRAINING_WORKFLOW_NAME,
+                TrainingInput(desk_examples=policy.classification.desk_examples),
+                id=f"{training_id}-run",
+                task_queue=task_queue,
+                execution_timeout=timedelta(hours=2),
+            ),
+            spec=ScheduleSpec(intervals=[ScheduleIntervalSpec(every=policy.classification.retrain_every)]),
             policy=policy_,
         ),
     }

@@ -118,10 +118,21 @@ NOT_BLANK = f"^[^\\x00]*[^{SPACE}\\x00][^\\x00]*$"
 def _text_patterns(schema: dict[str, Any]) -> None:
     if schema.get("type") == "string" and not {"pattern", "format", "enum", "const"} & schema.keys():
         schema["pattern"] = NOT_BLANK if schema.get("minLength", 0) >= 1 else NO_NUL
+    elif schema.get("type") == "string" and _anchored(pattern := schema.get("pattern", "")):
+        # The pattern holds for the text once stripped: space around it is accepted, and said so.
+        schema["pattern"] = f"^[{SPACE}]*(?:{pattern[1:-1]})[{SPACE}]*$"
+
     for sub in schema.get("anyOf", []):
         _text_patterns(sub)
     if isinstance(items := schema.get("items"), dict):
         _text_patterns(items)
+
+
+def _anchored(pattern: str) -> bool:
+    # Money's text is checked as sent, not stripped.
+    return (
+        pattern.startswith("^") and pattern.endswith("$") and pattern not in (NO_NUL, NOT_BLANK, _MONEY_TEXT)
+    )
 
 
 def _schema_extra(schema: dict[str, Any], model: type[Any]) -> None:

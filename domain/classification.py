@@ -40,9 +40,12 @@ class Sorted(BaseModel):
 
 
 def _best(hits: Iterable[E]) -> E | None:
-    # Most hits wins; Counter keeps first-seen order, so a tie goes to the earlier rule.
-    counted = Counter(hits).most_common()
-    return counted[0][0] if counted else None
+    # Most hits wins. A tie is no answer: "快递客服态度冷淡" names logistics and attitude once each, and the
+    # classifier, which weighs every word, decides better than the order of the rules.
+    counted = Counter(hits).most_common(2)
+    if not counted or (len(counted) == 2 and counted[0][1] == counted[1][1]):
+        return None
+    return counted[0][0]
 
 
 def keyword_match(policy: Policy, text: str) -> tuple[Category | None, Kind | None]:

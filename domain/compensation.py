@@ -7,7 +7,7 @@ from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from domain.boundary import NOT_BLANK
+from domain.boundary import NOT_BLANK, Boundary
 from domain.durations import Duration
 
 
@@ -27,10 +27,8 @@ class CompensationStatus(StrEnum):
     DECLINED = "declined"  # by the customer: the ticket went back to its holder
 
 
-class Compensation(BaseModel):
+class Compensation(Boundary):
     """What the holder offers with the solution."""
-
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
     type: CompensationType
     amount: Decimal = Field(ge=0, max_digits=12, decimal_places=2)

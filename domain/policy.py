@@ -230,8 +230,8 @@ class Classification(_Strict):
     rule_confidence: float = Field(default=0.9, ge=0, le=1, description="how sure a keyword match is")
     triage_category: Category = Category.OTHER
     triage_kind: Kind = Kind.CONSULTATION
-    # Each API process trains at first use on the shipped contacts and the desk's own (filed by a person),
-    # then again once the model is this old: the weekly retraining.
+    # The schedule `<prefix>-classifier-training` retrains on the shipped contacts and the desk's own (filed
+    # by a person) this often and stores the model; every API process loads the newest within a minute.
     retrain_every: Duration = timedelta(days=7)
     desk_examples: int = Field(default=5_000, ge=0, le=100_000, description="newest desk contacts trained on")
     rules: tuple[KeywordRule, ...] = ()

@@ -271,6 +271,18 @@ class CompensationFigures(BaseModel):
     declined: int = Field(default=0, description="declined by the customer")
 
 
+class SuggestionFigures(BaseModel):
+    """Suggested answers in the period (seed 004): how often the holder was shown them, used one, and how many
+    closed tickets were answered with one's help."""
+
+    shown: int = Field(default=0, description="tickets whose suggestions were first shown in the period")
+    used: int = Field(default=0, description="of those, tickets a suggestion was used on by the period's end")
+    use_rate: float | None = None
+    uses: int = Field(default=0, description="suggestions used in the period (one a ticket and suggestion)")
+    closed_with_suggestion: int = Field(default=0, description="closed in the period, a suggestion used")
+    closed_with_suggestion_rate: float | None = None
+
+
 # The backlog's age buckets at the period's end: under a day, 1–3 days, 3–7 days, a week or more.
 AGE_BUCKETS = ("<1d", "1-3d", "3-7d", ">=7d")
 
@@ -313,6 +325,7 @@ class WeeklyReport(BaseModel):
     # Issue 23: working together and settling.
     collaboration: list[CollaborationFigures] = []
     compensation: list[CompensationFigures] = []
+    suggestions: SuggestionFigures = SuggestionFigures()  # issue 21
 
 
 def share(part: int, whole: int) -> float | None:

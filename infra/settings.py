@@ -83,6 +83,8 @@ class Settings(BaseSettings):
     # Seconds between two signals from one API process to one hotspot counter (the tickets between share
     # one): not zero, or a flood's counter never continues as new; short, as every intake waits on it.
     hotspot_signal_spacing: float = Field(default=0.1, ge=0)
+    # Seconds an API process sorts with its classifier before asking for a newer stored one (issue 21).
+    classifier_recheck: float = Field(default=60.0, ge=0)
 
     log_format: str = Field(default="auto", pattern="^(auto|console|json)$")
     log_level: str = "INFO"

@@ -121,7 +121,13 @@ async def delivery_lock(pool: asyncpg.Pool, key: str) -> AsyncIterator[PoolConne
     running). Use that connection for the delivery's writes: taking a second one from the pool while this
     one is held deadlocks once every connection is held by a waiting delivery."""
     async with pool.acquire() as conn:
-        held = bool(await conn.fetchval("SELECT pg_try_advisory_lock(hashtextextended($1, 0))", key))
+        try:
+            held = bool(await conn.fetchval("SELECT pg_try_advisory_lock(hashtextextended($1, 0))", key))
+        except BaseException:
+            # Cancelled (a timed-out attempt) while asking: the server may have granted the lock whose
+            # answer never came back, and nothing would release it. Closing the session does.
+            conn.terminate()
+            raise
         try:
             yield conn if held else None
         finally:

@@ -20,6 +20,7 @@ from domain.report import (
     RootCauseCount,
     Satisfaction,
     SlaTarget,
+    SuggestionFigures,
     TeamLoad,
     Volume,
     WeeklyReport,
@@ -110,6 +111,17 @@ SELECT i.id, i.category, i.product, i.order_batch, i.team, i.status, i.opened_at
 FROM incidents i
 WHERE i.opened_at >= $1 AND i.opened_at < $2
 ORDER BY i.opened_at, i.id
+"""
+
+# Shown and used by the period's end, so a report rebuilt later says the same.
+_SUGGESTIONS = f"""
+WITH shown AS (SELECT ticket_no FROM suggestion_shown WHERE first_shown_at >= $1 AND first_shown_at < $2)
+SELECT (SELECT count(*) FROM shown) AS shown,
+       (SELECT count(*) FROM shown s WHERE EXISTS (
+            SELECT 1 FROM suggestion_uses u WHERE u.ticket_no = s.ticket_no AND u.at < $2)) AS used,
+       (SELECT count(*) FROM suggestion_uses WHERE at >= $1 AND at < $2) AS uses,
+       (SELECT count(*) FROM {PERIOD} p WHERE EXISTS (
+            SELECT 1 FROM suggestion_uses u WHERE u.ticket_no = p.ticket_no AND u.at < $2)) AS closed_helped
 """
 
 # Each branch reads one index only (migration 044): opened in the period; closed in it; still open; closed
@@ -250,6 +262,8 @@ async def _aggregate(
     closed: int = c["closed"]
     q = await report_quality.quality(conn, PERIOD, start, end, repeat_window)
     w = await report_work.work(conn, PERIOD, start, end, timezone, generated_at)
+    s = await conn.fetchrow(_SUGGESTIONS, start, end)
+    assert s is not None
     return WeeklyReport(
         week=week,
         timezone=timezone,
@@ -298,6 +312,14 @@ async def _aggregate(
         corrective=q.corrective,
         collaboration=w.collaboration,
         compensation=w.compensation,
+        suggestions=SuggestionFigures(
+            shown=s["shown"],
+            used=s["used"],
+            use_rate=share(s["used"], s["shown"]),
+            uses=s["uses"],
+            closed_with_suggestion=s["closed_helped"],
+            closed_with_suggestion_rate=share(s["closed_helped"], closed),
+        ),
     )
 
 

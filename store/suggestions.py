@@ -50,3 +50,10 @@ async def uses(pool: asyncpg.Pool, ticket_no: str) -> list[tuple[str, str]]:
         "SELECT source, ref FROM suggestion_uses WHERE ticket_no = $1 ORDER BY at", ticket_no
     )
     return [(r["source"], r["ref"]) for r in rows]
+
+
+async def record_shown(pool: asyncpg.Pool, ticket_no: str) -> None:
+    """The ticket's holder was shown suggestions; only the first time counts (the reports' "shown")."""
+    await pool.execute(
+        "INSERT INTO suggestion_shown (ticket_no) VALUES ($1) ON CONFLICT DO NOTHING", ticket_no
+    )

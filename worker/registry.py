@@ -28,12 +28,13 @@ def activities(pool: asyncpg.Pool, settings: Settings) -> Sequence[Callable[...,
 
 
 def insight_workflows() -> Sequence[type]:
-    """Hotspots, retention and reports (issue 7)."""
+    """Hotspots, retention and reports (issue 7); the classifier's retraining (issue 21)."""
+    from workflows.classifier_training import ClassifierTrainingWorkflow
     from workflows.hotspot_counter import HotspotWorkflow
     from workflows.report import WeeklyReportWorkflow
     from workflows.retention import PurgeWorkflow
 
-    return [HotspotWorkflow, PurgeWorkflow, WeeklyReportWorkflow]
+    return [HotspotWorkflow, PurgeWorkflow, WeeklyReportWorkflow, ClassifierTrainingWorkflow]
 
 
 def counter_activities(pool: asyncpg.Pool, settings: Settings) -> Sequence[Callable[..., Any]]:
@@ -46,6 +47,7 @@ def counter_activities(pool: asyncpg.Pool, settings: Settings) -> Sequence[Calla
 
 def insight_activities(pool: asyncpg.Pool, settings: Settings) -> Sequence[Callable[..., Any]]:
     """The activities of the insight workflows, except `notify`, which the ticket bundle registers."""
+    from activities.classifier import ClassifierActivities
     from activities.incidents import IncidentActivities
     from activities.reports import ReportActivities
     from activities.retention import RetentionActivities
@@ -54,4 +56,5 @@ def insight_activities(pool: asyncpg.Pool, settings: Settings) -> Sequence[Calla
         *IncidentActivities(pool, settings).all(),
         *RetentionActivities(pool, settings).all(),
         *ReportActivities(pool, settings).all(),
+        *ClassifierActivities(pool, settings).all(),
     ]

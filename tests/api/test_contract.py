@@ -11,6 +11,7 @@ from fastapi import FastAPI
 from temporalio.testing import WorkflowEnvironment
 
 from tests.api.conftest import Keys, headers
+from tests.api.helpers import intake_body
 from tests.api.test_tickets import _assignee_key, _open
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -135,6 +136,7 @@ def test_every_operation_taking_an_identifier_is_linked_from_an_answer_that_carr
     assert unlinked == {
         "post /feedback/{token}",  # the signed link goes to the customer, never in an answer
         "post /feedback/{token}/reply",
+        "post /feedback/{token}/attachments",
         "delete /admin/api-keys/{key_id}",  # the fuzzer would revoke its own keys
         "get /reports/weekly/{week}.html",  # any week or month is a valid identifier
         "get /reports/monthly/{month}.html",
@@ -184,3 +186,26 @@ async def test_a_reassignment_to_a_member_or_team_not_in_the_directory_is_a_404_
     assert empty.status_code == 422 and empty.json()["error"]["field"] == "to_member", empty.text
     events = (await api.get(f"/tickets/{view.ticket_no}/events", headers=headers(keys.admin))).json()["items"]
     assert [e["type"] for e in events].count("assigned") == 1
+
+
+async def test_a_pattern_holds_for_the_text_once_stripped_and_the_schema_allows_space_around_it(
+    app: FastAPI, api: httpx.AsyncClient, keys: Keys
+) -> None:
+    """A run sent a customer id starting with U+0085: the API stripped it and opened the ticket, which the
+    schema's pattern refused."""
+    schemas = app.openapi()["components"]["schemas"]
+    customer_id = schemas["Customer"]["properties"]["id"]["anyOf"][0]["pattern"]
+    currency = schemas["CompensationOffer"]["properties"]["currency"]["pattern"]
+    assert re.search(customer_id, "\x85crm-70 ") and re.search(currency, " USD\u3000")
+    assert re.search(customer_id, "crm 70") is None and re.search(currency, "US D") is None
+    customer = {"id": "\x85crm-70 ", "name": "钱七", "phone": "13800138000"}
+    body = intake_body(customer=customer, category="how_to", kind="consultation")
+    r = await api.post("/tickets", json=body, headers=headers(keys.integrator))
+    assert r.status_code == 201, r.text
+    again = {"id": "crm-70", "name": "钱七", "email": "qian@example.com"}
+    second = await api.post(
+        "/tickets",
+        json={**body, "external_id": "crm-70-again", "customer": again},
+        headers=headers(keys.integrator),
+    )
+    assert second.json()["customer_id"] == r.json()["customer_id"], "the id is the stripped text"

@@ -1,6 +1,9 @@
 """Suggested answers (seed 004: 咨询类直接依据知识库解答): for a ticket, the articles and the resolved tickets
 most like it, each with a score and why; which one its holder used is recorded."""
 
+from datetime import datetime
+
+import asyncpg
 import httpx
 from temporalio.testing import WorkflowEnvironment
 
@@ -15,7 +18,7 @@ PAYMENT = {
 
 
 async def test_the_holder_sees_articles_and_similar_resolved_tickets_each_with_why_and_the_use_is_recorded(
-    api: httpx.AsyncClient, keys: Keys, env: WorkflowEnvironment
+    api: httpx.AsyncClient, keys: Keys, env: WorkflowEnvironment, pool: asyncpg.Pool
 ) -> None:
     made = await api.post("/kb/articles", json=PAYMENT, headers=headers(keys.agent))
     article_id = made.json()["id"]
@@ -42,6 +45,13 @@ async def test_the_holder_sees_articles_and_similar_resolved_tickets_each_with_w
     assert first.json()["first_used_at"] == again.json()["first_used_at"]
     listed = await api.get(f"/tickets/{view.ticket_no}/suggestions", headers=holder)
     assert listed.json()["used"] == [f"article:{article_id}"]
+    # Shown twice, counted once for the reports: the first time.
+    shown = await pool.fetch(
+        "SELECT first_shown_at FROM suggestion_shown WHERE ticket_no = $1", view.ticket_no
+    )
+    assert len(shown) == 1 and shown[0]["first_shown_at"] < datetime.fromisoformat(
+        first.json()["first_used_at"]
+    )
     missing = {"source": "article", "ref": "999999"}
     nothing = await api.post(f"/tickets/{view.ticket_no}/suggestions/used", json=missing, headers=holder)
     assert nothing.status_code == 404 and nothing.json()["error"]["field"] == "ref"

@@ -1,5 +1,6 @@
 """`ticketflow classifier train`: the shipped contacts plus the desk's own (filed or corrected by a person),
-never the classifier's unconfirmed guesses; reports its held-out accuracy."""
+never the classifier's unconfirmed guesses; reports its held-out accuracy and stores the model the API
+loads."""
 
 import asyncio
 import os
@@ -62,3 +63,6 @@ async def test_the_desk_learns_from_corrections_and_never_from_its_own_guesses(
     said = out.decode() + err.decode()  # the command's console writes to stderr
     assert f"{len(load_examples()) + len(desk)} contacts ({len(desk)} the desk's own)" in said
     assert "held-out accuracy category 0." in said
+    stored = await pool.fetchrow("SELECT id, examples, desk, trained_by FROM classifier_models")
+    assert stored is not None and f"stored as model {stored['id']}" in said
+    assert (stored["desk"], stored["trained_by"]) == (len(desk), "cli")

@@ -10,7 +10,13 @@ from temporalio.api.common.v1 import Payload
 from temporalio.client import ScheduleActionExecutionStartWorkflow, ScheduleActionStartWorkflow
 from temporalio.testing import WorkflowEnvironment
 
-from cli.schedules import ensure_schedules, monthly_report_schedule_id, purge_schedule_id, report_schedule_id
+from cli.schedules import (
+    ensure_schedules,
+    monthly_report_schedule_id,
+    purge_schedule_id,
+    report_schedule_id,
+    training_schedule_id,
+)
 from domain.policy import Policy, ReportPolicy, Retention
 from domain.report import ReportBuilt
 from domain.retention import PurgeInput
@@ -24,7 +30,12 @@ async def test_purge_daily_and_report_monday_nine_in_the_policy_zone(
 ) -> None:
     prefix = f"t{uuid.uuid4().hex[:8]}"
     ids = await ensure_schedules(dev_env.client, settings, policy, id_prefix=prefix)
-    assert ids == [purge_schedule_id(prefix), report_schedule_id(prefix), monthly_report_schedule_id(prefix)]
+    assert ids == [
+        purge_schedule_id(prefix),
+        report_schedule_id(prefix),
+        monthly_report_schedule_id(prefix),
+        training_schedule_id(prefix),  # issue 21: its run is tested in tests/api/test_classifier_schedule.py
+    ]
     monthly = (await dev_env.client.get_schedule_handle(ids[2]).describe()).schedule
     [first] = monthly.spec.calendars
     assert [(r.start, r.end) for r in first.day_of_month] == [(1, 1)] and [r.start for r in first.hour] == [9]

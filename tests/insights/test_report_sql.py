@@ -95,6 +95,30 @@ async def test_escalations_issues_root_causes_incidents_and_team_load(loaded: as
     assert [(t.team, t.opened, t.closed, t.open_at_end, t.breached) for t in r.teams] == EXPECTED["teams"]
 
 
+async def test_suggested_answers_shown_used_and_closed_with_ones_help(loaded: asyncpg.Pool) -> None:
+    # Seed 004: which suggestion was used is recorded, so the report says how often suggestions helped.
+    shown = {"470000": local(10, 10), "470001": local(16, 11), "470002": local(16, 13),
+             "470003": local(17, 10), "470004": local(18, 11)}  # fmt: skip
+    uses = [("470000", "article", "1", local(10, 11)), ("470005", "article", "1", local(15, 21)),
+            ("470001", "article", "1", local(16, 12)), ("470001", "ticket", "202611-470000", local(16, 13)),
+            ("470003", "article", "2", local(17, 11)), ("470004", "article", "2", local(23, 1))]  # fmt: skip
+    await loaded.executemany(
+        "INSERT INTO suggestion_shown (ticket_no, first_shown_at) VALUES ($1, $2)",
+        [(f"202611-{no}", at) for no, at in shown.items()],
+    )
+    await loaded.executemany(
+        "INSERT INTO suggestion_uses (ticket_no, source, ref, used_by, at) VALUES ($1, $2, $3, 'a1', $4)",
+        [(f"202611-{no}", source, ref, at) for no, source, ref, at in uses],
+    )
+    s = (await _report(loaded)).suggestions
+    # Shown in the week: 470001-470004 (470000 the week before). Of those, used by the week's end: 470001 and
+    # 470003 (470004's use is next week). Uses in the week: two on 470001, one on 470003. Closed in the week:
+    # 470001, 470002, 470003, 470005; with a suggestion used: 470001, 470003 and 470005 (used last week).
+    assert (s.shown, s.used, s.use_rate, s.uses) == (4, 2, 0.5, 3)
+    assert (s.closed_with_suggestion, s.closed_with_suggestion_rate) == (3, 0.75)
+    await loaded.execute("DELETE FROM suggestion_uses; DELETE FROM suggestion_shown")
+
+
 async def test_an_empty_week_has_zeros_and_no_rates(loaded: asyncpg.Pool) -> None:
     start, end = week_bounds("2025-W01", "Asia/Shanghai")
     r = await reports.weekly(
@@ -116,6 +140,11 @@ async def test_an_empty_week_has_zeros_and_no_rates(loaded: asyncpg.Pool) -> Non
         [],
     )
     assert all(d.count == 0 and d.median_seconds is None for d in r.durations)
+    assert (r.suggestions.shown, r.suggestions.use_rate, r.suggestions.closed_with_suggestion_rate) == (
+        0,
+        None,
+        None,
+    )
 
 
 async def test_the_workflow_builds_stores_and_tells_each_teams_supervisors(

@@ -1,6 +1,7 @@
 """The store's writes on pooled connections: one statement a record, and no session state left behind
 (the pool does not reset connections on release)."""
 
+import asyncio
 import uuid
 from typing import Any
 
@@ -43,6 +44,28 @@ async def test_a_delivery_lock_that_cannot_be_unlocked_closes_its_connection_and
     assert await _lock_is_free(database, key)
     async with delivery_lock(pool, key) as again:
         assert again is not None
+
+
+async def test_a_delivery_lock_cancelled_while_asked_for_closes_its_connection_and_frees_the_key(
+    pool: asyncpg.Pool, database: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Found by the fault flood: an attempt cancelled between the server granting the lock and the answer
+    # reaching it left the lock on a pooled connection, and the key's notice was never delivered.
+    key = f"lock-{uuid.uuid4().hex}"
+    real = asyncpg.Connection.fetchval
+
+    async def granted_then_cancelled(self: asyncpg.Connection, query: str, *args: Any, **kw: Any) -> Any:
+        answer = await real(self, query, *args, **kw)
+        if "pg_try_advisory_lock" in query:
+            raise asyncio.CancelledError  # the lock is the server's now; the answer is lost
+        return answer
+
+    monkeypatch.setattr(asyncpg.Connection, "fetchval", granted_then_cancelled)
+    with pytest.raises(asyncio.CancelledError):
+        async with delivery_lock(pool, key):
+            pass
+    monkeypatch.undo()
+    assert await _lock_is_free(database, key)
 
 
 async def test_a_delivery_lock_is_released_for_the_next_attempt(pool: asyncpg.Pool, database: str) -> None:
