@@ -42,40 +42,19 @@ WHERE created_at >= $1 AND created_at < $2
 GROUP BY GROUPING SETS ((kind), (category), (priority), (channel), (team), ())
 """
 
-# The period's archive records, each read (and decompressed) once: every figure on closed tickets reads this
-# table of the transaction, not the archive, whose records cost more to decompress than the figures to add up.
+# The period's archive facts (typed when archived: migration 043), read once into a table of the transaction
+# that every figure on closed tickets adds up, rather than each figure reading the archive's index again.
 PERIOD = "period_archive"
-# Its fields are typed once here, so the figures add up columns rather than parse JSON again and again; only
-# what the figures read, so the table stays within the session's temp_buffers for a month's tickets.
+# Only what the figures read, so the table stays within the session's temp_buffers for a month's tickets.
 _PERIOD_TABLE = f"""
-CREATE TEMP TABLE {PERIOD} (
-    ticket_no text, dl jsonb, factor text, what text, common boolean, reason text, score int, solved boolean,
-    reopens int,
-    requests int, customer bigint, category text, team text, priority text, assignee text,
-    opened timestamptz, acked timestamptz, responded timestamptz, resolved timestamptz, closed timestamptz,
-    comp jsonb
-) ON COMMIT DROP
-"""
-_PERIOD_FILL = f"""
-INSERT INTO {PERIOD}
-SELECT ticket_no, dl, rc ->> 'factor', rc ->> 'what', (rc ->> 'common')::boolean, reason,
-       (sat ->> 'score')::int, (sat ->> 'solved')::boolean,
-       coalesce((t ->> 'reopen_count')::int, 0), coalesce((t ->> 'feedback_requests')::int, 0),
-       (t #>> '{{customer,customer_id}}')::bigint, t ->> 'category', t ->> 'team', t ->> 'priority',
-       t ->> 'assignee', (t ->> 'opened_at')::timestamptz, (t ->> 'acknowledged_at')::timestamptz,
-       (t ->> 'first_response_at')::timestamptz, (t ->> 'resolved_at')::timestamptz,
-       (t ->> 'closed_at')::timestamptz, t -> 'compensation'
-FROM (
-    SELECT ticket_no, record -> 'ticket' AS t, record -> 'deadlines' AS dl, record -> 'satisfaction' AS sat,
-           record -> 'root_cause' AS rc, record ->> 'close_reason' AS reason
-    FROM archive WHERE closed_at >= $1 AND closed_at < $2
-) a
+CREATE TEMP TABLE {PERIOD} ON COMMIT DROP AS
+SELECT ticket_no, clocks, met, factor, what, what_key, common, reason, score, solved, reopens, requests,
+       customer, category, team, priority, assignee, opened, acked, responded, resolved, closed, ack_s,
+       response_s, resolve_s, close_s, comp
+FROM archive_facts WHERE closed_at >= $1 AND closed_at < $2
 """
 
 _CLOSED = f"""
-WITH d AS (
-    SELECT reason, score, solved, reopens, requests, opened, acked, responded, resolved, closed FROM {PERIOD}
-)
 SELECT count(*) AS closed,
        count(*) FILTER (WHERE reopens > 0) AS reopened,
        count(*) FILTER (WHERE reason = 'no_response') AS no_response,
@@ -88,26 +67,18 @@ SELECT count(*) AS closed,
        count(*) FILTER (WHERE score = 3) AS s3, count(*) FILTER (WHERE score = 4) AS s4,
        count(*) FILTER (WHERE score = 5) AS s5,
        count(acked) AS n_ack,
-       percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM acked - opened)) AS med_ack,
-       percentile_cont(0.9) WITHIN GROUP (ORDER BY extract(epoch FROM acked - opened)) AS p90_ack,
+       percentile_cont(0.5) WITHIN GROUP (ORDER BY ack_s) AS med_ack,
+       percentile_cont(0.9) WITHIN GROUP (ORDER BY ack_s) AS p90_ack,
        count(responded) AS n_response,
-       percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM responded - opened)) AS med_response,
-       percentile_cont(0.9) WITHIN GROUP (ORDER BY extract(epoch FROM responded - opened)) AS p90_response,
+       percentile_cont(0.5) WITHIN GROUP (ORDER BY response_s) AS med_response,
+       percentile_cont(0.9) WITHIN GROUP (ORDER BY response_s) AS p90_response,
        count(resolved) AS n_resolve,
-       percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM resolved - opened)) AS med_resolve,
-       percentile_cont(0.9) WITHIN GROUP (ORDER BY extract(epoch FROM resolved - opened)) AS p90_resolve,
+       percentile_cont(0.5) WITHIN GROUP (ORDER BY resolve_s) AS med_resolve,
+       percentile_cont(0.9) WITHIN GROUP (ORDER BY resolve_s) AS p90_resolve,
        count(closed) AS n_close,
-       percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM closed - opened)) AS med_close,
-       percentile_cont(0.9) WITHIN GROUP (ORDER BY extract(epoch FROM closed - opened)) AS p90_close
-FROM d
-"""
-
-_SLA = f"""
-SELECT o ->> 'clock' AS target, count(*) AS total, count(*) FILTER (WHERE (o ->> 'met')::boolean) AS met
-FROM {PERIOD} a CROSS JOIN LATERAL jsonb_array_elements(
-    CASE WHEN jsonb_typeof(a.dl) = 'array' THEN a.dl ELSE '[]' END
-) AS o
-GROUP BY 1
+       percentile_cont(0.5) WITHIN GROUP (ORDER BY close_s) AS med_close,
+       percentile_cont(0.9) WITHIN GROUP (ORDER BY close_s) AS p90_close
+FROM {PERIOD}
 """
 
 _ESCALATIONS = """
@@ -125,10 +96,10 @@ GROUP BY 1, 2 ORDER BY n DESC, factor, category
 """
 
 _TOP_ISSUES = f"""
-SELECT category, min(btrim(what)) AS what, count(*) AS n
+SELECT category, min(what) AS what, count(*) AS n
 FROM {PERIOD}
 WHERE what IS NOT NULL
-GROUP BY 1, lower(btrim(what))
+GROUP BY 1, what_key
 HAVING count(*) >= 2
 ORDER BY n DESC, category, what
 LIMIT $1
@@ -153,23 +124,22 @@ SELECT (SELECT count(*) FROM shown) AS shown,
             SELECT 1 FROM suggestion_uses u WHERE u.ticket_no = p.ticket_no AND u.at < $2)) AS closed_helped
 """
 
+# Each branch reads one index only (migration 044): opened in the period; closed in it; still open; closed
+# only after it. Together they are every ticket the period touched, each counted where it belongs.
 _TEAMS = """
-WITH touched AS (  -- each branch reads an index: opened in the week, closed since it began, still open
-    SELECT ticket_no, team, created_at, closed_at, sla_breached FROM tickets
-    WHERE created_at >= $1 AND created_at < $2
-    UNION
-    SELECT ticket_no, team, created_at, closed_at, sla_breached FROM tickets
-    WHERE closed_at >= $1 AND created_at < $2
-    UNION
-    SELECT ticket_no, team, created_at, closed_at, sla_breached FROM tickets
-    WHERE closed_at IS NULL AND created_at < $2
-)
-SELECT team,
-       count(*) FILTER (WHERE created_at >= $1) AS opened,
-       count(*) FILTER (WHERE closed_at >= $1 AND closed_at < $2) AS closed,
-       count(*) FILTER (WHERE closed_at IS NULL OR closed_at >= $2) AS open_at_end,
-       count(*) FILTER (WHERE closed_at >= $1 AND closed_at < $2 AND sla_breached) AS breached
-FROM touched
+SELECT team, sum(opened)::int AS opened, sum(closed)::int AS closed, sum(open_at_end)::int AS open_at_end,
+       sum(breached)::int AS breached
+FROM (
+    SELECT team, count(*) AS opened, 0 AS closed, 0 AS open_at_end, 0 AS breached FROM tickets
+    WHERE created_at >= $1 AND created_at < $2 GROUP BY team
+    UNION ALL
+    SELECT team, 0, count(*), 0, count(*) FILTER (WHERE sla_breached) FROM tickets
+    WHERE closed_at >= $1 AND closed_at < $2 AND created_at < $2 GROUP BY team
+    UNION ALL
+    SELECT team, 0, 0, count(*), 0 FROM tickets WHERE closed_at IS NULL AND created_at < $2 GROUP BY team
+    UNION ALL
+    SELECT team, 0, 0, count(*), 0 FROM tickets WHERE closed_at >= $2 AND created_at < $2 GROUP BY team
+) touched
 GROUP BY team
 ORDER BY team NULLS LAST
 """
@@ -203,12 +173,8 @@ def _volume(rows: list[asyncpg.Record]) -> Volume:
     )
 
 
-def _sla(rows: list[asyncpg.Record]) -> list[SlaTarget]:
+def _sla(targets: list[SlaTarget]) -> list[SlaTarget]:
     order = {t: i for i, t in enumerate(TARGET_ORDER)}
-    targets = [
-        SlaTarget(target=r["target"], total=r["total"], met=r["met"], rate=share(r["met"], r["total"]))
-        for r in rows
-    ]
     return sorted(targets, key=lambda s: (order.get(s.target, len(order)), s.target))
 
 
@@ -247,8 +213,9 @@ async def weekly(
     async with conn.transaction():
         # Each aggregate runs in milliseconds; compiling it (JIT, on past a cost estimate) takes longer.
         await conn.execute("SET LOCAL jit = off")
-        await conn.execute(_PERIOD_TABLE)
-        await conn.execute(_PERIOD_FILL, start, end)
+        # A month's sorts (medians, the repeat-contact pass) spill to disk at the default 4 MB.
+        await conn.execute("SET LOCAL work_mem = '64MB'")
+        await conn.execute(_PERIOD_TABLE, start, end)
         return await _aggregate(
             conn, week, timezone, start, end, generated_at, satisfied_at, top_issues, repeat_window, kind
         )
@@ -269,7 +236,6 @@ async def _aggregate(
     volume = _volume(await conn.fetch(_VOLUME, start, end))
     c = await conn.fetchrow(_CLOSED, satisfied_at)
     assert c is not None  # an aggregate without GROUP BY always answers one row
-    sla = _sla(await conn.fetch(_SLA))
     escalations = [
         EscalationLevel(level=r["level"], escalations=r["n"])
         for r in await conn.fetch(_ESCALATIONS, start, end)
@@ -307,7 +273,7 @@ async def _aggregate(
         kind=kind,
         volume=volume,
         closed=closed,
-        sla=sla,
+        sla=_sla(q.sla),
         durations=[
             DurationStat(
                 name=name,
