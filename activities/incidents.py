@@ -21,6 +21,12 @@ INCIDENT_RETRY = RetryPolicy(
     initial_interval=timedelta(seconds=1), backoff_coefficient=2.0, maximum_interval=timedelta(minutes=1)
 )
 INCIDENT_TIMEOUT = timedelta(seconds=30)
+# Tried first as a local activity, inside the counter's workflow task (no activity task, no further
+# workflow task a write); a slower Postgres hands the write to the retried activity above.
+INCIDENT_LOCAL_TIMEOUT = timedelta(seconds=5)
+INCIDENT_LOCAL_RETRY = RetryPolicy(
+    initial_interval=timedelta(milliseconds=200), backoff_coefficient=2.0, maximum_attempts=3
+)
 
 
 class OpenIncidentRequest(BaseModel):

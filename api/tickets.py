@@ -1,5 +1,6 @@
 """Reading tickets: the list (read model), one ticket (live view, or the archive), its timeline."""
 
+import asyncio
 from datetime import UTC, datetime
 from typing import Annotated, Literal
 
@@ -200,6 +201,8 @@ async def read(
         view, source = _archived_view(record, ticket_no), "archive"
     elif row.view is not None:
         view = row.view
+    elif (first := await _first_step_view(pool, ticket_no)) is not None:
+        view = first
     else:
         try:
             view = await query_view(temporal_of(request), ticket_no)
@@ -233,6 +236,24 @@ async def read(
         customer_open_tickets=person.open_tickets if person else 0,
         customer_recent_tickets=person.recent_tickets if person else 0,
     )
+
+
+# A new ticket's first step writes its view within its first workflow task, and Temporal cannot answer a
+# query before that task ends either: waiting here costs a row read a try, asking Temporal a server call.
+_FIRST_STEP_WAIT_S = 2.0
+_FIRST_STEP_POLL_S = 0.05
+
+
+async def _first_step_view(pool: asyncpg.Pool, ticket_no: str) -> TicketView | None:
+    """The view the ticket's first step writes, once written (None after a wait: Temporal is asked)."""
+    loop = asyncio.get_running_loop()
+    until = loop.time() + _FIRST_STEP_WAIT_S
+    while loop.time() < until:
+        await asyncio.sleep(_FIRST_STEP_POLL_S)
+        row = await get_ticket_row(pool, ticket_no)
+        if row is not None and row.view is not None:
+            return row.view
+    return None
 
 
 @router.get("/tickets/{ticket_no}/events", response_model=EventPage, responses=_READ_RESPONSES)

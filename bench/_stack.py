@@ -428,15 +428,18 @@ def machine() -> str:
     return f"{os.cpu_count()} cores, {pages * page / 2**30:.1f} GiB, {cpu}, Python {python}"
 
 
-def record(title: str, args: str, body: str, verdict: str) -> None:
-    """Print the figures and append them, dated, with the machine, to bench/RESULTS.md."""
+def record(title: str, args: str, body: str, verdict: str | Sequence[str]) -> None:
+    """Print the figures and append them, dated, with the machine, to bench/RESULTS.md; a verdict line a
+    target."""
+    lines = [verdict] if isinstance(verdict, str) else list(verdict)
     print(body)
-    print(verdict, flush=True)
+    print("\n".join(lines), flush=True)
     stamp = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
     if not RESULTS.exists():
         RESULTS.write_text("# Benchmark results\n\nAppended by every `bench/*.py` run.\n")
     with RESULTS.open("a", encoding="utf-8") as out:
-        out.write(f"\n## {title} — {stamp}\n\n{machine()}; `{args}`\n\n{body}\n\n**{verdict}**\n")
+        verdicts = "\n\n".join(f"**{line}**" for line in lines)
+        out.write(f"\n## {title} — {stamp}\n\n{machine()}; `{args}`\n\n{body}\n\n{verdicts}\n")
 
 
 async def bounded(n: int, concurrency: int, job: Callable[[int], Awaitable[None]]) -> float:

@@ -82,7 +82,8 @@ def build_counter_worker(
         task_queue=counter_queue(task_queue or settings.task_queue),
         workflows=[HotspotWorkflow],
         activities=list(registry.counter_activities(pool, settings)),
-        workflow_runner=sandbox_runner(),
+        # As the ticket worker: sandboxed in every test and replay, not in production (docs/decisions.md).
+        workflow_runner=sandbox_runner() if settings.workflow_sandbox else UnsandboxedWorkflowRunner(),
         max_concurrent_workflow_tasks=2,
     )
 

@@ -5,13 +5,20 @@ new every few hundred tickets carrying only the recent windows, the open inciden
 """
 
 import asyncio
+from collections.abc import Awaitable, Callable
+from typing import Any, TypeVar
 
 from temporalio import workflow
+from temporalio.exceptions import ActivityError, ApplicationError, CancelledError, FailureError
 
 from workflows import notifying
 
 with workflow.unsafe.imports_passed_through():
+    from pydantic import BaseModel
+
     from activities.incidents import (
+        INCIDENT_LOCAL_RETRY,
+        INCIDENT_LOCAL_TIMEOUT,
         INCIDENT_RETRY,
         INCIDENT_TIMEOUT,
         IncidentActivities,
@@ -30,6 +37,9 @@ TICKETS_PER_RUN = 500
 # A flood never leaves the backlog empty, so a run hands it on; it carries at most this many.
 MAX_CARRIED = 2_000
 NOTIFY_TEMPLATE = "hotspot_incident"
+
+A = TypeVar("A", bound=BaseModel)
+R = TypeVar("R", bound=BaseModel)
 
 
 @workflow.defn(name=hotspot_window.WORKFLOW_NAME)
@@ -109,7 +119,7 @@ class HotspotWorkflow:
     async def _open(self, crossing: Crossing) -> None:
         self._state.incidents_opened += 1
         latest = crossing.tickets[-1]
-        opened: OpenIncidentResult = await workflow.execute_activity_method(
+        opened: OpenIncidentResult = await self._write(
             IncidentActivities.open_incident,
             OpenIncidentRequest(
                 dedupe_key=f"{workflow.info().workflow_id}#{self._state.incidents_opened}",
@@ -119,8 +129,6 @@ class HotspotWorkflow:
                 team=crossing.team,
                 opened_at=workflow.now(),
             ),
-            start_to_close_timeout=INCIDENT_TIMEOUT,
-            retry_policy=INCIDENT_RETRY,
         )
         hotspot_window.opened(self._state, crossing, opened.incident_id)
         await self._link(opened.incident_id, [t.ticket_no for t in crossing.tickets])
@@ -161,13 +169,29 @@ class HotspotWorkflow:
         self._notifying.extend(asyncio.create_task(self._notify(r)) for r in requests)
 
     async def _link(self, incident_id: int, ticket_nos: list[str]) -> LinkResult:
-        result: LinkResult = await workflow.execute_activity_method(
+        result: LinkResult = await self._write(
             IncidentActivities.link_incident_tickets,
             LinkRequest(incident_id=incident_id, ticket_nos=ticket_nos),
-            start_to_close_timeout=INCIDENT_TIMEOUT,
-            retry_policy=INCIDENT_RETRY,
         )
         return result
+
+    async def _write(self, activity: Callable[[Any, A], Awaitable[R]], arg: A) -> R:
+        """One idempotent Postgres write: a local activity bounded to seconds, then the retried activity
+        if Postgres is slow or away (as a ticket's writes, `workflows/ticket.py`)."""
+        try:
+            return await workflow.execute_local_activity_method(
+                activity,
+                arg,
+                start_to_close_timeout=INCIDENT_LOCAL_TIMEOUT,
+                retry_policy=INCIDENT_LOCAL_RETRY,
+            )
+        except FailureError as e:
+            cause = e.cause if isinstance(e, ActivityError) else e
+            if isinstance(e, CancelledError) or (isinstance(cause, ApplicationError) and cause.non_retryable):
+                raise
+        return await workflow.execute_activity_method(
+            activity, arg, start_to_close_timeout=INCIDENT_TIMEOUT, retry_policy=INCIDENT_RETRY
+        )
 
     async def _notify(self, req: NotifyRequest) -> None:
         await notifying.notify(req)

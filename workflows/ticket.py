@@ -539,7 +539,8 @@ class TicketWorkflow:
         """Every state change: the next sequence number, and the event staged for the step's one write."""
         v = self._s.view
         v.event_seq += 1
-        v.deadlines = self._view().deadlines
+        # The deadlines alone: the whole view's deep copy, once an event, was worker CPU for nothing.
+        v.deadlines = sla.deadlines(self._s.clocks, self._s.held_resolve, self._s.callback_due)
         event = TicketEvent(seq=v.event_seq, at=workflow.now(), type=type_, actor=actor, data=data)
         self._staged.append(event)
         return v.event_seq

@@ -92,6 +92,39 @@ async def test_an_open_ticket_is_read_from_postgres_as_its_last_step_left_it_eve
     assert read["status"] == "in_progress" and read["acknowledged_at"] is not None
 
 
+async def test_a_read_before_the_first_step_waits_for_that_step_in_postgres_without_asking_temporal(
+    api: httpx.AsyncClient,
+    keys: Keys,
+    env: WorkflowEnvironment,
+    settings: Settings,
+    pool: asyncpg.Pool,
+    policy: Policy,
+) -> None:
+    view = await _open(api, keys, env)
+    # As the ticket stood between its intake and its first step: a row, no view yet.
+    written = await pool.fetchval("SELECT view FROM tickets WHERE ticket_no = $1", view.ticket_no)
+    await pool.execute("UPDATE tickets SET view = NULL WHERE ticket_no = $1", view.ticket_no)
+
+    async def first_step() -> None:
+        await asyncio.sleep(0.3)
+        await pool.execute("UPDATE tickets SET view = $2 WHERE ticket_no = $1", view.ticket_no, written)
+
+    # A ticket engine that never answers: the read waits for the step's write, not for a query.
+    nowhere = await Client.connect(
+        f"127.0.0.1:{free_port()}", lazy=True, data_converter=pydantic_data_converter
+    )
+    cut_off = create_app(settings, client=nowhere, pool=pool, policy=policy)
+    async with (
+        cut_off.router.lifespan_context(cut_off),
+        httpx.AsyncClient(transport=httpx.ASGITransport(app=cut_off), base_url="http://t") as http,
+    ):
+        stepping = asyncio.create_task(first_step())
+        r = await http.get(f"/tickets/{view.ticket_no}", headers=headers(keys.supervisor))
+        await stepping
+    assert r.status_code == 200, r.text
+    assert r.json()["ticket"]["assignee"] == view.assignee and r.json()["source"] == "live"
+
+
 async def test_a_ticket_not_yours_answers_404_as_an_unknown_one_does_and_a_role_that_may_not_403(
     api: httpx.AsyncClient, keys: Keys, env: WorkflowEnvironment
 ) -> None:
