@@ -194,10 +194,12 @@ async def main(n: int, no_record: bool = False) -> None:
             ],
         )
         ok = ratio <= 2 and m_ratio <= 2
+        # The backend's CPU is counted in clock ticks (10 ms): a small archive's scan reads as 0.
+        cpu = f"{report_cpu / scan_cpu:.2f} and {monthly_cpu / scan_cpu:.2f}" if scan_cpu else "below a tick"
         verdict = (
             f"report: {'PASS' if ok else 'FAIL'} — weekly / full scan = {ratio:.3f}, monthly / full scan ="
             f" {m_ratio:.3f} (target ≤ 2 each) over {n:,} archived tickets; backend CPU / the scan's ="
-            f" {report_cpu / scan_cpu:.2f} and {monthly_cpu / scan_cpu:.2f}; load average {load:.1f}"
+            f" {cpu}; load average {load:.1f}"
         )
         if no_record:
             print(body, verdict, sep="\n")
