@@ -13,6 +13,7 @@ from pydantic import (
     ConfigDict,
     Field,
     StrictInt,
+    ValidationInfo,
     WithJsonSchema,
     field_validator,
 )
@@ -111,6 +112,11 @@ Email = Annotated[
 # The characters the models strip: Unicode White_Space, spelled out because `\s` differs between
 # Python (a schema reader: it adds \x1c-\x1f), JavaScript and the Rust engine that validates.
 SPACE = "\\t\\n\\x0b\\x0c\\r \\x85\\xa0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000"
+_SPACE_CHARS = (
+    "\t\n\x0b\x0c\r \x85\xa0\u1680"
+    + "".join(map(chr, range(0x2000, 0x200B)))
+    + "\u2028\u2029\u202f\u205f\u3000"
+)
 NO_NUL = "^[^\\x00]*$"
 NOT_BLANK = f"^[^\\x00]*[^{SPACE}\\x00][^\\x00]*$"
 
@@ -118,21 +124,10 @@ NOT_BLANK = f"^[^\\x00]*[^{SPACE}\\x00][^\\x00]*$"
 def _text_patterns(schema: dict[str, Any]) -> None:
     if schema.get("type") == "string" and not {"pattern", "format", "enum", "const"} & schema.keys():
         schema["pattern"] = NOT_BLANK if schema.get("minLength", 0) >= 1 else NO_NUL
-    elif schema.get("type") == "string" and _anchored(pattern := schema.get("pattern", "")):
-        # The pattern holds for the text once stripped: space around it is accepted, and said so.
-        schema["pattern"] = f"^[{SPACE}]*(?:{pattern[1:-1]})[{SPACE}]*$"
-
     for sub in schema.get("anyOf", []):
         _text_patterns(sub)
     if isinstance(items := schema.get("items"), dict):
         _text_patterns(items)
-
-
-def _anchored(pattern: str) -> bool:
-    # Money's text is checked as sent, not stripped.
-    return (
-        pattern.startswith("^") and pattern.endswith("$") and pattern not in (NO_NUL, NOT_BLANK, _MONEY_TEXT)
-    )
 
 
 def _schema_extra(schema: dict[str, Any], model: type[Any]) -> None:
@@ -152,3 +147,16 @@ class Boundary(BaseModel):
     @classmethod
     def _text_without_nul(cls, value: Any) -> Any:
         return _without_nul(value)
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _text_as_sent(cls, value: Any, info: ValidationInfo) -> Any:
+        """A length or a pattern holds for the text as sent, as the schema says, not only once stripped."""
+        if not isinstance(value, str) or info.field_name is None:
+            return value
+        for rule in cls.model_fields[info.field_name].metadata:
+            if (most := getattr(rule, "max_length", None)) is not None and len(value) > most:
+                raise ValueError(f"must be at most {most} characters")
+            if getattr(rule, "pattern", None) and value != value.strip(_SPACE_CHARS):
+                raise ValueError("must not begin or end with space")
+        return value

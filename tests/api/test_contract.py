@@ -188,24 +188,26 @@ async def test_a_reassignment_to_a_member_or_team_not_in_the_directory_is_a_404_
     assert [e["type"] for e in events].count("assigned") == 1
 
 
-async def test_a_pattern_holds_for_the_text_once_stripped_and_the_schema_allows_space_around_it(
+async def test_lengths_and_patterns_hold_for_the_text_as_sent_as_the_schema_says_then_it_is_stripped(
     app: FastAPI, api: httpx.AsyncClient, keys: Keys
 ) -> None:
-    """A run sent a customer id starting with U+0085: the API stripped it and opened the ticket, which the
-    schema's pattern refused."""
+    """Runs sent a customer id starting with U+0085 and a tier padded with 60 of them: the API stripped
+    them and opened the ticket, which the schema's pattern and maxLength refused."""
     schemas = app.openapi()["components"]["schemas"]
     customer_id = schemas["Customer"]["properties"]["id"]["anyOf"][0]["pattern"]
-    currency = schemas["CompensationOffer"]["properties"]["currency"]["pattern"]
-    assert re.search(customer_id, "\x85crm-70 ") and re.search(currency, " USD\u3000")
-    assert re.search(customer_id, "crm 70") is None and re.search(currency, "US D") is None
-    customer = {"id": "\x85crm-70 ", "name": "钱七", "phone": "13800138000"}
-    body = intake_body(customer=customer, category="how_to", kind="consultation")
-    r = await api.post("/tickets", json=body, headers=headers(keys.integrator))
-    assert r.status_code == 201, r.text
-    again = {"id": "crm-70", "name": "钱七", "email": "qian@example.com"}
-    second = await api.post(
-        "/tickets",
-        json={**body, "external_id": "crm-70-again", "customer": again},
-        headers=headers(keys.integrator),
-    )
-    assert second.json()["customer_id"] == r.json()["customer_id"], "the id is the stripped text"
+    assert re.search(customer_id, "\x85crm-70") is None and re.search(customer_id, "crm-70")
+    integrator = headers(keys.integrator)
+    for customer, field in (
+        ({"id": "\x85crm-70", "name": "钱七", "phone": "13800138000"}, "customer.id"),
+        ({"tier": "\x85" * 40 + "vip", "name": "钱七", "phone": "13800138000"}, "customer.tier"),
+        ({"name": " " * 100 + "钱七", "phone": "13800138000"}, "customer.name"),
+    ):
+        body = intake_body(customer=customer, category="how_to", kind="consultation")
+        r = await api.post("/tickets", json=body, headers=integrator)
+        assert r.status_code == 422 and r.json()["error"]["field"] == field, r.text
+    padded = {"id": "crm-70", "name": "  钱七\u3000", "phone": "13800138000"}
+    body = intake_body(customer=padded, category="how_to", kind="consultation")
+    opened = await api.post("/tickets", json=body, headers=integrator)
+    assert opened.status_code == 201, opened.text
+    customer = await api.get(f"/customers/{opened.json()['customer_id']}", headers=headers(keys.admin))
+    assert customer.json()["display_name"] == "钱七", customer.text
