@@ -209,5 +209,5 @@ async def test_lengths_and_patterns_hold_for_the_text_as_sent_as_the_schema_says
     body = intake_body(customer=padded, category="how_to", kind="consultation")
     opened = await api.post("/tickets", json=body, headers=integrator)
     assert opened.status_code == 201, opened.text
-    customer = await api.get(f"/customers/{opened.json()['customer_id']}", headers=headers(keys.admin))
-    assert customer.json()["display_name"] == "钱七", customer.text
+    stored = await api.get(f"/customers/{opened.json()['customer_id']}", headers=headers(keys.admin))
+    assert stored.json()["display_name"] == "钱七", stored.text
