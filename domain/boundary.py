@@ -1,6 +1,7 @@
 """What every model that takes outside input shares: no silent coercion, no NUL characters in text."""
 
 import re
+from functools import cache
 from decimal import Decimal
 from typing import Annotated, Any, ClassVar
 
@@ -13,6 +14,8 @@ from pydantic import (
     ConfigDict,
     Field,
     StrictInt,
+    TypeAdapter,
+    ValidationError,
     ValidationInfo,
     WithJsonSchema,
     field_validator,
@@ -121,6 +124,20 @@ NO_NUL = "^[^\\x00]*$"
 NOT_BLANK = f"^[^\\x00]*[^{SPACE}\\x00][^\\x00]*$"
 
 
+@cache
+def _pattern_check(pattern: str) -> TypeAdapter[str]:
+    return TypeAdapter(Annotated[str, Field(pattern=pattern)])
+
+
+def _matches(pattern: str, text: str) -> bool:
+    """Whether `text` matches as the schema's validator reads it (pydantic's engine: `$` is the end)."""
+    try:
+        _pattern_check(pattern).validate_python(text)
+    except ValidationError:
+        return False
+    return True
+
+
 def _text_patterns(schema: dict[str, Any]) -> None:
     if schema.get("type") == "string" and not {"pattern", "format", "enum", "const"} & schema.keys():
         schema["pattern"] = NOT_BLANK if schema.get("minLength", 0) >= 1 else NO_NUL
@@ -157,6 +174,7 @@ class Boundary(BaseModel):
         for rule in cls.model_fields[info.field_name].metadata:
             if (most := getattr(rule, "max_length", None)) is not None and len(value) > most:
                 raise ValueError(f"must be at most {most} characters")
-            if getattr(rule, "pattern", None) and value != value.strip(_SPACE_CHARS):
+            pattern = getattr(rule, "pattern", None)
+            if pattern and not _matches(pattern, value) and _matches(pattern, value.strip(_SPACE_CHARS)):
                 raise ValueError("must not begin or end with space")
         return value

@@ -211,3 +211,17 @@ async def test_lengths_and_patterns_hold_for_the_text_as_sent_as_the_schema_says
     assert opened.status_code == 201, opened.text
     stored = await api.get(f"/customers/{opened.json()['customer_id']}", headers=headers(keys.admin))
     assert stored.json()["display_name"] == "钱七", stored.text
+
+
+async def test_text_whose_pattern_allows_space_at_its_ends_is_accepted_padded_and_stored_stripped(
+    app: FastAPI, api: httpx.AsyncClient, keys: Keys
+) -> None:
+    """A fuzz run had script bodies starting with U+1680 refused as 'must not begin or end with space',
+    which their schema allows: only a pattern that refuses the padding refuses the request."""
+    pattern = app.openapi()["components"]["schemas"]["ScriptFields"]["properties"]["body"]["pattern"]
+    body = "\u1680\u2007您好，{customer}\x85"
+    assert re.search(pattern, body)
+    script = {"section": "explaining", "title": "说明", "category": "other", "kind": None, "body": body}
+    r = await api.post("/scripts", json=script, headers=headers(keys.supervisor))
+    assert r.status_code == 201, r.text
+    assert r.json()["body"] == "您好，{customer}"
