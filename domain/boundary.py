@@ -1,8 +1,8 @@
 """What every model that takes outside input shares: no silent coercion, no NUL characters in text."""
 
 import re
-from functools import cache
 from decimal import Decimal
+from functools import cache
 from typing import Annotated, Any, ClassVar
 
 from email_validator import SPECIAL_USE_DOMAIN_NAMES, EmailNotValidError, validate_email
