@@ -132,6 +132,20 @@ class Desk:
             await asyncio.sleep(1)
         await asyncio.sleep(3)
 
+    async def quiet(self, below: float = 0.2, span: float = 5.0, within: float = 600.0) -> float:
+        """Until the stack's processes use under `below` cores over `span` s: the work an intake leaves
+        behind (notices, visibility) is done, so the window measures a backlog, not its filling. The wait."""
+        t0 = time.monotonic()
+        while time.monotonic() - t0 < within:
+            before = cpu_by_role(self.stack)
+            await asyncio.sleep(span)
+            used = cpu_spent(before, cpu_by_role(self.stack))
+            cores = sum(c for role, c in used.items() if role != "driver") / span
+            print(f"  settling: {cores:.2f} cores", flush=True)
+            if cores < below:
+                break
+        return time.monotonic() - t0
+
     def untouched(self, rng: random.Random, among: list[str]) -> str:
         if self.touched.issuperset(among):
             raise RuntimeError(
@@ -243,6 +257,8 @@ async def measure(
     open_now = await stack.pool.fetchval("SELECT count(*) FROM tickets WHERE status <> 'closed'")
     print(f"[{size}] opened in {fill_wall:.0f} s; the window: {args.stream} deadlines, calls", flush=True)
 
+    rested = await desk.quiet() if args.rest else 0.0
+    print(f"[{size}] quiet after {rested:.0f} s", flush=True)
     # Warm: connections, query plans, the first of each path.
     await desk.calls(args.warmup, args.lanes, Timings(), rng)
     t_window = time.perf_counter()
@@ -434,6 +450,12 @@ async def main(argv: list[str] | None = None) -> None:
     )
     p.add_argument("--workers", type=int, default=1, help="worker processes")
     p.add_argument("--apis", type=int, default=1, help="API processes, the driver's requests round-robin")
+    p.add_argument(
+        "--rest",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="wait for the stack to go quiet after filling, before the window",
+    )
     p.add_argument("--seed", type=int, default=24)
     p.add_argument("--no-record", action="store_true", help="print only; do not append to RESULTS.md")
     args = p.parse_args(argv)
