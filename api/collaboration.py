@@ -2,6 +2,7 @@
 on-time rate per team."""
 
 from datetime import timedelta
+from typing import Annotated
 
 from fastapi import APIRouter, Depends, Path, Query, Request
 from pydantic import BaseModel, Field
@@ -105,8 +106,9 @@ async def answer(
 )
 async def report(
     request: Request,
-    since: IsoDatetime = Query(description="requests asked from this time"),
-    until: IsoDatetime = Query(description="up to this time (excluded)"),
+    # Annotated, not `= Query(...)`: FastAPI drops a type's validators given the default form.
+    since: Annotated[IsoDatetime, Query(description="requests asked from this time")],
+    until: Annotated[IsoDatetime, Query(description="up to this time (excluded)")],
     _: Principal = Depends(_MANAGERS),
 ) -> CollaborationReport:
     """Collaboration requests per asked team: asked, answered, on time, escalated, and the on-time rate."""

@@ -225,3 +225,23 @@ async def test_text_whose_pattern_allows_space_at_its_ends_is_accepted_padded_an
     r = await api.post("/scripts", json=script, headers=headers(keys.supervisor))
     assert r.status_code == 201, r.text
     assert r.json()["body"] == "您好，{customer}"
+
+
+async def test_a_report_span_given_as_a_number_is_refused_naming_it_as_a_date_time(
+    api: httpx.AsyncClient, keys: Keys
+) -> None:
+    """`make fuzz` sent `since=0` to the collaboration report: the query took it for 1970 and answered 200,
+    while the schema says an ISO 8601 date-time (as every body field of that type already refused)."""
+    until = "2026-12-01T00:00:00+08:00"
+    for since in ("0", "1764518400", "1.5"):
+        r = await api.get(
+            "/reports/collaboration",
+            params={"since": since, "until": until},
+            headers=headers(keys.supervisor),
+        )
+        assert r.status_code == 422 and r.json()["error"]["field"] == "since", r.text
+        assert "ISO 8601" in r.json()["error"]["message"]
+    ok = {"since": "2026-11-01T00:00:00+08:00", "until": until}
+    assert (
+        await api.get("/reports/collaboration", params=ok, headers=headers(keys.supervisor))
+    ).status_code == 200
