@@ -3,8 +3,15 @@
 import asyncpg
 from pydantic import Field, StrictBool
 
-from domain.boundary import Boundary, WholeNumber
+from domain.boundary import Boundary, Email, WholeNumber
 from domain.enums import Role
+
+# Where a member's notices are posted: an http(s) URL naming a host (a name or IPv4), so a notice is
+# never sent to an address that cannot be delivered to.
+_PORT = "(6553[0-5]|655[0-2][0-9]|65[0-4][0-9]{2}|6[0-4][0-9]{3}|[1-5][0-9]{4}|[0-9]{1,4})"
+WEBHOOK_URL = (
+    f"^[hH][tT][tT][pP][sS]?://[A-Za-z0-9_-]+(\\.[A-Za-z0-9_-]+)*(:{_PORT})?([/?#][^\\x00-\\x20\\x7f]*)?$"
+)
 
 
 class Team(Boundary):
@@ -21,8 +28,10 @@ class Member(Boundary):
     department: str | None = None
     on_duty: StrictBool = True
     capacity: WholeNumber = Field(default=10, ge=0, le=1000)
-    email: str | None = None
-    webhook_url: str | None = None
+    email: Email | None = None
+    webhook_url: str | None = Field(
+        default=None, max_length=2_000, pattern=WEBHOOK_URL, description="http(s)://host[:port][/path]"
+    )
 
 
 async def upsert_team(pool: asyncpg.Pool, team: Team) -> None:

@@ -15,7 +15,7 @@ _MEMBER = "SELECT id, name, role, team_id, department, on_duty, capacity, email,
 
 
 def _member(r: asyncpg.Record) -> Member:
-    return Member(**{**dict(r), "role": Role(r["role"])})
+    return Member.model_construct(**{**dict(r), "role": Role(r["role"])})  # checked when written
 
 
 async def list_members(pool: asyncpg.Pool, team_id: str | None = None) -> list[Member]:

@@ -75,3 +75,27 @@ async def test_cli_create_api_key_prints_a_working_key_once(
         assert refused.exit_code == 2
     finally:
         get_settings.cache_clear()
+
+
+async def test_a_member_is_reached_only_at_addresses_a_notice_can_be_delivered_to(
+    api: httpx.AsyncClient, keys: Keys
+) -> None:
+    """`make fuzz` stored a member whose webhook was '0000r00000n…': every notice to them then failed for
+    good. A webhook is an http(s) URL naming a host and an e-mail an address, or the write is a 422."""
+    admin = headers(keys.admin)
+    member = {"id": "reach-1", "name": "赵六", "role": "agent", "team_id": "frontline"}
+    for field, bad in (
+        ("webhook_url", "0000r00000n000070000J000VY000"),
+        ("webhook_url", "ftp://hooks.example.com/x"),
+        ("webhook_url", "http://:8080/x"),
+        ("webhook_url", "https://hooks.example.com:99999/x"),
+        ("email", "zhao6@"),
+        ("email", "zhao6@desk.test"),
+    ):
+        r = await api.put("/admin/members", json={**member, field: bad}, headers=admin)
+        assert r.status_code == 422 and r.json()["error"]["field"] == field, (bad, r.text)
+    good = {**member, "webhook_url": "https://hooks.example.com:8443/desk?to=1", "email": "Zhao6@Example.com"}
+    r = await api.put("/admin/members", json=good, headers=admin)
+    assert r.status_code == 200, r.text
+    stored = (await api.get("/admin/members/reach-1", headers=admin)).json()
+    assert (stored["webhook_url"], stored["email"]) == (good["webhook_url"], "Zhao6@example.com")
