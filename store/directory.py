@@ -34,6 +34,12 @@ class Member(Boundary):
     )
 
 
+def member_from_row(row: asyncpg.Record) -> Member:
+    """A stored member as written (checked on the way in): a row from before a check, or typed in SQL,
+    still reaches the notifier, which names its bad address instead of failing to read it."""
+    return Member.model_construct(**{**dict(row), "role": Role(row["role"])})
+
+
 async def upsert_team(pool: asyncpg.Pool, team: Team) -> None:
     await pool.execute(
         "INSERT INTO teams (id, name, department) VALUES ($1, $2, $3)"

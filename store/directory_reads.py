@@ -2,8 +2,7 @@
 
 import asyncpg
 
-from domain.enums import Role
-from store.directory import Member, Team
+from store.directory import Member, Team, member_from_row
 
 
 async def list_teams(pool: asyncpg.Pool) -> list[Team]:
@@ -14,21 +13,17 @@ async def list_teams(pool: asyncpg.Pool) -> list[Team]:
 _MEMBER = "SELECT id, name, role, team_id, department, on_duty, capacity, email, webhook_url FROM members"
 
 
-def _member(r: asyncpg.Record) -> Member:
-    return Member.model_construct(**{**dict(r), "role": Role(r["role"])})  # checked when written
-
-
 async def list_members(pool: asyncpg.Pool, team_id: str | None = None) -> list[Member]:
     if team_id is None:
         rows = await pool.fetch(_MEMBER + " ORDER BY id")
     else:
         rows = await pool.fetch(_MEMBER + " WHERE team_id = $1 ORDER BY id", team_id)
-    return [_member(r) for r in rows]
+    return [member_from_row(r) for r in rows]
 
 
 async def get_member(pool: asyncpg.Pool, member_id: str) -> Member | None:
     r = await pool.fetchrow(_MEMBER + " WHERE id = $1", member_id)
-    return _member(r) if r else None
+    return member_from_row(r) if r else None
 
 
 async def team_exists(pool: asyncpg.Pool, team_id: str) -> bool:

@@ -10,7 +10,7 @@ from asyncpg.pool import PoolConnectionProxy
 from pydantic import BaseModel
 
 from domain.enums import Role
-from store.directory import Member
+from store.directory import Member, member_from_row
 
 Executor = asyncpg.Connection | asyncpg.Pool | PoolConnectionProxy
 
@@ -42,15 +42,9 @@ class NotificationRecord(BaseModel):
     attempts: int = 1
 
 
-def _member(row: asyncpg.Record) -> Member:
-    # Checked when written; a row from before a check (or typed in SQL) still reaches the notifier, which
-    # names its bad address instead of failing to read it.
-    return Member.model_construct(**{**dict(row), "role": Role(row["role"])})
-
-
 async def get_member(pool: asyncpg.Pool, member_id: str) -> Member | None:
     row = await pool.fetchrow(f"SELECT {_MEMBER_COLUMNS} FROM members WHERE id = $1", member_id)
-    return _member(row) if row else None
+    return member_from_row(row) if row else None
 
 
 async def team_exists(pool: asyncpg.Pool, team: str) -> bool:
@@ -63,7 +57,7 @@ async def team_supervisors(pool: asyncpg.Pool, team: str) -> list[Member]:
         Role.SUPERVISOR.value,
         team,
     )
-    return [_member(r) for r in rows]
+    return [member_from_row(r) for r in rows]
 
 
 async def department_heads(pool: asyncpg.Pool, team: str) -> list[Member]:
@@ -75,14 +69,14 @@ async def department_heads(pool: asyncpg.Pool, team: str) -> list[Member]:
         Role.HEAD.value,
         team,
     )
-    return [_member(r) for r in rows]
+    return [member_from_row(r) for r in rows]
 
 
 async def directors(pool: asyncpg.Pool) -> list[Member]:
     rows = await pool.fetch(
         f"SELECT {_MEMBER_COLUMNS} FROM members WHERE role = $1 ORDER BY id", Role.DIRECTOR.value
     )
-    return [_member(r) for r in rows]
+    return [member_from_row(r) for r in rows]
 
 
 async def ticket_contact(pool: asyncpg.Pool, ticket_no: str) -> TicketContact | None:
